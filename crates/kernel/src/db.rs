@@ -1,0 +1,375 @@
+//! The one place that knows the SQL dialect. Tools build sea-query statements; `Db` runs them
+//! on the pool in hand, and maps constraint violations to kernel errors.
+//!
+//! SQLite (the embedded default) gets one writer connection that opens every transaction with
+//! `BEGIN IMMEDIATE` — a deferred `BEGIN` fails with "database is locked" under concurrent
+//! writers — and a pool of read-only readers; WAL lets them read while the writer writes.
+//! PostgreSQL gets one ordinary pool.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, FromRow, PgPool, SqlitePool};
+
+use crate::{Error, Result};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A row type that both backends can decode.
+pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections in the PostgreSQL pool, or SQLite reader connections.
+    pub max_connections: u32,
+    pub run_migrations: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, run_migrations: true }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite { writer: SqlitePool, readers: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$conn` bound to the right executor and `$qb` to that dialect's builder.
+macro_rules! dispatch {
+    ($self:expr, $sqlite:expr, $pg:expr, |$conn:ident, $qb:ident| $body:expr) => {
+        match $self {
+            Db::Sqlite { .. } => {
+                let $conn = $sqlite;
+                let $qb = SqliteQueryBuilder;
+                $body
+            }
+            Db::Postgres(_) => {
+                let $conn = $pg;
+                let $qb = PostgresQueryBuilder;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Opens `url` (`sqlite://path` or `postgres://…`), creating a SQLite file if needed.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Db> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}")))?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(|e| Error::internal(format!("bad SQLite URL {url}: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(base.clone())
+                .await
+                .map_err(|e| Error::internal(format!("cannot open SQLite at {url}: {e}")))?;
+            let readers = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.clamp(1, 8))
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(base.read_only(true).create_if_missing(false))
+                .await
+                .map_err(|e| Error::internal(format!("cannot open SQLite at {url}: {e}")))?;
+            Db::Sqlite { writer, readers }
+        } else {
+            return Err(Error::BadRequest(format!(
+                "database URL must start with sqlite: or postgres:// (got {url})"
+            )));
+        };
+        if options.run_migrations {
+            db.migrate().await?;
+        }
+        Ok(db)
+    }
+
+    /// The default embedded database inside a data directory.
+    pub fn sqlite_url_in(data_dir: &Path) -> String {
+        format!("sqlite://{}", data_dir.join("weft.db").display())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        let outcome = match self {
+            Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        outcome.map_err(|e| Error::internal(format!("migration failed: {e}")))
+    }
+
+    /// Answers whether the database takes queries (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        match self {
+            Db::Sqlite { readers, .. } => sqlx::query("SELECT 1").execute(readers).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()),
+        }
+        .map_err(map_error)
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { writer, readers } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Commit it explicitly; dropping
+    /// it rolls back.
+    pub async fn begin(&self) -> Result<Tx> {
+        match self {
+            Db::Sqlite { writer, .. } => {
+                writer.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite).map_err(map_error)
+            }
+            Db::Postgres(pool) => pool.begin().await.map(Tx::Postgres).map_err(map_error),
+        }
+    }
+
+    pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        dispatch!(self, self.sqlite_readers(), self.pg(), |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(conn).await.map_err(map_error)
+        })
+    }
+
+    pub async fn fetch_optional<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        dispatch!(self, self.sqlite_readers(), self.pg(), |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_as_with(AssertSqlSafe(sql), values)
+                .fetch_optional(conn)
+                .await
+                .map_err(map_error)
+        })
+    }
+
+    pub async fn fetch_one<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<T> {
+        self.fetch_optional(stmt).await?.ok_or(Error::NotFound("row"))
+    }
+
+    /// Runs one statement in its own implicit transaction (through the writer on SQLite).
+    pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
+        dispatch!(self, self.sqlite_writer(), self.pg(), |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_error)
+        })
+    }
+
+    /// The table and column names of the application's schema, sorted (for the test that both
+    /// migration sets agree). SQLite's FTS shadow tables and sqlx's bookkeeping are left out.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
+        let rows: Vec<(String, String)> = match self {
+            Db::Sqlite { readers, .. } => sqlx::query_as(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name NOT LIKE '_sqlx%' AND m.sql NOT LIKE '%VIRTUAL TABLE%' \
+                 AND m.name NOT LIKE '%_fts_%' ORDER BY 1, 2",
+            )
+            .fetch_all(readers)
+            .await
+            .map_err(map_error)?,
+            Db::Postgres(pool) => sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
+                 ORDER BY 1, 2",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(map_error)?,
+        };
+        Ok(rows)
+    }
+
+    fn sqlite_readers(&self) -> &SqlitePool {
+        match self {
+            Db::Sqlite { readers, .. } => readers,
+            Db::Postgres(_) => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
+        }
+    }
+
+    fn sqlite_writer(&self) -> &SqlitePool {
+        match self {
+            Db::Sqlite { writer, .. } => writer,
+            Db::Postgres(_) => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
+        }
+    }
+
+    fn pg(&self) -> &PgPool {
+        match self {
+            Db::Postgres(pool) => pool,
+            Db::Sqlite { .. } => unreachable!("dispatch! only asks for the PostgreSQL pool on it"),
+        }
+    }
+}
+
+/// A write transaction on either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+macro_rules! tx_dispatch {
+    ($self:expr, |$conn:ident, $qb:ident| $body:expr) => {
+        match $self {
+            Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                let $qb = SqliteQueryBuilder;
+                $body
+            }
+            Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                let $qb = PostgresQueryBuilder;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
+        tx_dispatch!(self, |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_error)
+        })
+    }
+
+    pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        tx_dispatch!(self, |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(conn).await.map_err(map_error)
+        })
+    }
+
+    pub async fn fetch_optional<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        tx_dispatch!(self, |conn, qb| {
+            let (sql, values) = stmt.build_sqlx(qb);
+            sqlx::query_as_with(AssertSqlSafe(sql), values)
+                .fetch_optional(conn)
+                .await
+                .map_err(map_error)
+        })
+    }
+
+    pub async fn fetch_one<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<T> {
+        self.fetch_optional(stmt).await?.ok_or(Error::NotFound("row"))
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(map_error)
+    }
+}
+
+/// Maps a driver error to a kernel error: constraint violations become conflicts naming the
+/// column; everything else is internal (and logged by whoever reports it).
+pub fn map_error(e: sqlx::Error) -> Error {
+    use sqlx::error::ErrorKind;
+    match &e {
+        sqlx::Error::Database(db) => {
+            let field = constraint_field(db.message(), db.table(), db.constraint());
+            match db.kind() {
+                ErrorKind::UniqueViolation => Error::Conflict {
+                    detail: match &field {
+                        Some(f) => format!("{f} is already taken"),
+                        None => "this already exists".into(),
+                    },
+                    field,
+                },
+                ErrorKind::ForeignKeyViolation => Error::Conflict {
+                    detail: "refers to something that does not exist or is still in use".into(),
+                    field,
+                },
+                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => Error::Invalid(vec![
+                    crate::FieldError::new(field.unwrap_or_default(), "value not allowed"),
+                ]),
+                _ => Error::internal(e),
+            }
+        }
+        sqlx::Error::RowNotFound => Error::NotFound("row"),
+        _ => Error::internal(e),
+    }
+}
+
+/// Finds the column a violated constraint is about: PostgreSQL names the constraint
+/// (`accounts_handle_key`), SQLite puts `table.column` in the message.
+fn constraint_field(message: &str, table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+    if let Some(name) = constraint {
+        let name = name.strip_suffix("_key").unwrap_or(name);
+        let column = match table {
+            Some(table) => name.strip_prefix(table).and_then(|c| c.strip_prefix('_')),
+            None => None,
+        };
+        return Some(column.unwrap_or(name).to_string());
+    }
+    let (_, cols) = message.split_once("failed: ")?;
+    let first = cols.split(',').next()?.trim();
+    Some(first.rsplit('.').next()?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constraint_field;
+
+    #[test]
+    fn names_the_column_of_a_violated_constraint() {
+        let pg = constraint_field("x", Some("handle_history"), Some("handle_history_handle_key"));
+        assert_eq!(pg.as_deref(), Some("handle"));
+        assert_eq!(
+            constraint_field("UNIQUE constraint failed: accounts.email", None, None).as_deref(),
+            Some("email")
+        );
+        assert_eq!(constraint_field("something else", None, None), None);
+    }
+}

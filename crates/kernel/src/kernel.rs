@@ -1,0 +1,65 @@
+//! `Kernel`: what every use case needs at hand — the database, the clock, the mailer and the
+//! settings — built once at start and shared.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::Clock;
+use crate::db::Db;
+use crate::mail::Mailer;
+use crate::people::login_limit::LoginLimiter;
+use crate::people::secrets::PasswordHasher;
+
+#[derive(Debug, Clone)]
+pub struct KernelConfig {
+    /// The address Weft is reached at; every link in mail starts with it.
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    /// Log-in attempts allowed per handle and per address per minute; 0 turns the limit off.
+    pub login_attempts_per_minute: u32,
+    pub session_ttl_s: i64,
+    pub password_reset_ttl_s: i64,
+    /// Argon2id memory in KiB and passes. Production defaults follow OWASP; tests go cheap.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("weft-data"),
+            login_attempts_per_minute: 10,
+            session_ttl_s: 30 * 24 * 3600,
+            password_reset_ttl_s: 3600,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+pub struct Kernel {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Mailer,
+    pub config: KernelConfig,
+    pub(crate) passwords: PasswordHasher,
+    pub(crate) login_limiter: LoginLimiter,
+}
+
+impl Kernel {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, mailer: Mailer, config: KernelConfig) -> Self {
+        let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations);
+        let login_limiter = LoginLimiter::new(config.login_attempts_per_minute);
+        Self { db, clock, mailer, config, passwords, login_limiter }
+    }
+
+    pub fn now(&self) -> crate::Timestamp {
+        self.clock.now()
+    }
+
+    /// A link to a path on this server, for mail and webhooks.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.config.public_url.trim_end_matches('/'), path)
+    }
+}

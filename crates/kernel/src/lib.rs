@@ -1,0 +1,15 @@
+//! The fabric every Weft tool stands on: ids, time, errors, pagination, the database, people
+//! and mail. Nothing here speaks HTTP; `web` turns these into the protocol.
+
+pub mod db;
+pub mod error;
+pub mod id;
+pub mod kernel;
+pub mod mail;
+pub mod page;
+pub mod people;
+pub mod time;
+
+pub use error::{Error, FieldError, Result};
+pub use kernel::{Kernel, KernelConfig};
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};

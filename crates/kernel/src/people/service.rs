@@ -1,0 +1,542 @@
+//! People's use cases: each checks its input, opens the transaction, writes, commits.
+
+use std::sync::Arc;
+
+use crate::error::Validation;
+use crate::id::{AccountId, SessionId, TokenId};
+use crate::mail::Mail;
+use crate::page::{Page, PageRequest};
+use crate::people::secrets::{KeyPair, SecretKind, hash_secret, new_secret};
+use crate::people::store::{self, AccountChanges, AccountRow, CredentialRow};
+use crate::people::*;
+use crate::{Error, Kernel, Result, Timestamp};
+
+/// Sessions and tokens are marked as used at most this often, so reads stay reads.
+const TOUCH_EVERY_S: i64 = 60;
+
+impl Actor {
+    /// Refuses a credential that lacks `scope` (a session holds every scope).
+    pub fn require(&self, scope: Scope) -> Result<()> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("this token lacks the {scope} scope")))
+        }
+    }
+}
+
+fn me_of(row: &AccountRow) -> Me {
+    Me {
+        id: row.id,
+        handle: row.handle.clone(),
+        display_name: row.display_name.clone(),
+        email: row.email.clone(),
+        did: row.did.clone(),
+        public_key: row.did.trim_start_matches("did:key:").to_string(),
+        is_admin: row.is_admin,
+        created_at: Timestamp(row.created_at),
+        updated_at: Timestamp(row.updated_at),
+    }
+}
+
+async fn hash_password(k: &Kernel, password: &str) -> Result<String> {
+    let hasher = k.passwords.clone();
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hasher.hash(&password)).await.map_err(Error::internal)?
+}
+
+async fn verify_password(k: &Kernel, password: &str, stored: Option<&str>) -> Result<bool> {
+    let hasher = k.passwords.clone();
+    let password = password.to_string();
+    let stored = stored.map(str::to_string);
+    tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+        .await
+        .map_err(Error::internal)
+}
+
+/// Creates an account with a fresh key pair. `is_admin` is for the operator's CLI only.
+pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
+    let mut v = Validation::new();
+    v.check("handle", check_handle(&input.handle));
+    let display_name = match input.display_name.as_deref() {
+        Some(name) => clean_display_name(name).unwrap_or_else(|e| {
+            v.push("display_name", e);
+            String::new()
+        }),
+        None => input.handle.clone(),
+    };
+    let email = match input.email.as_deref() {
+        Some(e) => clean_email(e).map(Some).unwrap_or_else(|e| {
+            v.push("email", e);
+            None
+        }),
+        None => None,
+    };
+    let personal = [input.handle.as_str(), display_name.as_str(), email.as_deref().unwrap_or("")];
+    v.check("password", check_password(&input.password, &personal));
+    v.finish()?;
+
+    let password_hash = hash_password(k, &input.password).await?;
+    let keys = KeyPair::generate();
+    let id = AccountId::new();
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    store::insert_account(
+        &mut tx,
+        &store::NewAccountRow {
+            id,
+            handle: &input.handle,
+            display_name: &display_name,
+            email: email.as_deref(),
+            password_hash: &password_hash,
+            public_key: &keys.public,
+            secret_key: &keys.secret,
+            did: &keys.did,
+            is_admin,
+            now,
+        },
+    )
+    .await?;
+    let row = store::account_by_id_in(&mut tx, id).await?.ok_or(Error::NotFound("account"))?;
+    tx.commit().await?;
+    tracing::info!(account = %id, handle = %input.handle, "account created");
+    Ok(me_of(&row))
+}
+
+/// Checks a handle (or email) and password and opens a session. The answer, and its timing,
+/// are the same whether the handle exists or not.
+pub async fn log_in(k: &Kernel, input: LogIn, client: ClientInfo) -> Result<NewSession> {
+    let who = input.handle.trim().to_lowercase();
+    let mut keys = vec![format!("login:{who}")];
+    if let Some(ip) = &client.ip {
+        keys.push(format!("ip:{ip}"));
+    }
+    k.login_limiter
+        .attempt(&keys, k.now())
+        .map_err(|retry_after_s| Error::RateLimited { retry_after_s })?;
+
+    let account = if who.len() > 254 {
+        None
+    } else if who.contains('@') {
+        store::account_by_email(&k.db, &who).await?
+    } else {
+        store::account_by_handle(&k.db, &who).await?
+    };
+    let stored = account.as_ref().map(|a| a.password_hash.as_str());
+    if input.password.len() > MAX_PASSWORD_LEN * 4
+        || !verify_password(k, &input.password, stored).await?
+    {
+        return Err(Error::Unauthenticated("the handle or the password is wrong".into()));
+    }
+    let account = account.ok_or(Error::NotFound("account"))?;
+    open_session(k, &account, client).await
+}
+
+async fn open_session(k: &Kernel, account: &AccountRow, client: ClientInfo) -> Result<NewSession> {
+    let secret = new_secret(SecretKind::Session);
+    let id = SessionId::new();
+    let now = k.now();
+    let expires_at = now.plus_seconds(k.config.session_ttl_s);
+    let user_agent = client.user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    store::insert_session(
+        &k.db,
+        &store::NewSessionRow {
+            id,
+            account: account.id,
+            secret_hash: &secret.hash,
+            user_agent: user_agent.as_deref(),
+            ip: client.ip.as_deref(),
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    Ok(NewSession { id, token: secret.secret, expires_at, account: me_of(account) })
+}
+
+/// Finds who holds a bearer secret (session or personal access token).
+pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
+    let unknown = || Error::Unauthenticated("the token is unknown, revoked or expired".into());
+    let kind = SecretKind::of(secret).ok_or_else(unknown)?;
+    let hash = hash_secret(secret);
+    let row: CredentialRow = match kind {
+        SecretKind::Session => store::session_by_secret(&k.db, &hash).await?,
+        SecretKind::PersonalToken => store::token_by_secret(&k.db, &hash).await?,
+        SecretKind::PasswordReset => None,
+    }
+    .ok_or_else(unknown)?;
+    let now = k.now();
+    if row.expires_at.is_some_and(|e| e <= now.0) {
+        return Err(unknown());
+    }
+    let stale = row.last_used_at.is_none_or(|t| now.0 - t >= TOUCH_EVERY_S * 1_000_000);
+    let credential = match kind {
+        SecretKind::Session => {
+            let id = SessionId(row.id);
+            if stale {
+                let expires = now.plus_seconds(k.config.session_ttl_s);
+                store::touch_session(&k.db, id, now, expires).await?;
+            }
+            Credential::Session(id)
+        }
+        _ => {
+            let id = TokenId(row.id);
+            if stale {
+                store::touch_token(&k.db, id, now).await?;
+            }
+            Credential::Token(id)
+        }
+    };
+    Ok(Actor {
+        account: row.account_id,
+        handle: row.handle,
+        is_admin: row.is_admin,
+        scopes: row.scopes.parse().map_err(Error::internal)?,
+        group: row.group_id,
+        credential,
+    })
+}
+
+pub async fn me(k: &Kernel, actor: &Actor) -> Result<Me> {
+    actor.require(Scope::Read)?;
+    let row = store::account_by_id(&k.db, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    Ok(me_of(&row))
+}
+
+/// Changes what the owner asked to change. A new handle is recorded in the history; a new
+/// password needs the current one and ends every other session.
+pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me> {
+    actor.require(Scope::Write)?;
+    let current =
+        store::account_by_id(&k.db, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    let mut v = Validation::new();
+    let display_name = input.display_name.as_deref().map(clean_display_name).and_then(|r| {
+        r.map_err(|e| v.push("display_name", e)).ok()
+    });
+    let handle = input.handle.filter(|h| *h != current.handle);
+    if let Some(h) = &handle {
+        v.check("handle", check_handle(h));
+    }
+    let email = match input.email {
+        Some(Some(e)) => clean_email(&e).map(|e| Some(Some(e))).unwrap_or_else(|e| {
+            v.push("email", e);
+            None
+        }),
+        other => other,
+    };
+    if let Some(change) = &input.password {
+        let personal = [current.handle.as_str(), current.display_name.as_str()];
+        v.check("password.new", check_password(&change.new, &personal));
+    }
+    v.finish()?;
+
+    let password_hash = match &input.password {
+        Some(change) => {
+            if !verify_password(k, &change.current, Some(&current.password_hash)).await? {
+                return Err(Error::invalid("password.current", "the current password is wrong"));
+            }
+            Some(hash_password(k, &change.new).await?)
+        }
+        None => None,
+    };
+    let now = k.now();
+    let password_changed = password_hash.is_some();
+    let mut tx = k.db.begin().await?;
+    if let Some(h) = &handle {
+        store::close_handle_record(&mut tx, actor.account, now).await?;
+        store::insert_handle_record(&mut tx, actor.account, h, now).await?;
+    }
+    let changes = AccountChanges { display_name, handle, email, password_hash };
+    store::update_account(&mut tx, actor.account, changes, now).await?;
+    if password_changed {
+        let keep = match actor.credential {
+            Credential::Session(id) => Some(id),
+            Credential::Token(_) => None,
+        };
+        store::delete_sessions_except(&mut tx, actor.account, keep).await?;
+    }
+    let row =
+        store::account_by_id_in(&mut tx, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    tx.commit().await?;
+    if password_changed && let Some(email) = &row.email {
+        let mail = Mail {
+            to: email.clone(),
+            subject: "Your Weft password was changed".into(),
+            body: format!(
+                "Hello {},\n\nthe password of your Weft account @{} was just changed, and every \
+                 other session was logged out.\nIf this was not you, reset it at once: {}\n",
+                row.display_name,
+                row.handle,
+                k.link("/forgot-password")
+            ),
+        };
+        if let Err(e) = k.mailer.send(mail).await {
+            tracing::warn!(error = %e, "could not send the password-change notice");
+        }
+    }
+    Ok(me_of(&row))
+}
+
+/// A public profile, by id, current handle, or a former handle (links made before a rename
+/// keep working).
+pub async fn profile(k: &Kernel, key: &str) -> Result<Profile> {
+    let row = if let Ok(id) = key.parse::<AccountId>() {
+        store::account_by_id(&k.db, id).await?
+    } else {
+        let key = key.strip_prefix('@').unwrap_or(key);
+        match store::account_by_handle(&k.db, key).await? {
+            Some(row) => Some(row),
+            None => match store::account_by_former_handle(&k.db, key).await? {
+                Some(id) => store::account_by_id(&k.db, id).await?,
+                None => None,
+            },
+        }
+    }
+    .ok_or(Error::NotFound("account"))?;
+    let history = store::handle_history(&k.db, row.id).await?;
+    Ok(Profile {
+        id: row.id,
+        handle: row.handle,
+        display_name: row.display_name,
+        did: row.did,
+        created_at: Timestamp(row.created_at),
+        handle_history: history
+            .into_iter()
+            .map(|h| HandleRecord {
+                handle: h.handle,
+                since: Timestamp(h.since),
+                until: h.until.map(Timestamp),
+            })
+            .collect(),
+    })
+}
+
+pub async fn list_sessions(k: &Kernel, actor: &Actor, page: &PageRequest) -> Result<Page<SessionInfo>> {
+    actor.require(Scope::Read)?;
+    let limit = page.limit()?;
+    let rows = store::sessions_of(&k.db, actor.account, page.after()?, limit, k.now()).await?;
+    let current = match actor.credential {
+        Credential::Session(id) => Some(id),
+        Credential::Token(_) => None,
+    };
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| SessionInfo {
+        current: Some(r.id) == current,
+        id: r.id,
+        user_agent: r.user_agent,
+        ip: r.ip,
+        created_at: Timestamp(r.created_at),
+        last_seen_at: Timestamp(r.last_seen_at),
+        expires_at: Timestamp(r.expires_at),
+    }))
+}
+
+pub async fn revoke_session(k: &Kernel, actor: &Actor, id: SessionId) -> Result<()> {
+    actor.require(Scope::Write)?;
+    match store::delete_session(&k.db, actor.account, id).await? {
+        0 => Err(Error::NotFound("session")),
+        _ => Ok(()),
+    }
+}
+
+/// Ends the session the request came with (logging out). A token is not a session.
+pub async fn log_out(k: &Kernel, actor: &Actor) -> Result<()> {
+    match actor.credential {
+        Credential::Session(id) => revoke_session(k, actor, id).await,
+        Credential::Token(_) => Err(Error::BadRequest(
+            "this request is authenticated by a personal access token, not a session; \
+             revoke the token with DELETE /api/v1/tokens/{id}"
+                .into(),
+        )),
+    }
+}
+
+/// Mails a single-use reset link if the account exists and has an address. Answers at once
+/// either way, and does the work after, so neither the answer nor its timing tells.
+pub async fn request_password_reset(k: &Arc<Kernel>, input: PasswordResetRequest) -> Result<()> {
+    let key = match (&input.handle, &input.email) {
+        (Some(h), None) if h.len() <= 64 => h.trim().to_lowercase(),
+        (None, Some(e)) if e.len() <= 254 => e.trim().to_lowercase(),
+        (Some(_), Some(_)) => return Err(Error::invalid("handle", "give a handle or an email, not both")),
+        (None, None) => return Err(Error::invalid("handle", "give the handle or the email of the account")),
+        _ => return Err(Error::invalid("handle", "too long")),
+    };
+    k.login_limiter
+        .attempt(&[format!("reset:{key}")], k.now())
+        .map_err(|retry_after_s| Error::RateLimited { retry_after_s })?;
+    let k = Arc::clone(k);
+    tokio::spawn(async move {
+        if let Err(e) = send_password_reset(&k, &key).await {
+            tracing::warn!(error = %e, "password reset mail failed");
+        }
+    });
+    Ok(())
+}
+
+async fn send_password_reset(k: &Kernel, key: &str) -> Result<()> {
+    let account = if key.contains('@') {
+        store::account_by_email(&k.db, key).await?
+    } else {
+        store::account_by_handle(&k.db, key).await?
+    };
+    let Some(account) = account else { return Ok(()) };
+    let Some(email) = account.email.clone() else { return Ok(()) };
+    let secret = new_secret(SecretKind::PasswordReset);
+    let now = k.now();
+    let ttl = k.config.password_reset_ttl_s;
+    store::insert_password_reset(&k.db, account.id, &secret.hash, now, now.plus_seconds(ttl))
+        .await?;
+    let link = k.link(&format!("/reset-password/{}", secret.secret));
+    k.mailer
+        .send(Mail {
+            to: email,
+            subject: "Reset your Weft password".into(),
+            body: format!(
+                "Hello {},\n\nsomeone asked to reset the password of the Weft account @{}.\n\
+                 To choose a new password, open this link within {} minutes:\n\n{link}\n\n\
+                 The API takes the same token: POST /api/v1/password-resets/{} {{\"password\": …}}\n\
+                 If you did not ask for this, ignore this mail; your password stays as it is.\n",
+                account.display_name,
+                account.handle,
+                ttl / 60,
+                secret.secret
+            ),
+        })
+        .await
+}
+
+/// Sets a new password from a reset link, uses up every open link and ends every session.
+pub async fn complete_password_reset(
+    k: &Kernel,
+    token: &str,
+    input: PasswordResetCompletion,
+) -> Result<()> {
+    if SecretKind::of(token) != Some(SecretKind::PasswordReset) {
+        return Err(Error::NotFound("password reset"));
+    }
+    let hash = hash_secret(token);
+    let now = k.now();
+    let reset = {
+        let mut tx = k.db.begin().await?;
+        let reset = store::password_reset_by_secret(&mut tx, &hash).await?;
+        tx.commit().await?;
+        reset.ok_or(Error::NotFound("password reset"))?
+    };
+    if reset.used_at.is_some() {
+        return Err(Error::Gone("this reset link was already used; ask for a new one".into()));
+    }
+    if reset.expires_at <= now.0 {
+        return Err(Error::Gone("this reset link has expired; ask for a new one".into()));
+    }
+    let account =
+        store::account_by_id(&k.db, reset.account_id).await?.ok_or(Error::NotFound("account"))?;
+    let personal = [account.handle.as_str(), account.display_name.as_str()];
+    check_password(&input.password, &personal).map_err(|e| Error::invalid("password", e))?;
+    let password_hash = hash_password(k, &input.password).await?;
+
+    let mut tx = k.db.begin().await?;
+    // Re-read inside the write transaction: two concurrent completions must not both pass.
+    let again = store::password_reset_by_secret(&mut tx, &hash).await?;
+    if again.is_none_or(|r| r.used_at.is_some()) {
+        return Err(Error::Gone("this reset link was already used; ask for a new one".into()));
+    }
+    let changes = AccountChanges {
+        display_name: None,
+        handle: None,
+        email: None,
+        password_hash: Some(password_hash),
+    };
+    store::update_account(&mut tx, account.id, changes, now).await?;
+    store::use_password_resets(&mut tx, account.id, now).await?;
+    store::delete_sessions_except(&mut tx, account.id, None).await?;
+    tx.commit().await?;
+    tracing::info!(account = %account.id, "password reset");
+    Ok(())
+}
+
+/// Mints a personal access token, never broader than the credential asking for it.
+pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Result<NewToken> {
+    actor.require(Scope::Write)?;
+    let mut v = Validation::new();
+    let name = clean_display_name(&input.name).map_err(|e| v.push("name", e)).ok();
+    let scopes = match Scopes::from_list(&input.scopes) {
+        Ok(s) if s.is_empty() => {
+            v.push("scopes", "name at least one scope, e.g. \"read\"");
+            None
+        }
+        Ok(s) if !actor.scopes.includes(&s) => {
+            v.push("scopes", "a token cannot have scopes its creator lacks");
+            None
+        }
+        Ok(s) => Some(s),
+        Err(e) => {
+            v.push("scopes", e);
+            None
+        }
+    };
+    if let Some(expires_in) = input.expires_in
+        && !(60..=366 * 24 * 3600).contains(&expires_in)
+    {
+        v.push("expires_in", "must be between 60 seconds and 366 days");
+    }
+    if input.group.is_some() {
+        // Groups arrive with the groups kernel; until then no group can be named.
+        v.push("group", "no such group");
+    }
+    v.finish()?;
+    let (Some(name), Some(scopes)) = (name, scopes) else { unreachable!("validated above") };
+
+    let secret = new_secret(SecretKind::PersonalToken);
+    let id = TokenId::new();
+    let now = k.now();
+    let expires_at = input.expires_in.map(|s| now.plus_seconds(s));
+    let scope_text = scopes.to_string();
+    store::insert_token(
+        &k.db,
+        &store::NewTokenRow {
+            id,
+            account: actor.account,
+            name: &name,
+            secret_hash: &secret.hash,
+            scopes: &scope_text,
+            group: None,
+            now,
+            expires_at,
+        },
+    )
+    .await?;
+    Ok(NewToken {
+        info: TokenInfo {
+            id,
+            name,
+            scopes: scopes.to_vec(),
+            group: None,
+            created_at: now,
+            last_used_at: None,
+            expires_at,
+        },
+        token: secret.secret,
+    })
+}
+
+pub async fn list_tokens(k: &Kernel, actor: &Actor, page: &PageRequest) -> Result<Page<TokenInfo>> {
+    actor.require(Scope::Read)?;
+    let limit = page.limit()?;
+    let rows = store::tokens_of(&k.db, actor.account, page.after()?, limit).await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| TokenInfo {
+        id: r.id,
+        name: r.name,
+        scopes: r.scopes.split_whitespace().map(str::to_string).collect(),
+        group: r.group_id,
+        created_at: Timestamp(r.created_at),
+        last_used_at: r.last_used_at.map(Timestamp),
+        expires_at: r.expires_at.map(Timestamp),
+    }))
+}
+
+pub async fn revoke_token(k: &Kernel, actor: &Actor, id: TokenId) -> Result<()> {
+    actor.require(Scope::Write)?;
+    match store::delete_token(&k.db, actor.account, id).await? {
+        0 => Err(Error::NotFound("token")),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,40 @@
+//! `POST /api/v1/accounts` (sign up) and public profiles.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kernel::people::{self, Me, Profile, SignUp};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{AppState, Json, Problem};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sign_up)).routes(routes!(profile))
+}
+
+/// Create an account.
+///
+/// Anyone may sign up. The account gets an Ed25519 key pair and its `did:key`. Log in with
+/// `POST /api/v1/sessions` afterwards.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "people", security(()),
+    request_body = SignUp,
+    responses((status = 201, description = "The new account", body = Me)))]
+async fn sign_up(
+    State(app): State<AppState>,
+    Json(input): Json<SignUp>,
+) -> Result<(StatusCode, Json<Me>), Problem> {
+    Ok((StatusCode::CREATED, Json(people::sign_up(&app.kernel, input, false).await?)))
+}
+
+/// A public profile, with every handle the account has had.
+///
+/// `{account}` is an id, a handle, or a former handle.
+#[utoipa::path(get, path = "/api/v1/accounts/{account}", tag = "people", security(()),
+    params(("account" = String, Path, description = "Account id or handle")),
+    responses((status = 200, body = Profile)))]
+async fn profile(
+    State(app): State<AppState>,
+    Path(account): Path<String>,
+) -> Result<Json<Profile>, Problem> {
+    Ok(Json(people::profile(&app.kernel, &account).await?))
+}

@@ -1,0 +1,108 @@
+//! Who is calling: a bearer token (`Authorization: Bearer …`) or, for browsers, the
+//! `weft_session` cookie. A cookie is sent by the browser on any site's behalf, so a
+//! cookie-authenticated request that changes state must come from Weft's own origin.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use kernel::Error;
+use kernel::people::{self, Actor};
+
+use crate::{AppState, Problem};
+
+pub const SESSION_COOKIE: &str = "weft_session";
+
+/// An authenticated caller; rejects with 401 when there is none.
+pub struct Caller(pub Actor);
+
+/// A caller if there is one (public endpoints that show more to the signed-in).
+pub struct MaybeCaller(pub Option<Actor>);
+
+/// The secret a request carries, and whether it came in a cookie.
+fn credential(headers: &HeaderMap) -> Result<Option<(String, bool)>, Error> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().unwrap_or_default();
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Error::Unauthenticated("use Authorization: Bearer <token>".into())
+            })?;
+        return Ok(Some((token.to_string(), false)));
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string());
+    Ok(cookie.map(|c| (c, true)))
+}
+
+/// Refuses a cookie-authenticated request that changes state unless the browser says it comes
+/// from Weft's own origin.
+fn check_same_origin(parts: &Parts, state: &AppState) -> Result<(), Error> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let headers = &parts.headers;
+    let same_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host_origin = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| {
+        let scheme = if state.secure_cookies() { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    });
+    let origin_ok = origin.is_some_and(|o| {
+        o == state.public_origin || host_origin.as_deref() == Some(o)
+    });
+    if same_site || origin_ok {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "a request authenticated by cookie must come from this site (Origin check)".into(),
+        ))
+    }
+}
+
+async fn actor_of(parts: &Parts, state: &AppState) -> Result<Option<Actor>, Error> {
+    if let Some(actor) = parts.extensions.get::<Actor>() {
+        return Ok(Some(actor.clone()));
+    }
+    let Some((secret, from_cookie)) = credential(&parts.headers)? else { return Ok(None) };
+    if from_cookie {
+        check_same_origin(parts, state)?;
+    }
+    people::authenticate(&state.kernel, &secret).await.map(Some)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        match actor_of(parts, state).await? {
+            Some(actor) => {
+                parts.extensions.insert(actor.clone());
+                Ok(Caller(actor))
+            }
+            None => Err(Error::Unauthenticated("log in, or send a bearer token".into()).into()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let actor = actor_of(parts, state).await?;
+        if let Some(actor) = &actor {
+            parts.extensions.insert(actor.clone());
+        }
+        Ok(MaybeCaller(actor))
+    }
+}

@@ -1,0 +1,62 @@
+//! Assembles the HTTP application: the API, operational endpoints, and the layers every
+//! request passes (request id, tracing, metrics, panic catching, problem+json, body limit).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::openapi::{ApiDoc, docs_page, finish};
+use crate::problem::{Problem, panic_problem, problem_for_plain_errors};
+use crate::{AppState, api, ops};
+
+/// Largest JSON body the API reads.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The OpenAPI document of everything mounted, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = api_router().split_for_parts();
+    finish(api)
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes())
+}
+
+pub fn app(state: AppState) -> Router {
+    let (api, document) = api_router().split_for_parts();
+    let document = finish(document);
+    let spec = Arc::new(serde_json::to_string(&document).expect("the OpenAPI document serialises"));
+    let docs = Arc::new(docs_page(&document));
+
+    Router::new()
+        .merge(api)
+        .merge(ops::routes(spec, docs))
+        .route_layer(middleware::from_fn(ops::record_metrics))
+        .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no such path") })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::custom(panic_problem))
+                .layer(middleware::map_response(problem_for_plain_errors))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+}

@@ -1,0 +1,110 @@
+//! Settings, layered: built-in defaults ← `weft.toml` ← `WEFT_*` environment ← command-line
+//! flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use kernel::KernelConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where Weft keeps its SQLite database, mail outbox and other files.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `<data_dir>/weft.db`.
+    pub database_url: String,
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The address Weft is reached at (OIDC issuer, links in mail); defaults to `http://<listen>`.
+    pub public_url: String,
+    /// Connections to PostgreSQL (or SQLite readers).
+    pub max_connections: u32,
+    /// `smtp://user:pass@host:587` or `smtps://…`; empty writes mail to `<data_dir>/outbox/`.
+    pub smtp_url: String,
+    pub mail_from: String,
+    /// Log-in attempts per handle and per client address per minute (0: no limit).
+    pub login_attempts_per_minute: u32,
+    pub session_ttl_days: u32,
+    /// Argon2id cost; lower only for tests.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// `pretty` or `json` logs.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let kernel = KernelConfig::default();
+        Config {
+            data_dir: PathBuf::from("weft-data"),
+            database_url: String::new(),
+            listen: "127.0.0.1:8080".parse().expect("a valid default address"),
+            public_url: String::new(),
+            max_connections: 16,
+            smtp_url: String::new(),
+            mail_from: "Weft <weft@localhost>".into(),
+            login_attempts_per_minute: kernel.login_attempts_per_minute,
+            session_ttl_days: 30,
+            argon2_memory_kib: kernel.argon2_memory_kib,
+            argon2_iterations: kernel.argon2_iterations,
+            log_format: "pretty".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads defaults, then `config_file` (or `./weft.toml` if it exists), then `WEFT_*`
+    /// variables, then what the command line set.
+    pub fn load(config_file: Option<&Path>, flags: &impl Serialize) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match config_file {
+            Some(path) if !path.exists() => {
+                return Err(format!("config file {} does not exist", path.display()));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("weft.toml")),
+        }
+        // Only variables naming a setting: WEFT_LOG, WEFT_TEST_DATABASE_URL and the like
+        // belong to other parts and must not trip the unknown-field check.
+        let known: Vec<String> = match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        figment
+            .merge(Env::prefixed("WEFT_").filter(move |key| known.iter().any(|k| k == key.as_str())))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| format!("bad configuration: {e}"))
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            kernel::db::Db::sqlite_url_in(&self.data_dir)
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    pub fn kernel_config(&self) -> KernelConfig {
+        KernelConfig {
+            public_url: self.public_url(),
+            data_dir: self.data_dir.clone(),
+            login_attempts_per_minute: self.login_attempts_per_minute,
+            session_ttl_s: i64::from(self.session_ttl_days) * 24 * 3600,
+            argon2_memory_kib: self.argon2_memory_kib,
+            argon2_iterations: self.argon2_iterations,
+            ..KernelConfig::default()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The composition root: opens the database, builds the kernel, mounts the HTTP application
+//! and serves it until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use kernel::db::{Db, DbOptions};
+use kernel::mail::Mailer;
+use kernel::{Clock, Kernel, SystemClock};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use web::AppState;
+
+use crate::config::Config;
+
+/// Opens (and migrates) the configured database, creating the data directory if needed.
+pub async fn open_db(config: &Config) -> Result<Db, String> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!("cannot create data directory {}: {e}", config.data_dir.display())
+        })?;
+    }
+    let options = DbOptions { max_connections: config.max_connections, run_migrations: true };
+    Db::connect(&url, &options).await.map_err(|e| e.to_string())
+}
+
+pub fn mailer(config: &Config) -> Result<Mailer, String> {
+    if config.smtp_url.is_empty() {
+        Mailer::outbox(&config.data_dir, &config.mail_from)
+    } else {
+        Mailer::smtp(&config.smtp_url, &config.mail_from)
+    }
+    .map_err(|e| e.to_string())
+}
+
+pub async fn build_kernel(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Kernel>, String> {
+    let db = open_db(config).await?;
+    Ok(Arc::new(Kernel::new(db, clock, mailer(config)?, config.kernel_config())))
+}
+
+/// The process-wide Prometheus recorder (a process has only one).
+fn metrics_handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).clone()
+}
+
+/// A server bound to its address, ready to serve.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub kernel: Arc<Kernel>,
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: CancellationToken,
+}
+
+impl Server {
+    /// Builds everything and binds `config.listen` (port 0 picks a free port).
+    pub async fn bind(config: &Config, clock: Arc<dyn Clock>) -> Result<Server, String> {
+        let started = Instant::now();
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let mut config = config.clone();
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{addr}");
+        }
+        let kernel = build_kernel(&config, clock).await?;
+        let shutdown = CancellationToken::new();
+        let state = AppState::new(Arc::clone(&kernel), metrics_handle(), shutdown.clone());
+        let app = web::app(state);
+        tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
+            ready_in_ms = started.elapsed().as_millis() as u64, "Weft is ready");
+        Ok(Server { addr, kernel, listener, app, shutdown })
+    }
+
+    /// Cancel this to stop the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then lets open requests finish.
+    pub async fn serve(self) -> Result<(), String> {
+        let shutdown = self.shutdown.clone();
+        let service = self.app.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .map_err(|e| e.to_string())?;
+        self.kernel.db.close().await;
+        Ok(())
+    }
+}
+
+/// Runs `weft serve`: serve until SIGTERM or Ctrl-C.
+pub async fn run(config: &Config) -> Result<(), String> {
+    let server = Server::bind(config, Arc::new(SystemClock)).await?;
+    eprintln!("Weft is listening on http://{} (public URL {})", server.addr, server.kernel.config.public_url);
+    let token = server.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        token.cancel();
+    });
+    server.serve().await
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
