@@ -31,8 +31,14 @@ pub enum Backend {
 }
 
 /// A row type that both backends can decode.
-pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -43,13 +49,19 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 16, run_migrations: true }
+        Self {
+            max_connections: 16,
+            run_migrations: true,
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub enum Db {
-    Sqlite { writer: SqlitePool, readers: SqlitePool },
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -140,7 +152,9 @@ impl Db {
     /// Answers whether the database takes queries (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
         match self {
-            Db::Sqlite { readers, .. } => sqlx::query("SELECT 1").execute(readers).await.map(|_| ()),
+            Db::Sqlite { readers, .. } => {
+                sqlx::query("SELECT 1").execute(readers).await.map(|_| ())
+            }
             Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()),
         }
         .map_err(map_error)
@@ -160,9 +174,11 @@ impl Db {
     /// it rolls back.
     pub async fn begin(&self) -> Result<Tx> {
         match self {
-            Db::Sqlite { writer, .. } => {
-                writer.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite).map_err(map_error)
-            }
+            Db::Sqlite { writer, .. } => writer
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map(Tx::Sqlite)
+                .map_err(map_error),
             Db::Postgres(pool) => pool.begin().await.map(Tx::Postgres).map_err(map_error),
         }
     }
@@ -170,7 +186,10 @@ impl Db {
     pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
         dispatch!(self, self.sqlite_readers(), self.pg(), |conn, qb| {
             let (sql, values) = stmt.build_sqlx(qb);
-            sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(conn).await.map_err(map_error)
+            sqlx::query_as_with(AssertSqlSafe(sql), values)
+                .fetch_all(conn)
+                .await
+                .map_err(map_error)
         })
     }
 
@@ -185,7 +204,9 @@ impl Db {
     }
 
     pub async fn fetch_one<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<T> {
-        self.fetch_optional(stmt).await?.ok_or(Error::NotFound("row"))
+        self.fetch_optional(stmt)
+            .await?
+            .ok_or(Error::NotFound("row"))
     }
 
     /// Runs one statement in its own implicit transaction (through the writer on SQLite).
@@ -285,7 +306,10 @@ impl Tx {
     pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
         tx_dispatch!(self, |conn, qb| {
             let (sql, values) = stmt.build_sqlx(qb);
-            sqlx::query_as_with(AssertSqlSafe(sql), values).fetch_all(conn).await.map_err(map_error)
+            sqlx::query_as_with(AssertSqlSafe(sql), values)
+                .fetch_all(conn)
+                .await
+                .map_err(map_error)
         })
     }
 
@@ -300,7 +324,9 @@ impl Tx {
     }
 
     pub async fn fetch_one<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<T> {
-        self.fetch_optional(stmt).await?.ok_or(Error::NotFound("row"))
+        self.fetch_optional(stmt)
+            .await?
+            .ok_or(Error::NotFound("row"))
     }
 
     pub async fn commit(self) -> Result<()> {
@@ -331,9 +357,12 @@ pub fn map_error(e: sqlx::Error) -> Error {
                     detail: "refers to something that does not exist or is still in use".into(),
                     field,
                 },
-                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => Error::Invalid(vec![
-                    crate::FieldError::new(field.unwrap_or_default(), "value not allowed"),
-                ]),
+                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                    Error::Invalid(vec![crate::FieldError::new(
+                        field.unwrap_or_default(),
+                        "value not allowed",
+                    )])
+                }
                 _ => Error::internal(e),
             }
         }
@@ -344,7 +373,11 @@ pub fn map_error(e: sqlx::Error) -> Error {
 
 /// Finds the column a violated constraint is about: PostgreSQL names the constraint
 /// (`accounts_handle_key`), SQLite puts `table.column` in the message.
-fn constraint_field(message: &str, table: Option<&str>, constraint: Option<&str>) -> Option<String> {
+fn constraint_field(
+    message: &str,
+    table: Option<&str>,
+    constraint: Option<&str>,
+) -> Option<String> {
     if let Some(name) = constraint {
         let name = name.strip_suffix("_key").unwrap_or(name);
         let column = match table {
@@ -364,7 +397,11 @@ mod tests {
 
     #[test]
     fn names_the_column_of_a_violated_constraint() {
-        let pg = constraint_field("x", Some("handle_history"), Some("handle_history_handle_key"));
+        let pg = constraint_field(
+            "x",
+            Some("handle_history"),
+            Some("handle_history_handle_key"),
+        );
         assert_eq!(pg.as_deref(), Some("handle"));
         assert_eq!(
             constraint_field("UNIQUE constraint failed: accounts.email", None, None).as_deref(),

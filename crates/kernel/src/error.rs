@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { field: field.into(), detail: detail.into() }
+        Self {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -37,7 +40,10 @@ pub enum Error {
     Gone(String),
     /// The request clashes with the current state (a taken handle, a used token).
     #[error("{detail}")]
-    Conflict { field: Option<String>, detail: String },
+    Conflict {
+        field: Option<String>,
+        detail: String,
+    },
     /// Well-formed but invalid input, field by field.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
@@ -54,7 +60,10 @@ impl Error {
     }
 
     pub fn conflict(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Error::Conflict { field: Some(field.into()), detail: detail.into() }
+        Error::Conflict {
+            field: Some(field.into()),
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -82,6 +91,10 @@ impl Validation {
     }
 
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
     }
 }

@@ -51,7 +51,14 @@ impl Kernel {
     pub fn new(db: Db, clock: Arc<dyn Clock>, mailer: Mailer, config: KernelConfig) -> Self {
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations);
         let login_limiter = LoginLimiter::new(config.login_attempts_per_minute);
-        Self { db, clock, mailer, config, passwords, login_limiter }
+        Self {
+            db,
+            clock,
+            mailer,
+            config,
+            passwords,
+            login_limiter,
+        }
     }
 
     pub fn now(&self) -> crate::Timestamp {

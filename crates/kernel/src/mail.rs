@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::{Error, Result};
@@ -17,8 +18,14 @@ pub struct Mail {
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
-    Outbox { dir: PathBuf, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Outbox {
+        dir: PathBuf,
+        from: Mailbox,
+    },
 }
 
 impl Mailer {
@@ -28,32 +35,45 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| Error::BadRequest(format!("bad SMTP URL: {e}")))?
             .build();
-        Ok(Mailer::Smtp { transport, from: parse_from(from)? })
+        Ok(Mailer::Smtp {
+            transport,
+            from: parse_from(from)?,
+        })
     }
 
     pub fn outbox(data_dir: &Path, from: &str) -> Result<Self> {
-        Ok(Mailer::Outbox { dir: data_dir.join("outbox"), from: parse_from(from)? })
+        Ok(Mailer::Outbox {
+            dir: data_dir.join("outbox"),
+            from: parse_from(from)?,
+        })
     }
 
     pub async fn send(&self, mail: Mail) -> Result<()> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from.clone(),
         };
-        let to: Mailbox =
-            mail.to.parse().map_err(|_| Error::invalid("email", "not a valid email address"))?;
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| Error::invalid("email", "not a valid email address"))?;
         let message = Message::builder()
             .from(from)
             .to(to)
             .subject(mail.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body)
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(readable_body(mail.body)),
+            )
             .map_err(Error::internal)?;
         match self {
             Mailer::Smtp { transport, .. } => {
                 transport.send(message).await.map_err(Error::internal)?;
             }
             Mailer::Outbox { dir, .. } => {
-                tokio::fs::create_dir_all(dir).await.map_err(Error::internal)?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(Error::internal)?;
                 let name = format!("{}.eml", uuid::Uuid::now_v7());
                 tokio::fs::write(dir.join(name), message.formatted())
                     .await
@@ -65,9 +85,13 @@ impl Mailer {
 
     /// The files of the outbox, oldest first (empty when mail goes through SMTP).
     pub async fn outbox_files(&self) -> Result<Vec<PathBuf>> {
-        let Mailer::Outbox { dir, .. } = self else { return Ok(Vec::new()) };
+        let Mailer::Outbox { dir, .. } = self else {
+            return Ok(Vec::new());
+        };
         let mut files = Vec::new();
-        let Ok(mut entries) = tokio::fs::read_dir(dir).await else { return Ok(files) };
+        let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+            return Ok(files);
+        };
         while let Some(entry) = entries.next_entry().await.map_err(Error::internal)? {
             files.push(entry.path());
         }
@@ -76,8 +100,22 @@ impl Mailer {
     }
 }
 
+/// 8bit with CRLF line ends keeps links whole in the outbox files people read on a laptop.
+/// lettre only picks 8bit for lines under 78 characters, while RFC 5322 allows 998; a body
+/// with longer lines or NUL bytes falls back to lettre's own choice.
+fn readable_body(text: String) -> Body {
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let fits_8bit = !crlf.contains('\0') && crlf.split("\r\n").all(|line| line.len() <= 998);
+    if fits_8bit {
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::EightBit)
+    } else {
+        Body::new(text)
+    }
+}
+
 fn parse_from(from: &str) -> Result<Mailbox> {
-    from.parse().map_err(|_| Error::BadRequest(format!("mail sender {from:?} is not an address")))
+    from.parse()
+        .map_err(|_| Error::BadRequest(format!("mail sender {from:?} is not an address")))
 }
 
 #[cfg(test)]
@@ -89,7 +127,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mailer = Mailer::outbox(dir.path(), "Weft <weft@localhost>").unwrap();
         mailer
-            .send(Mail { to: "ada@example.org".into(), subject: "Hi".into(), body: "link".into() })
+            .send(Mail {
+                to: "ada@example.org".into(),
+                subject: "Hi".into(),
+                body: "link".into(),
+            })
             .await
             .unwrap();
         let files = mailer.outbox_files().await.unwrap();

@@ -26,7 +26,9 @@ impl PageRequest {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(Error::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}"))),
+            Some(_) => Err(Error::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            ))),
         }
     }
 
@@ -56,11 +58,17 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -85,7 +93,10 @@ mod tests {
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
         let page = Page::from_rows(ids.clone(), 3, |id| *id);
         assert_eq!(page.items.len(), 3);
-        assert_eq!(decode_cursor(page.next_cursor.as_deref().unwrap()).unwrap(), ids[2]);
+        assert_eq!(
+            decode_cursor(page.next_cursor.as_deref().unwrap()).unwrap(),
+            ids[2]
+        );
         let last = Page::from_rows(ids[..2].to_vec(), 3, |id| *id);
         assert!(last.next_cursor.is_none());
     }

@@ -22,7 +22,10 @@ impl Timestamp {
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0.saturating_add(seconds.saturating_mul(Self::MICROS_PER_SECOND)))
+        Self(
+            self.0
+                .saturating_add(seconds.saturating_mul(Self::MICROS_PER_SECOND)),
+        )
     }
 
     pub fn seconds_until(self, later: Timestamp) -> i64 {
@@ -30,7 +33,8 @@ impl Timestamp {
     }
 
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime().to_rfc3339_opts(SecondsFormat::Micros, true)
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
     }
 }
 
@@ -94,7 +98,8 @@ impl ManualClock {
     }
 
     pub fn advance_seconds(&self, seconds: i64) {
-        self.0.fetch_add(seconds * Timestamp::MICROS_PER_SECOND, Ordering::SeqCst);
+        self.0
+            .fetch_add(seconds * Timestamp::MICROS_PER_SECOND, Ordering::SeqCst);
     }
 
     pub fn set(&self, t: Timestamp) {

@@ -1,1 +1,189 @@
-//! placeholder
+//! Boots a real Weft server on `127.0.0.1:0` over a fresh SQLite file or a fresh PostgreSQL
+//! database (cloned from a migrated template), with a controllable clock and a small client.
+//!
+//! PostgreSQL tests need `WEFT_TEST_DATABASE_URL` (a role that may create databases);
+//! `make test` sets it, starting a throwaway server when none is given.
+
+mod client;
+mod postgres;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kernel::{Kernel, ManualClock};
+use tokio_util::sync::CancellationToken;
+use weft::config::Config;
+use weft::server::Server;
+
+pub use client::{Client, Reply};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub clock: ManualClock,
+    pub kernel: Arc<Kernel>,
+    pub config: Config,
+    shutdown: CancellationToken,
+    served: Option<tokio::task::JoinHandle<()>>,
+    _data_dir: tempfile::TempDir,
+    postgres: Option<postgres::ScratchDatabase>,
+}
+
+/// Cheap settings for tests: fast argon2, no log-in limit (tests of the limit turn it on).
+pub fn test_config(data_dir: PathBuf) -> Config {
+    Config {
+        data_dir,
+        listen: "127.0.0.1:0".parse().expect("loopback"),
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        login_attempts_per_minute: 0,
+        max_connections: 4,
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed the test settings.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = test_config(data_dir.path().to_path_buf());
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let scratch = postgres::ScratchDatabase::create().await;
+                config.database_url = scratch.url.clone();
+                Some(scratch)
+            }
+        };
+        adjust(&mut config);
+        let clock = ManualClock::starting_now();
+        let server = Server::bind(&config, Arc::new(clock.clone()))
+            .await
+            .expect("the server starts");
+        let url = format!("http://{}", server.addr);
+        let kernel = Arc::clone(&server.kernel);
+        let shutdown = server.shutdown_token();
+        let served = tokio::spawn(async move {
+            server.serve().await.expect("the server serves");
+        });
+        TestServer {
+            url,
+            clock,
+            kernel,
+            config,
+            shutdown,
+            served: Some(served),
+            _data_dir: data_dir,
+            postgres,
+        }
+    }
+
+    /// A client without credentials.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// The texts of the mails in the outbox, oldest first.
+    pub async fn mails(&self) -> Vec<String> {
+        let files = self
+            .kernel
+            .mailer
+            .outbox_files()
+            .await
+            .expect("the outbox is readable");
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("a readable mail"))
+            .collect()
+    }
+
+    /// Waits up to five seconds for the outbox to hold `count` mails.
+    pub async fn wait_for_mails(&self, count: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let mails = self.mails().await;
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} mails, the outbox has {}",
+            self.mails().await.len()
+        );
+    }
+
+    /// Signs up `handle` with a strong password and logs in; answers a client holding the
+    /// session token.
+    pub async fn account(&self, handle: &str) -> Client {
+        let client = self.client();
+        let password = format!("{handle}-tangerine-orbit-47");
+        let reply = client
+            .post(
+                "/api/v1/accounts",
+                &serde_json::json!({"handle": handle, "password": password,
+                                    "email": format!("{handle}@example.org")}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "sign up {handle}: {}", reply.body);
+        let reply = client
+            .post(
+                "/api/v1/sessions",
+                &serde_json::json!({"handle": handle, "password": password}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "log in {handle}: {}", reply.body);
+        client.with_token(reply.json["token"].as_str().expect("a session token"))
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server task ends cleanly");
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.postgres.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Declares a test story once and runs it on both databases: `both!(story)` makes
+/// `story::sqlite` and `story::postgres` from `async fn story(backend: Backend)`.
+#[macro_export]
+macro_rules! both {
+    ($($story:ident),* $(,)?) => {
+        $(
+            mod $story {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$story($crate::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$story($crate::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}

@@ -27,9 +27,7 @@ fn credential(headers: &HeaderMap) -> Result<Option<(String, bool)>, Error> {
             .or_else(|| value.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Error::Unauthenticated("use Authorization: Bearer <token>".into())
-            })?;
+            .ok_or_else(|| Error::Unauthenticated("use Authorization: Bearer <token>".into()))?;
         return Ok(Some((token.to_string(), false)));
     }
     let cookie = headers
@@ -54,13 +52,19 @@ fn check_same_origin(parts: &Parts, state: &AppState) -> Result<(), Error> {
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"same-origin");
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host_origin = headers.get(header::HOST).and_then(|v| v.to_str().ok()).map(|host| {
-        let scheme = if state.secure_cookies() { "https" } else { "http" };
-        format!("{scheme}://{host}")
-    });
-    let origin_ok = origin.is_some_and(|o| {
-        o == state.public_origin || host_origin.as_deref() == Some(o)
-    });
+    let host_origin = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|host| {
+            let scheme = if state.secure_cookies() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        });
+    let origin_ok =
+        origin.is_some_and(|o| o == state.public_origin || host_origin.as_deref() == Some(o));
     if same_site || origin_ok {
         Ok(())
     } else {
@@ -74,7 +78,9 @@ async fn actor_of(parts: &Parts, state: &AppState) -> Result<Option<Actor>, Erro
     if let Some(actor) = parts.extensions.get::<Actor>() {
         return Ok(Some(actor.clone()));
     }
-    let Some((secret, from_cookie)) = credential(&parts.headers)? else { return Ok(None) };
+    let Some((secret, from_cookie)) = credential(&parts.headers)? else {
+        return Ok(None);
+    };
     if from_cookie {
         check_same_origin(parts, state)?;
     }

@@ -53,18 +53,36 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            Problem::from(Error::BadRequest(format!("the body is not valid JSON: {inner}")))
+            Problem::from(Error::BadRequest(format!(
+                "the body is not valid JSON: {inner}"
+            )))
         } else {
             let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
             let detail = strip_position(&inner.to_string());
+            let field = field_name(if path == "." { "" } else { &path }, &detail);
             Problem::from(Error::Invalid(vec![FieldError::new(field, detail)]))
         }
     })?;
     de.end().map_err(|e| {
-        Problem::from(Error::BadRequest(format!("the body has data after the JSON value: {e}")))
+        Problem::from(Error::BadRequest(format!(
+            "the body has data after the JSON value: {e}"
+        )))
     })?;
     Ok(value)
+}
+
+/// The field a message is about: a missing or unknown field is named inside the message,
+/// one level below the path where it was noticed.
+fn field_name(path: &str, detail: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| detail.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (named, path.is_empty()) {
+        (Some(name), true) => name.to_string(),
+        (Some(name), false) => format!("{path}.{name}"),
+        (None, _) => path.to_string(),
+    }
 }
 
 /// serde_json appends " at line 1 column 17" to messages; the field name says more.
@@ -105,12 +123,17 @@ mod tests {
         assert_eq!(p.errors.unwrap()[0].field, "nested.count");
         let p = parse::<Body>(br#"{"nested": null}"#).unwrap_err();
         assert_eq!(p.status, 422);
-        assert!(p.detail.unwrap().contains("handle"));
+        assert_eq!(p.errors.unwrap()[0].field, "handle");
+        let p = parse::<Body>(br#"{"handle": "a", "nested": {}}"#).unwrap_err();
+        assert_eq!(p.errors.unwrap()[0].field, "nested.count");
     }
 
     #[test]
     fn broken_json_is_a_bad_request() {
         assert_eq!(parse::<Body>(b"{\"handle\":").unwrap_err().status, 400);
-        assert_eq!(parse::<Body>(b"{\"handle\":\"a\"} x").unwrap_err().status, 400);
+        assert_eq!(
+            parse::<Body>(b"{\"handle\":\"a\"} x").unwrap_err().status,
+            400
+        );
     }
 }

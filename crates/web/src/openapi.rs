@@ -74,7 +74,10 @@ fn document_problems(op: &mut Operation) {
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut add = |code: &str, description: &str| {
-        op.responses.responses.entry(code.to_string()).or_insert_with(|| problem_response(description));
+        op.responses
+            .responses
+            .entry(code.to_string())
+            .or_insert_with(|| problem_response(description));
     };
     add("400", "Malformed request");
     if secured {
@@ -117,7 +120,10 @@ pub fn finish(mut api: Document) -> Document {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A plain, readable page of the API: no scripts, nothing fetched from elsewhere.
@@ -188,7 +194,11 @@ pub fn docs_page(api: &Document) -> String {
                     RefOr::T(r) => r.description.clone(),
                     RefOr::Ref(r) => r.ref_location.clone(),
                 };
-                let _ = write!(sections, "<li><code>{code}</code> {}</li>", escape(&description));
+                let _ = write!(
+                    sections,
+                    "<li><code>{code}</code> {}</li>",
+                    escape(&description)
+                );
             }
             sections.push_str("</ul></section>");
         }

@@ -22,7 +22,12 @@ pub fn routes(spec: Arc<String>, docs: Arc<String>) -> Router<AppState> {
             "/api/openapi.json",
             get(move || {
                 let spec = Arc::clone(&spec);
-                async move { ([(header::CONTENT_TYPE, "application/json")], (*spec).clone()) }
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        (*spec).clone(),
+                    )
+                }
             }),
         )
         .route(
@@ -34,7 +39,12 @@ pub fn routes(spec: Arc<String>, docs: Arc<String>) -> Router<AppState> {
         )
         .route(
             "/api/docs.css",
-            get(|| async { ([(header::CONTENT_TYPE, "text/css")], crate::openapi::DOCS_CSS) }),
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css")],
+                    crate::openapi::DOCS_CSS,
+                )
+            }),
         )
 }
 
@@ -44,17 +54,22 @@ async fn readyz(State(app): State<AppState>) -> Response {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the database does not answer")
-                .into_response()
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer",
+            )
+            .into_response()
         }
     }
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
     match &app.metrics {
-        Some(handle) => {
-            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
-        }
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
         None => Problem::new(StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
     }
 }

@@ -145,7 +145,8 @@ pub async fn problem_for_plain_errors(response: Response) -> Response {
     };
     let mut problem = Problem::new(status, detail).into_response();
     for (name, value) in parts.headers.iter() {
-        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE {
+        if name == header::ALLOW || name == header::RETRY_AFTER || name == header::WWW_AUTHENTICATE
+        {
             problem.headers_mut().insert(name.clone(), value.clone());
         }
     }

@@ -27,7 +27,12 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> Self {
         let public_origin = origin_of(&kernel.config.public_url);
-        AppState(Arc::new(Inner { kernel, metrics, public_origin, shutdown }))
+        AppState(Arc::new(Inner {
+            kernel,
+            metrics,
+            public_origin,
+            shutdown,
+        }))
     }
 
     /// Whether cookies must be `Secure` (the server is reached over HTTPS).
@@ -54,7 +59,13 @@ pub fn origin_of(url: &str) -> String {
 mod tests {
     #[test]
     fn origin_drops_the_path() {
-        assert_eq!(super::origin_of("https://w.example:8443/a/b"), "https://w.example:8443");
-        assert_eq!(super::origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            super::origin_of("https://w.example:8443/a/b"),
+            "https://w.example:8443"
+        );
+        assert_eq!(
+            super::origin_of("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
     }
 }

@@ -104,23 +104,38 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }) => {
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
                 (generate_password(), true)
             };
             let kernel = server::build_kernel(&config, Arc::new(SystemClock)).await?;
-            let input = SignUp { handle, password: password.clone(), display_name, email };
-            let me = people::sign_up(&kernel, input, admin).await.map_err(|e| match e {
-                kernel::Error::Invalid(errors) => errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.detail))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                other => other.to_string(),
-            })?;
+            let input = SignUp {
+                handle,
+                password: password.clone(),
+                display_name,
+                email,
+            };
+            let me = people::sign_up(&kernel, input, admin)
+                .await
+                .map_err(|e| match e {
+                    kernel::Error::Invalid(errors) => errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.detail))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    other => other.to_string(),
+                })?;
             kernel.db.close().await;
-            println!("created @{} ({}){}", me.handle, me.id, if admin { ", administrator" } else { "" });
+            println!(
+                "created @{} ({}){}",
+                me.handle,
+                me.id,
+                if admin { ", administrator" } else { "" }
+            );
             if generated {
                 println!("password: {password}");
             }

@@ -74,7 +74,9 @@ impl Config {
             _ => Vec::new(),
         };
         figment
-            .merge(Env::prefixed("WEFT_").filter(move |key| known.iter().any(|k| k == key.as_str())))
+            .merge(
+                Env::prefixed("WEFT_").filter(move |key| known.iter().any(|k| k == key.as_str())),
+            )
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| format!("bad configuration: {e}"))

@@ -10,9 +10,16 @@ fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_env("WEFT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     if json_logs {
-        tracing_subscriber::fmt().with_env_filter(filter).json().with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .with_writer(std::io::stderr)
+            .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -20,10 +20,16 @@ pub async fn open_db(config: &Config) -> Result<Db, String> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            format!("cannot create data directory {}: {e}", config.data_dir.display())
+            format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
         })?;
     }
-    let options = DbOptions { max_connections: config.max_connections, run_migrations: true };
+    let options = DbOptions {
+        max_connections: config.max_connections,
+        run_migrations: true,
+    };
     Db::connect(&url, &options).await.map_err(|e| e.to_string())
 }
 
@@ -38,13 +44,20 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
 
 pub async fn build_kernel(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Kernel>, String> {
     let db = open_db(config).await?;
-    Ok(Arc::new(Kernel::new(db, clock, mailer(config)?, config.kernel_config())))
+    Ok(Arc::new(Kernel::new(
+        db,
+        clock,
+        mailer(config)?,
+        config.kernel_config(),
+    )))
 }
 
 /// The process-wide Prometheus recorder (a process has only one).
 fn metrics_handle() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).clone()
+    HANDLE
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .clone()
 }
 
 /// A server bound to its address, ready to serve.
@@ -74,7 +87,13 @@ impl Server {
         let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
             ready_in_ms = started.elapsed().as_millis() as u64, "Weft is ready");
-        Ok(Server { addr, kernel, listener, app, shutdown })
+        Ok(Server {
+            addr,
+            kernel,
+            listener,
+            app,
+            shutdown,
+        })
     }
 
     /// Cancel this to stop the server gracefully.
@@ -98,7 +117,10 @@ impl Server {
 /// Runs `weft serve`: serve until SIGTERM or Ctrl-C.
 pub async fn run(config: &Config) -> Result<(), String> {
     let server = Server::bind(config, Arc::new(SystemClock)).await?;
-    eprintln!("Weft is listening on http://{} (public URL {})", server.addr, server.kernel.config.public_url);
+    eprintln!(
+        "Weft is listening on http://{} (public URL {})",
+        server.addr, server.kernel.config.public_url
+    );
     let token = server.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;

@@ -15,7 +15,10 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, seen: Mutex::new(HashMap::new()) }
+        Self {
+            per_minute,
+            seen: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records an attempt for every key; answers the seconds to wait if any key is over limit.

@@ -204,8 +204,14 @@ where
 
 pub fn check_handle(handle: &str) -> Result<(), String> {
     let ok = (2..=32).contains(&handle.len())
-        && handle.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok { Ok(()) } else { Err(format!("a handle is {HANDLE_RULE}")) }
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("a handle is {HANDLE_RULE}"))
+    }
 }
 
 /// Trims a display name and checks it is 1–100 printable characters.
@@ -235,7 +241,11 @@ pub fn clean_email(email: &str) -> Result<String, String> {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
         });
-    if valid { Ok(email) } else { Err("not a valid email address".into()) }
+    if valid {
+        Ok(email)
+    } else {
+        Err("not a valid email address".into())
+    }
 }
 
 /// Rejects short passwords and those easy to guess (zxcvbn score below 3), including ones
@@ -289,7 +299,14 @@ mod tests {
     #[test]
     fn emails_are_checked_and_lower_cased() {
         assert_eq!(clean_email(" Ada@Example.ORG ").unwrap(), "ada@example.org");
-        for bad in ["ada", "ada@", "@example.org", "ada@example", "a b@example.org", "a@b@c.d"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a b@example.org",
+            "a@b@c.d",
+        ] {
             assert!(clean_email(bad).is_err(), "{bad}");
         }
     }

@@ -90,9 +90,15 @@ impl fmt::Display for Scope {
 impl FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL.into_iter().find(|scope| scope.as_str() == s).ok_or_else(|| {
-            format!("unknown scope {s:?}; known scopes: {}", Scopes::all().to_string())
-        })
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown scope {s:?}; known scopes: {}",
+                    Scopes::all().to_string()
+                )
+            })
     }
 }
 
@@ -110,7 +116,10 @@ impl Scopes {
     }
 
     pub fn from_list(list: &[String]) -> Result<Self, String> {
-        list.iter().map(|s| s.parse()).collect::<Result<BTreeSet<_>, _>>().map(Scopes)
+        list.iter()
+            .map(|s| s.parse())
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(Scopes)
     }
 
     pub fn allows(&self, wanted: Scope) -> bool {
@@ -141,7 +150,10 @@ impl fmt::Display for Scopes {
 impl FromStr for Scopes {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.split_whitespace().map(str::parse).collect::<Result<BTreeSet<_>, _>>().map(Scopes)
+        s.split_whitespace()
+            .map(str::parse)
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(Scopes)
     }
 }
 

@@ -27,9 +27,13 @@ impl SecretKind {
     }
 
     pub fn of(secret: &str) -> Option<SecretKind> {
-        [SecretKind::Session, SecretKind::PersonalToken, SecretKind::PasswordReset]
-            .into_iter()
-            .find(|k| secret.starts_with(k.prefix()))
+        [
+            SecretKind::Session,
+            SecretKind::PersonalToken,
+            SecretKind::PasswordReset,
+        ]
+        .into_iter()
+        .find(|k| secret.starts_with(k.prefix()))
     }
 }
 
@@ -46,7 +50,11 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 pub fn new_secret(kind: SecretKind) -> NewSecret {
-    let secret = format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
+    let secret = format!(
+        "{}{}",
+        kind.prefix(),
+        URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    );
     let hash = hash_secret(&secret);
     NewSecret { secret, hash }
 }
@@ -87,8 +95,13 @@ impl PasswordHasher {
     /// Checks a password against a stored hash, or against the decoy when there is none.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         let phc = stored.unwrap_or(&self.decoy);
-        let Ok(parsed) = PasswordHash::new(phc) else { return false };
-        let matches = self.argon2.verify_password(password.as_bytes(), &parsed).is_ok();
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let matches = self
+            .argon2
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         matches && stored.is_some()
     }
 }
@@ -105,7 +118,11 @@ impl KeyPair {
         let secret = random_bytes::<32>();
         let signing = ed25519_dalek::SigningKey::from_bytes(&secret);
         let public = signing.verifying_key().to_bytes();
-        KeyPair { public, secret, did: did_key(&public) }
+        KeyPair {
+            public,
+            secret,
+            did: did_key(&public),
+        }
     }
 }
 
@@ -129,7 +146,10 @@ mod tests {
             .into_vec()
             .unwrap();
         let public: [u8; 32] = public.try_into().unwrap();
-        assert_eq!(did_key(&public), "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH");
+        assert_eq!(
+            did_key(&public),
+            "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
+        );
     }
 
     #[test]

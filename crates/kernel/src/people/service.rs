@@ -20,7 +20,9 @@ impl Actor {
         if self.scopes.allows(scope) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("this token lacks the {scope} scope")))
+            Err(Error::Forbidden(format!(
+                "this token lacks the {scope} scope"
+            )))
         }
     }
 }
@@ -42,7 +44,9 @@ fn me_of(row: &AccountRow) -> Me {
 async fn hash_password(k: &Kernel, password: &str) -> Result<String> {
     let hasher = k.passwords.clone();
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hasher.hash(&password)).await.map_err(Error::internal)?
+    tokio::task::spawn_blocking(move || hasher.hash(&password))
+        .await
+        .map_err(Error::internal)?
 }
 
 async fn verify_password(k: &Kernel, password: &str, stored: Option<&str>) -> Result<bool> {
@@ -72,7 +76,11 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
         }),
         None => None,
     };
-    let personal = [input.handle.as_str(), display_name.as_str(), email.as_deref().unwrap_or("")];
+    let personal = [
+        input.handle.as_str(),
+        display_name.as_str(),
+        email.as_deref().unwrap_or(""),
+    ];
     v.check("password", check_password(&input.password, &personal));
     v.finish()?;
 
@@ -97,7 +105,9 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
         },
     )
     .await?;
-    let row = store::account_by_id_in(&mut tx, id).await?.ok_or(Error::NotFound("account"))?;
+    let row = store::account_by_id_in(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
     tx.commit().await?;
     tracing::info!(account = %id, handle = %input.handle, "account created");
     Ok(me_of(&row))
@@ -126,7 +136,9 @@ pub async fn log_in(k: &Kernel, input: LogIn, client: ClientInfo) -> Result<NewS
     if input.password.len() > MAX_PASSWORD_LEN * 4
         || !verify_password(k, &input.password, stored).await?
     {
-        return Err(Error::Unauthenticated("the handle or the password is wrong".into()));
+        return Err(Error::Unauthenticated(
+            "the handle or the password is wrong".into(),
+        ));
     }
     let account = account.ok_or(Error::NotFound("account"))?;
     open_session(k, &account, client).await
@@ -137,7 +149,9 @@ async fn open_session(k: &Kernel, account: &AccountRow, client: ClientInfo) -> R
     let id = SessionId::new();
     let now = k.now();
     let expires_at = now.plus_seconds(k.config.session_ttl_s);
-    let user_agent = client.user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    let user_agent = client
+        .user_agent
+        .map(|ua| ua.chars().take(300).collect::<String>());
     store::insert_session(
         &k.db,
         &store::NewSessionRow {
@@ -151,7 +165,12 @@ async fn open_session(k: &Kernel, account: &AccountRow, client: ClientInfo) -> R
         },
     )
     .await?;
-    Ok(NewSession { id, token: secret.secret, expires_at, account: me_of(account) })
+    Ok(NewSession {
+        id,
+        token: secret.secret,
+        expires_at,
+        account: me_of(account),
+    })
 }
 
 /// Finds who holds a bearer secret (session or personal access token).
@@ -169,7 +188,9 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
     if row.expires_at.is_some_and(|e| e <= now.0) {
         return Err(unknown());
     }
-    let stale = row.last_used_at.is_none_or(|t| now.0 - t >= TOUCH_EVERY_S * 1_000_000);
+    let stale = row
+        .last_used_at
+        .is_none_or(|t| now.0 - t >= TOUCH_EVERY_S * 1_000_000);
     let credential = match kind {
         SecretKind::Session => {
             let id = SessionId(row.id);
@@ -199,7 +220,9 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
 
 pub async fn me(k: &Kernel, actor: &Actor) -> Result<Me> {
     actor.require(Scope::Read)?;
-    let row = store::account_by_id(&k.db, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    let row = store::account_by_id(&k.db, actor.account)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
     Ok(me_of(&row))
 }
 
@@ -207,12 +230,15 @@ pub async fn me(k: &Kernel, actor: &Actor) -> Result<Me> {
 /// password needs the current one and ends every other session.
 pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me> {
     actor.require(Scope::Write)?;
-    let current =
-        store::account_by_id(&k.db, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    let current = store::account_by_id(&k.db, actor.account)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
     let mut v = Validation::new();
-    let display_name = input.display_name.as_deref().map(clean_display_name).and_then(|r| {
-        r.map_err(|e| v.push("display_name", e)).ok()
-    });
+    let display_name = input
+        .display_name
+        .as_deref()
+        .map(clean_display_name)
+        .and_then(|r| r.map_err(|e| v.push("display_name", e)).ok());
     let handle = input.handle.filter(|h| *h != current.handle);
     if let Some(h) = &handle {
         v.check("handle", check_handle(h));
@@ -233,7 +259,10 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     let password_hash = match &input.password {
         Some(change) => {
             if !verify_password(k, &change.current, Some(&current.password_hash)).await? {
-                return Err(Error::invalid("password.current", "the current password is wrong"));
+                return Err(Error::invalid(
+                    "password.current",
+                    "the current password is wrong",
+                ));
             }
             Some(hash_password(k, &change.new).await?)
         }
@@ -246,7 +275,12 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         store::close_handle_record(&mut tx, actor.account, now).await?;
         store::insert_handle_record(&mut tx, actor.account, h, now).await?;
     }
-    let changes = AccountChanges { display_name, handle, email, password_hash };
+    let changes = AccountChanges {
+        display_name,
+        handle,
+        email,
+        password_hash,
+    };
     store::update_account(&mut tx, actor.account, changes, now).await?;
     if password_changed {
         let keep = match actor.credential {
@@ -255,8 +289,9 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         };
         store::delete_sessions_except(&mut tx, actor.account, keep).await?;
     }
-    let row =
-        store::account_by_id_in(&mut tx, actor.account).await?.ok_or(Error::NotFound("account"))?;
+    let row = store::account_by_id_in(&mut tx, actor.account)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
     tx.commit().await?;
     if password_changed && let Some(email) = &row.email {
         let mail = Mail {
@@ -311,7 +346,11 @@ pub async fn profile(k: &Kernel, key: &str) -> Result<Profile> {
     })
 }
 
-pub async fn list_sessions(k: &Kernel, actor: &Actor, page: &PageRequest) -> Result<Page<SessionInfo>> {
+pub async fn list_sessions(
+    k: &Kernel,
+    actor: &Actor,
+    page: &PageRequest,
+) -> Result<Page<SessionInfo>> {
     actor.require(Scope::Read)?;
     let limit = page.limit()?;
     let rows = store::sessions_of(&k.db, actor.account, page.after()?, limit, k.now()).await?;
@@ -319,15 +358,17 @@ pub async fn list_sessions(k: &Kernel, actor: &Actor, page: &PageRequest) -> Res
         Credential::Session(id) => Some(id),
         Credential::Token(_) => None,
     };
-    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| SessionInfo {
-        current: Some(r.id) == current,
-        id: r.id,
-        user_agent: r.user_agent,
-        ip: r.ip,
-        created_at: Timestamp(r.created_at),
-        last_seen_at: Timestamp(r.last_seen_at),
-        expires_at: Timestamp(r.expires_at),
-    }))
+    Ok(
+        Page::from_rows(rows, limit, |r| r.id.0).map(|r| SessionInfo {
+            current: Some(r.id) == current,
+            id: r.id,
+            user_agent: r.user_agent,
+            ip: r.ip,
+            created_at: Timestamp(r.created_at),
+            last_seen_at: Timestamp(r.last_seen_at),
+            expires_at: Timestamp(r.expires_at),
+        }),
+    )
 }
 
 pub async fn revoke_session(k: &Kernel, actor: &Actor, id: SessionId) -> Result<()> {
@@ -356,8 +397,18 @@ pub async fn request_password_reset(k: &Arc<Kernel>, input: PasswordResetRequest
     let key = match (&input.handle, &input.email) {
         (Some(h), None) if h.len() <= 64 => h.trim().to_lowercase(),
         (None, Some(e)) if e.len() <= 254 => e.trim().to_lowercase(),
-        (Some(_), Some(_)) => return Err(Error::invalid("handle", "give a handle or an email, not both")),
-        (None, None) => return Err(Error::invalid("handle", "give the handle or the email of the account")),
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "handle",
+                "give a handle or an email, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(Error::invalid(
+                "handle",
+                "give the handle or the email of the account",
+            ));
+        }
         _ => return Err(Error::invalid("handle", "too long")),
     };
     k.login_limiter
@@ -378,8 +429,12 @@ async fn send_password_reset(k: &Kernel, key: &str) -> Result<()> {
     } else {
         store::account_by_handle(&k.db, key).await?
     };
-    let Some(account) = account else { return Ok(()) };
-    let Some(email) = account.email.clone() else { return Ok(()) };
+    let Some(account) = account else {
+        return Ok(());
+    };
+    let Some(email) = account.email.clone() else {
+        return Ok(());
+    };
     let secret = new_secret(SecretKind::PasswordReset);
     let now = k.now();
     let ttl = k.config.password_reset_ttl_s;
@@ -422,13 +477,18 @@ pub async fn complete_password_reset(
         reset.ok_or(Error::NotFound("password reset"))?
     };
     if reset.used_at.is_some() {
-        return Err(Error::Gone("this reset link was already used; ask for a new one".into()));
+        return Err(Error::Gone(
+            "this reset link was already used; ask for a new one".into(),
+        ));
     }
     if reset.expires_at <= now.0 {
-        return Err(Error::Gone("this reset link has expired; ask for a new one".into()));
+        return Err(Error::Gone(
+            "this reset link has expired; ask for a new one".into(),
+        ));
     }
-    let account =
-        store::account_by_id(&k.db, reset.account_id).await?.ok_or(Error::NotFound("account"))?;
+    let account = store::account_by_id(&k.db, reset.account_id)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
     let personal = [account.handle.as_str(), account.display_name.as_str()];
     check_password(&input.password, &personal).map_err(|e| Error::invalid("password", e))?;
     let password_hash = hash_password(k, &input.password).await?;
@@ -437,7 +497,9 @@ pub async fn complete_password_reset(
     // Re-read inside the write transaction: two concurrent completions must not both pass.
     let again = store::password_reset_by_secret(&mut tx, &hash).await?;
     if again.is_none_or(|r| r.used_at.is_some()) {
-        return Err(Error::Gone("this reset link was already used; ask for a new one".into()));
+        return Err(Error::Gone(
+            "this reset link was already used; ask for a new one".into(),
+        ));
     }
     let changes = AccountChanges {
         display_name: None,
@@ -457,7 +519,9 @@ pub async fn complete_password_reset(
 pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Result<NewToken> {
     actor.require(Scope::Write)?;
     let mut v = Validation::new();
-    let name = clean_display_name(&input.name).map_err(|e| v.push("name", e)).ok();
+    let name = clean_display_name(&input.name)
+        .map_err(|e| v.push("name", e))
+        .ok();
     let scopes = match Scopes::from_list(&input.scopes) {
         Ok(s) if s.is_empty() => {
             v.push("scopes", "name at least one scope, e.g. \"read\"");
@@ -483,7 +547,9 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
         v.push("group", "no such group");
     }
     v.finish()?;
-    let (Some(name), Some(scopes)) = (name, scopes) else { unreachable!("validated above") };
+    let (Some(name), Some(scopes)) = (name, scopes) else {
+        unreachable!("validated above")
+    };
 
     let secret = new_secret(SecretKind::PersonalToken);
     let id = TokenId::new();

@@ -159,7 +159,12 @@ pub async fn insert_handle_record(
                 HandleHistory::Handle,
                 HandleHistory::Since,
             ])
-            .values_panic([uuid::Uuid::now_v7().into(), account.into(), handle.into(), now.into()]),
+            .values_panic([
+                uuid::Uuid::now_v7().into(),
+                account.into(),
+                handle.into(),
+                now.into(),
+            ]),
     )
     .await
     .map(|_| ())
@@ -178,25 +183,46 @@ pub async fn close_handle_record(tx: &mut Tx, account: AccountId, now: Timestamp
 }
 
 fn select_account() -> sea_query::SelectStatement {
-    Query::select().columns(ACCOUNT_COLUMNS).from(Accounts::Table).to_owned()
+    Query::select()
+        .columns(ACCOUNT_COLUMNS)
+        .from(Accounts::Table)
+        .to_owned()
 }
 
 pub async fn account_by_id(db: &Db, id: AccountId) -> Result<Option<AccountRow>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Id).eq(id))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn account_by_id_in(tx: &mut Tx, id: AccountId) -> Result<Option<AccountRow>> {
-    tx.fetch_optional(&select_account().and_where(Expr::col(Accounts::Id).eq(id)).to_owned()).await
+    tx.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Id).eq(id))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn account_by_handle(db: &Db, handle: &str) -> Result<Option<AccountRow>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Handle).eq(handle)).to_owned())
-        .await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Handle).eq(handle))
+            .to_owned(),
+    )
+    .await
 }
 
 pub async fn account_by_email(db: &Db, email: &str) -> Result<Option<AccountRow>> {
-    db.fetch_optional(&select_account().and_where(Expr::col(Accounts::Email).eq(email)).to_owned())
-        .await
+    db.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Email).eq(email))
+            .to_owned(),
+    )
+    .await
 }
 
 /// The account that most recently used `handle`, for links made before a rename.
@@ -225,7 +251,11 @@ pub struct HandleRow {
 pub async fn handle_history(db: &Db, account: AccountId) -> Result<Vec<HandleRow>> {
     db.fetch_all(
         &Query::select()
-            .columns([HandleHistory::Handle, HandleHistory::Since, HandleHistory::Until])
+            .columns([
+                HandleHistory::Handle,
+                HandleHistory::Since,
+                HandleHistory::Until,
+            ])
             .from(HandleHistory::Table)
             .and_where(Expr::col(HandleHistory::AccountId).eq(account))
             .order_by(HandleHistory::Since, Order::Desc)
@@ -249,7 +279,9 @@ pub async fn update_account(
     now: Timestamp,
 ) -> Result<()> {
     let mut update = Query::update();
-    update.table(Accounts::Table).value(Accounts::UpdatedAt, now);
+    update
+        .table(Accounts::Table)
+        .value(Accounts::UpdatedAt, now);
     if let Some(name) = changes.display_name {
         update.value(Accounts::DisplayName, name);
     }
@@ -262,7 +294,9 @@ pub async fn update_account(
     if let Some(hash) = changes.password_hash {
         update.value(Accounts::PasswordHash, hash);
     }
-    tx.execute(update.and_where(Expr::col(Accounts::Id).eq(id))).await.map(|_| ())
+    tx.execute(update.and_where(Expr::col(Accounts::Id).eq(id)))
+        .await
+        .map(|_| ())
 }
 
 pub struct NewSessionRow<'a> {
@@ -326,8 +360,14 @@ pub async fn session_by_secret(db: &Db, hash: &[u8]) -> Result<Option<Credential
             .column((Accounts::Table, Accounts::IsAdmin))
             .expr_as(Expr::val("read write"), "scopes")
             .expr_as(Expr::val(Option::<uuid::Uuid>::None), "group_id")
-            .expr_as(Expr::col((Sessions::Table, Sessions::ExpiresAt)), "expires_at")
-            .expr_as(Expr::col((Sessions::Table, Sessions::LastSeenAt)), "last_used_at")
+            .expr_as(
+                Expr::col((Sessions::Table, Sessions::ExpiresAt)),
+                "expires_at",
+            )
+            .expr_as(
+                Expr::col((Sessions::Table, Sessions::LastSeenAt)),
+                "last_used_at",
+            )
             .from(Sessions::Table)
             .inner_join(
                 Accounts::Table,
@@ -446,7 +486,8 @@ pub async fn delete_sessions_except(
     keep: Option<SessionId>,
 ) -> Result<u64> {
     let mut q = Query::delete();
-    q.from_table(Sessions::Table).and_where(Expr::col(Sessions::AccountId).eq(account));
+    q.from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::AccountId).eq(account));
     if let Some(keep) = keep {
         q.and_where(Expr::col(Sessions::Id).ne(keep));
     }
@@ -576,7 +617,10 @@ pub struct PasswordResetRow {
     pub used_at: Option<i64>,
 }
 
-pub async fn password_reset_by_secret(tx: &mut Tx, hash: &[u8]) -> Result<Option<PasswordResetRow>> {
+pub async fn password_reset_by_secret(
+    tx: &mut Tx,
+    hash: &[u8],
+) -> Result<Option<PasswordResetRow>> {
     tx.fetch_optional(
         &Query::select()
             .columns([

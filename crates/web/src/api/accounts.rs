@@ -9,7 +9,9 @@ use utoipa_axum::routes;
 use crate::{AppState, Json, Problem};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sign_up)).routes(routes!(profile))
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(profile))
 }
 
 /// Create an account.
@@ -23,7 +25,10 @@ async fn sign_up(
     State(app): State<AppState>,
     Json(input): Json<SignUp>,
 ) -> Result<(StatusCode, Json<Me>), Problem> {
-    Ok((StatusCode::CREATED, Json(people::sign_up(&app.kernel, input, false).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(people::sign_up(&app.kernel, input, false).await?),
+    ))
 }
 
 /// A public profile, with every handle the account has had.

@@ -9,7 +9,9 @@ use utoipa_axum::routes;
 use crate::{AppState, Json, Problem};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(request_reset)).routes(routes!(complete_reset))
+    OpenApiRouter::new()
+        .routes(routes!(request_reset))
+        .routes(routes!(complete_reset))
 }
 
 /// Ask for a password-reset link.

@@ -69,7 +69,9 @@ async fn list_sessions(
     Caller(actor): Caller,
     Query(page): Query<PageRequest>,
 ) -> Result<Json<Page<SessionInfo>>, Problem> {
-    Ok(Json(people::list_sessions(&app.kernel, &actor, &page).await?))
+    Ok(Json(
+        people::list_sessions(&app.kernel, &actor, &page).await?,
+    ))
 }
 
 /// Log out: end the session this request comes with and clear its cookie.
@@ -79,7 +81,9 @@ async fn list_sessions(
 async fn log_out(State(app): State<AppState>, Caller(actor): Caller) -> Result<Response, Problem> {
     people::log_out(&app.kernel, &actor).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, "", 0));
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&app, "", 0));
     Ok(response)
 }
 
@@ -97,7 +101,9 @@ async fn revoke_session(
     people::revoke_session(&app.kernel, &actor, id).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     if actor.credential == Credential::Session(id) {
-        response.headers_mut().insert(header::SET_COOKIE, session_cookie(&app, "", 0));
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, session_cookie(&app, "", 0));
     }
     Ok(response)
 }

@@ -11,7 +11,9 @@ use utoipa_axum::routes;
 use crate::{AppState, Caller, Json, Problem};
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// Your personal access tokens (their secrets are never shown again).
@@ -35,7 +37,10 @@ async fn create_token(
     Caller(actor): Caller,
     Json(input): Json<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), Problem> {
-    Ok((StatusCode::CREATED, Json(people::create_token(&app.kernel, &actor, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(people::create_token(&app.kernel, &actor, input).await?),
+    ))
 }
 
 /// Revoke a token; it stops working at once.

@@ -1,1 +1,7 @@
-fn main(){}
+//! Every HTTP integration test of Weft, in one binary (each extra test binary costs a link).
+//! Each test boots a real server on 127.0.0.1:0 and most run on SQLite and on PostgreSQL.
+
+mod cli;
+mod conventions;
+mod people;
+mod schema;

@@ -1,0 +1,164 @@
+//! A small HTTP client for tests: JSON in, status + headers + parsed body out.
+
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+/// An answer: status, headers, raw body and the body parsed as JSON (`Null` if it is not).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an `application/problem+json` answer with this status; answers its body.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "expected a {status} problem, got {}: {}",
+            self.status, self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.json["status"], status, "{}", self.body);
+        &self.json
+    }
+
+    /// The fields named in a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        Client {
+            base: base.to_string(),
+            http,
+            token: None,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
+    }
+
+    pub fn without_token(&self) -> Client {
+        Client {
+            token: None,
+            ..self.clone()
+        }
+    }
+
+    /// The bearer token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// A client that also sends this header on every request.
+    pub fn with_header(&self, name: &str, value: &str) -> Client {
+        let mut headers = self.headers.clone();
+        headers.push((name.to_string(), value.to_string()));
+        Client {
+            headers,
+            ..self.clone()
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let mut request = request;
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("a readable body");
+        let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            json,
+        }
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &impl Serialize) -> Reply {
+        self.send(self.request(reqwest::Method::POST, path).json(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: &impl Serialize) -> Reply {
+        self.send(self.request(reqwest::Method::PATCH, path).json(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &impl Serialize) -> Reply {
+        self.send(self.request(reqwest::Method::PUT, path).json(body))
+            .await
+    }
+
+    /// Sends raw bytes with a given content type (for malformed-input tests).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let request = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", content_type)
+            .body(body);
+        self.send(request).await
+    }
+}
