@@ -73,6 +73,16 @@ fn document_problems(op: &mut Operation) {
         .is_some_and(|reqs| reqs.iter().any(|r| *r != Default::default()));
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    // Problems declared by hand in a handler's annotation come as JSON; they are problem+json.
+    for (code, response) in op.responses.responses.iter_mut() {
+        if code.starts_with('4') || code.starts_with('5') {
+            if let RefOr::T(response) = response
+                && let Some(content) = response.content.shift_remove("application/json")
+            {
+                response.content.insert(CONTENT_TYPE.to_string(), content);
+            }
+        }
+    }
     let mut add = |code: &str, description: &str| {
         op.responses
             .responses

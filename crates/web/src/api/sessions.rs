@@ -38,7 +38,8 @@ fn session_cookie(app: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "people", security(()),
     request_body = LogIn,
     responses((status = 201, body = NewSession,
-        headers(("set-cookie" = String, description = "the weft_session cookie")))))]
+        headers(("set-cookie" = String, description = "the weft_session cookie"))),
+        (status = 401, description = "The handle or the password is wrong", body = Problem)))]
 async fn log_in(
     State(app): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
