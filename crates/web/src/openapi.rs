@@ -75,12 +75,11 @@ fn document_problems(op: &mut Operation) {
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     // Problems declared by hand in a handler's annotation come as JSON; they are problem+json.
     for (code, response) in op.responses.responses.iter_mut() {
-        if code.starts_with('4') || code.starts_with('5') {
-            if let RefOr::T(response) = response
-                && let Some(content) = response.content.shift_remove("application/json")
-            {
-                response.content.insert(CONTENT_TYPE.to_string(), content);
-            }
+        if (code.starts_with('4') || code.starts_with('5'))
+            && let RefOr::T(response) = response
+            && let Some(content) = response.content.shift_remove("application/json")
+        {
+            response.content.insert(CONTENT_TYPE.to_string(), content);
         }
     }
     let mut add = |code: &str, description: &str| {
@@ -147,11 +146,10 @@ pub fn docs_page(api: &Document) -> String {
         html,
         "<h1>{} API <small>{}</small></h1><p>{}</p>\
          <p>The machine-readable document is at <a href=\"/api/openapi.json\">/api/openapi.json</a> \
-         (OpenAPI {}).</p><nav><h2>Operations</h2><ul>",
+         (OpenAPI 3.1).</p><nav><h2>Operations</h2><ul>",
         escape(&api.info.title),
         escape(&api.info.version),
         escape(api.info.description.as_deref().unwrap_or("")),
-        "3.1",
     );
     let mut sections = String::new();
     for (path, item) in &api.paths.paths {

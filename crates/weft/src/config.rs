@@ -75,7 +75,8 @@ impl Config {
         };
         figment
             .merge(
-                Env::prefixed("WEFT_").filter(move |key| known.iter().any(|k| k == key.as_str())),
+                Env::prefixed("WEFT_")
+                    .filter(move |key| known.iter().any(|k| key.as_str().eq_ignore_ascii_case(k))),
             )
             .merge(Serialized::defaults(flags))
             .extract()
@@ -108,5 +109,45 @@ impl Config {
             argon2_iterations: self.argon2_iterations,
             ..KernelConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct NoFlags {}
+
+    #[derive(Serialize)]
+    struct ListenFlag {
+        listen: SocketAddr,
+    }
+
+    #[test]
+    fn later_layers_win_and_strangers_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "weft.toml",
+                "listen = \"127.0.0.1:9000\"\nmail_from = \"a@b.c\"\n",
+            )?;
+            jail.set_env("WEFT_LISTEN", "127.0.0.1:9001");
+            jail.set_env("WEFT_LOGIN_ATTEMPTS_PER_MINUTE", "0");
+            jail.set_env("WEFT_LOG", "debug");
+            let config = Config::load(None, &NoFlags {}).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.listen.port(),
+                9001,
+                "the environment beats weft.toml"
+            );
+            assert_eq!(config.mail_from, "a@b.c");
+            assert_eq!(config.login_attempts_per_minute, 0);
+            let flags = ListenFlag {
+                listen: "127.0.0.1:9002".parse().unwrap(),
+            };
+            let config = Config::load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.port(), 9002, "flags beat the environment");
+            Ok(())
+        });
     }
 }

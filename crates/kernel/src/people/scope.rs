@@ -96,7 +96,7 @@ impl FromStr for Scope {
             .ok_or_else(|| {
                 format!(
                     "unknown scope {s:?}; known scopes: {}",
-                    Scopes::all().to_string()
+                    Scopes::all()
                 )
             })
     }

@@ -106,6 +106,7 @@ async fn an_admin_created_on_the_command_line_can_log_in_to_the_served_instance(
     };
     let mut server = weft(dir.path())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("WEFT_LOGIN_ATTEMPTS_PER_MINUTE", "2")
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -130,6 +131,10 @@ async fn an_admin_created_on_the_command_line_can_log_in_to_the_served_instance(
         .await;
     assert_eq!(login.status, 201, "{}", login.body);
     assert_eq!(login.json["account"]["is_admin"], true);
+    // Settings come from WEFT_* variables too: this server allows two attempts a minute.
+    let wrong = serde_json::json!({"handle": "root_op", "password": "not-the-password"});
+    assert_eq!(client.post("/api/v1/sessions", &wrong).await.status, 401);
+    assert_eq!(client.post("/api/v1/sessions", &wrong).await.status, 429);
 
     // SIGTERM stops it gracefully and promptly.
     let pid = server.id().to_string();
