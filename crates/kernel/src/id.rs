@@ -75,3 +75,19 @@ id_type!(
     /// A password-reset request.
     PasswordResetId
 );
+id_type!(
+    /// A group (or subgroup).
+    GroupId
+);
+id_type!(
+    /// A custom role of a group.
+    RoleId
+);
+id_type!(
+    /// An invitation to a group (to a person, an address, or a shareable link).
+    InvitationId
+);
+id_type!(
+    /// A request to join a group.
+    JoinRequestId
+);

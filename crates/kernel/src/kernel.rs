@@ -9,6 +9,7 @@ use crate::db::Db;
 use crate::mail::Mailer;
 use crate::people::login_limit::LoginLimiter;
 use crate::people::secrets::PasswordHasher;
+use crate::tool::ToolRegistry;
 
 #[derive(Debug, Clone)]
 pub struct KernelConfig {
@@ -43,6 +44,8 @@ pub struct Kernel {
     pub clock: Arc<dyn Clock>,
     pub mailer: Mailer,
     pub config: KernelConfig,
+    /// The tools this server offers.
+    pub tools: ToolRegistry,
     pub(crate) passwords: PasswordHasher,
     pub(crate) login_limiter: LoginLimiter,
 }
@@ -56,9 +59,16 @@ impl Kernel {
             clock,
             mailer,
             config,
+            tools: ToolRegistry::default(),
             passwords,
             login_limiter,
         }
+    }
+
+    /// Registers the built-in tools (the composition root knows them).
+    pub fn with_tools(mut self, tools: ToolRegistry) -> Self {
+        self.tools = tools;
+        self
     }
 
     pub fn now(&self) -> crate::Timestamp {

@@ -3,12 +3,15 @@
 
 pub mod db;
 pub mod error;
+pub mod groups;
 pub mod id;
 pub mod kernel;
 pub mod mail;
 pub mod page;
 pub mod people;
+pub mod policy;
 pub mod time;
+pub mod tool;
 
 pub use error::{Error, FieldError, Result};
 pub use kernel::{Kernel, KernelConfig};

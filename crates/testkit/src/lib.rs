@@ -10,6 +10,7 @@ mod postgres;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use kernel::tool::{ToolManifest, ToolRegistry};
 use kernel::{Kernel, ManualClock};
 use tokio_util::sync::CancellationToken;
 use weft::config::Config;
@@ -33,6 +34,17 @@ pub struct TestServer {
     served: Option<tokio::task::JoinHandle<()>>,
     _data_dir: tempfile::TempDir,
     postgres: Option<postgres::ScratchDatabase>,
+}
+
+/// Two stand-in tool manifests, so tests can turn tools on and off before real tools exist.
+pub fn sample_tools() -> ToolRegistry {
+    let mut notes = ToolManifest::built_in("notes", "Shared notes", "note");
+    notes.permissions = vec!["tool:notes:pin".into()];
+    notes.activity_types = vec!["weft:NoteCreated".into()];
+    ToolRegistry::new(vec![
+        notes,
+        ToolManifest::built_in("polls", "Quick polls", "poll"),
+    ])
 }
 
 /// Cheap settings for tests: fast argon2, no log-in limit (tests of the limit turn it on).
@@ -67,7 +79,7 @@ impl TestServer {
         };
         adjust(&mut config);
         let clock = ManualClock::starting_now();
-        let server = Server::bind(&config, Arc::new(clock.clone()))
+        let server = Server::bind_with(&config, Arc::new(clock.clone()), sample_tools())
             .await
             .expect("the server starts");
         let url = format!("http://{}", server.addr);

@@ -25,7 +25,11 @@ use crate::problem::{CONTENT_TYPE, Problem};
     ),
     components(schemas(Problem, kernel::FieldError)),
     modifiers(&SecuritySchemes),
-    tags((name = "people", description = "Accounts, sessions, tokens and password resets"))
+    tags(
+        (name = "people", description = "Accounts, sessions, tokens and password resets"),
+        (name = "groups", description = "Groups, members, roles, invitations and join requests"),
+        (name = "tools", description = "Which groups use which tools")
+    )
 )]
 pub struct ApiDoc;
 

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use kernel::db::{Db, DbOptions};
 use kernel::mail::Mailer;
+use kernel::tool::ToolRegistry;
 use kernel::{Clock, Kernel, SystemClock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
@@ -42,14 +43,23 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
     .map_err(|e| e.to_string())
 }
 
+/// The built-in tools. Each tool crate adds its manifest here as it arrives.
+pub fn built_in_tools() -> ToolRegistry {
+    ToolRegistry::new(Vec::new())
+}
+
 pub async fn build_kernel(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Kernel>, String> {
+    build_kernel_with(config, clock, built_in_tools()).await
+}
+
+async fn build_kernel_with(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    tools: ToolRegistry,
+) -> Result<Arc<Kernel>, String> {
     let db = open_db(config).await?;
-    Ok(Arc::new(Kernel::new(
-        db,
-        clock,
-        mailer(config)?,
-        config.kernel_config(),
-    )))
+    let kernel = Kernel::new(db, clock, mailer(config)?, config.kernel_config()).with_tools(tools);
+    Ok(Arc::new(kernel))
 }
 
 /// The process-wide Prometheus recorder (a process has only one).
@@ -72,6 +82,15 @@ pub struct Server {
 impl Server {
     /// Builds everything and binds `config.listen` (port 0 picks a free port).
     pub async fn bind(config: &Config, clock: Arc<dyn Clock>) -> Result<Server, String> {
+        Self::bind_with(config, clock, built_in_tools()).await
+    }
+
+    /// Like `bind`, with another set of tools (tests register stand-ins).
+    pub async fn bind_with(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        tools: ToolRegistry,
+    ) -> Result<Server, String> {
         let started = Instant::now();
         let listener = TcpListener::bind(config.listen)
             .await
@@ -81,7 +100,7 @@ impl Server {
         if config.public_url.is_empty() {
             config.public_url = format!("http://{addr}");
         }
-        let kernel = build_kernel(&config, clock).await?;
+        let kernel = build_kernel_with(&config, clock, tools).await?;
         let shutdown = CancellationToken::new();
         let state = AppState::new(Arc::clone(&kernel), metrics_handle(), shutdown.clone());
         let app = web::app(state);

@@ -6,7 +6,7 @@ pub mod model;
 pub mod scope;
 pub mod secrets;
 pub mod service;
-mod store;
+pub(crate) mod store;
 
 pub use model::*;
 pub use scope::{Scope, Scopes};

@@ -93,12 +93,7 @@ impl FromStr for Scope {
         Scope::ALL
             .into_iter()
             .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown scope {s:?}; known scopes: {}",
-                    Scopes::all()
-                )
-            })
+            .ok_or_else(|| format!("unknown scope {s:?}; known scopes: {}", Scopes::all()))
     }
 }
 

@@ -542,13 +542,19 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
     {
         v.push("expires_in", "must be between 60 seconds and 366 days");
     }
-    if input.group.is_some() {
-        // Groups arrive with the groups kernel; until then no group can be named.
-        v.push("group", "no such group");
-    }
     v.finish()?;
     let (Some(name), Some(scopes)) = (name, scopes) else {
         unreachable!("validated above")
+    };
+    // A token limited to a group: only a group you belong to, and never wider than yours.
+    let group = match input.group.as_deref() {
+        Some(key) => match crate::groups::load(k, Some(actor), key).await.ok() {
+            Some(g) if g.standing.is_some() && actor.group.is_none_or(|own| own == g.row.id.0) => {
+                Some(g.row.id.0)
+            }
+            _ => return Err(Error::invalid("group", "no such group among yours")),
+        },
+        None => actor.group,
     };
 
     let secret = new_secret(SecretKind::PersonalToken);
@@ -564,7 +570,7 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
             name: &name,
             secret_hash: &secret.hash,
             scopes: &scope_text,
-            group: None,
+            group,
             now,
             expires_at,
         },
@@ -575,7 +581,7 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
             id,
             name,
             scopes: scopes.to_vec(),
-            group: None,
+            group,
             created_at: now,
             last_used_at: None,
             expires_at,

@@ -3,5 +3,6 @@
 
 mod cli;
 mod conventions;
+mod groups;
 mod people;
 mod schema;

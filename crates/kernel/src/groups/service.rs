@@ -1,0 +1,1071 @@
+//! Groups' use cases. Every one loads the facts, asks `policy::authorize`, then acts in one
+//! transaction.
+
+use std::collections::BTreeSet;
+
+use crate::error::Validation;
+use crate::groups::model::*;
+use crate::groups::store::{self, GroupRow, Groups, InvitationRow, JoinRequestRow, MemberRow};
+use crate::id::{AccountId, GroupId, InvitationId, JoinRequestId};
+use crate::mail::Mail;
+use crate::page::{Page, PageRequest};
+use crate::people::{self, Actor, check_handle, clean_email};
+use crate::policy::{self, Action, GroupFacts, Standing};
+use crate::tool::ToolManifest;
+use crate::{Error, Kernel, Result, Timestamp};
+
+const DEFAULT_INVITATION_TTL_S: i64 = 14 * 24 * 3600;
+
+/// A group with what the policy needs: its facts and the actor's standing in it.
+pub struct Loaded {
+    pub row: GroupRow,
+    pub facts: GroupFacts,
+    pub standing: Option<Standing>,
+}
+
+impl Loaded {
+    pub fn authorize(&self, actor: Option<&Actor>, action: Action) -> Result<()> {
+        policy::authorize(actor, self.standing.as_ref(), action, &self.facts)
+    }
+}
+
+fn facts(row: &GroupRow) -> GroupFacts {
+    GroupFacts {
+        id: row.id,
+        visibility: row.visibility.parse().unwrap_or(Visibility::Secret),
+    }
+}
+
+fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
+    m.map(|m| {
+        let custom = m
+            .permissions
+            .as_deref()
+            .map(|p| {
+                p.split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Standing::new(Role::parse(&m.role), &custom)
+    })
+}
+
+/// The actor's standing in a group: their own role, or admin through the parent group when
+/// the subgroup lets the parent's admins manage it.
+async fn standing(k: &Kernel, row: &GroupRow, actor: Option<&Actor>) -> Result<Option<Standing>> {
+    let Some(actor) = actor else { return Ok(None) };
+    let own = standing_of(store::membership(&k.db, row.id, actor.account).await?);
+    if own.as_ref().is_some_and(Standing::is_admin) || !row.parent_admins_manage {
+        return Ok(own);
+    }
+    let Some(parent) = row.parent_id else {
+        return Ok(own);
+    };
+    let via_parent = standing_of(store::membership(&k.db, parent, actor.account).await?);
+    if via_parent.as_ref().is_some_and(Standing::is_admin) {
+        return Ok(Some(Standing::new(Role::Admin, &BTreeSet::new())));
+    }
+    Ok(own)
+}
+
+pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
+    let row = store::group_by_key(&k.db, key)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let standing = standing(k, &row, actor).await?;
+    Ok(Loaded {
+        facts: facts(&row),
+        row,
+        standing,
+    })
+}
+
+async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Group> {
+    let row = &loaded.row;
+    let sees_members = loaded.authorize(actor, Action::ReadMembers).is_ok();
+    let member_count = if sees_members {
+        Some(store::count_members(&k.db, row.id).await?)
+    } else {
+        None
+    };
+    Ok(Group {
+        id: row.id,
+        handle: row.handle.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        visibility: facts(row).visibility,
+        join_policy: row.join_policy.parse().unwrap_or(JoinPolicy::Invite),
+        parent: row.parent_id,
+        parent_admins_manage: row.parent_admins_manage,
+        member_count,
+        your_role: loaded.standing.as_ref().map(|s| s.role.to_string()),
+        created_at: Timestamp(row.created_at),
+    })
+}
+
+fn summary(row: &GroupRow) -> GroupSummary {
+    GroupSummary {
+        id: row.id,
+        handle: row.handle.clone(),
+        name: row.name.clone(),
+    }
+}
+
+pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<Group> {
+    actor.require(people::Scope::Write)?;
+    if actor.group.is_some() {
+        return Err(Error::Forbidden(
+            "a token limited to one group cannot create groups".into(),
+        ));
+    }
+    let mut v = Validation::new();
+    v.check("handle", check_handle(&input.handle));
+    let name = check_group_name(&input.name)
+        .map_err(|e| v.push("name", e))
+        .ok();
+    let description = check_description(input.description.as_deref().unwrap_or(""))
+        .map_err(|e| v.push("description", e))
+        .ok();
+    v.finish()?;
+    let parent = match &input.parent {
+        Some(key) => {
+            let parent = load(k, Some(actor), key).await.map_err(|e| match e {
+                Error::NotFound(_) => Error::invalid("parent", "no such group"),
+                other => other,
+            })?;
+            parent.authorize(Some(actor), Action::Edit).map_err(|_| {
+                Error::Forbidden("only the parent group's admins create its subgroups".into())
+            })?;
+            Some(parent.row.id)
+        }
+        None => None,
+    };
+    let id = GroupId::new();
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    store::insert_group(
+        &mut tx,
+        &store::NewGroupRow {
+            id,
+            handle: &input.handle,
+            name: name.as_deref().unwrap_or_default(),
+            description: description.as_deref().unwrap_or_default(),
+            visibility: input.visibility.as_str(),
+            join_policy: input.join_policy.as_str(),
+            parent,
+            parent_admins_manage: input.parent_admins_manage,
+            now,
+        },
+    )
+    .await?;
+    store::insert_membership(&mut tx, id, actor.account, Role::Owner.as_str(), now).await?;
+    tx.commit().await?;
+    let loaded = load(k, Some(actor), &id.to_string()).await?;
+    view(k, Some(actor), &loaded).await
+}
+
+pub async fn get_group(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Group> {
+    let loaded = load(k, actor, key).await?;
+    loaded.authorize(actor, Action::See)?;
+    view(k, actor, &loaded).await
+}
+
+pub async fn update_group(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    input: GroupChanges,
+) -> Result<Group> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::Edit)?;
+    let mut v = Validation::new();
+    let mut values: Vec<(Groups, sea_query::Value)> = Vec::new();
+    if let Some(h) = input.handle {
+        v.check("handle", check_handle(&h));
+        values.push((Groups::Handle, h.into()));
+    }
+    if let Some(n) = input.name {
+        match check_group_name(&n) {
+            Ok(n) => values.push((Groups::Name, n.into())),
+            Err(e) => v.push("name", e),
+        }
+    }
+    if let Some(d) = input.description {
+        match check_description(&d) {
+            Ok(d) => values.push((Groups::Description, d.into())),
+            Err(e) => v.push("description", e),
+        }
+    }
+    if let Some(vis) = input.visibility {
+        values.push((Groups::Visibility, vis.as_str().into()));
+    }
+    if let Some(p) = input.join_policy {
+        values.push((Groups::JoinPolicy, p.as_str().into()));
+    }
+    if let Some(m) = input.parent_admins_manage {
+        values.push((Groups::ParentAdminsManage, m.into()));
+    }
+    v.finish()?;
+    let mut tx = k.db.begin().await?;
+    store::update_group(&mut tx, loaded.row.id, values, k.now()).await?;
+    tx.commit().await?;
+    let loaded = load(k, Some(actor), &loaded.row.id.to_string()).await?;
+    view(k, Some(actor), &loaded).await
+}
+
+/// Deletes a group for good. The owner confirms by repeating the group's handle; a group with
+/// subgroups must lose them first.
+pub async fn delete_group(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    confirm: Option<&str>,
+) -> Result<()> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::Delete)?;
+    if confirm != Some(loaded.row.handle.as_str()) {
+        return Err(Error::invalid(
+            "confirm",
+            format!(
+                "repeat the group's handle to confirm: ?confirm={}",
+                loaded.row.handle
+            ),
+        ));
+    }
+    let mut tx = k.db.begin().await?;
+    if store::count_subgroups(&mut tx, loaded.row.id).await? > 0 {
+        return Err(Error::Conflict {
+            field: None,
+            detail: "the group has subgroups; delete or move them first".into(),
+        });
+    }
+    store::delete_group(&mut tx, loaded.row.id).await?;
+    tx.commit().await
+}
+
+/// The directory: groups the caller may see, by handle, optionally searched.
+pub async fn list_groups(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    search: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<Group>> {
+    if let Some(a) = actor {
+        a.require(people::Scope::GroupsRead)?;
+    }
+    let limit = page.limit()?;
+    let condition =
+        policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+    let rows =
+        store::list_groups(&k.db, condition, search, None, handle_cursor(page)?, limit).await?;
+    page_of_groups(k, actor, rows, limit).await
+}
+
+pub async fn subgroups(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+    page: &PageRequest,
+) -> Result<Page<Group>> {
+    let parent = load(k, actor, key).await?;
+    parent.authorize(actor, Action::Read)?;
+    let limit = page.limit()?;
+    let condition =
+        policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+    let rows = store::list_groups(
+        &k.db,
+        condition,
+        None,
+        Some(parent.row.id),
+        handle_cursor(page)?,
+        limit,
+    )
+    .await?;
+    page_of_groups(k, actor, rows, limit).await
+}
+
+/// Directory pages are ordered by handle; their cursor is the last handle, encoded.
+fn handle_cursor(page: &PageRequest) -> Result<Option<String>> {
+    use base64::Engine;
+    match page.cursor.as_deref() {
+        None | Some("") => Ok(None),
+        Some(c) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Some)
+            .ok_or_else(|| Error::BadRequest("cursor is not one this server gave out".into())),
+    }
+}
+
+async fn page_of_groups(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    mut rows: Vec<GroupRow>,
+    limit: u32,
+) -> Result<Page<Group>> {
+    use base64::Engine;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|r| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&r.handle))
+    } else {
+        None
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let standing = standing(k, &row, actor).await?;
+        let loaded = Loaded {
+            facts: facts(&row),
+            row,
+            standing,
+        };
+        items.push(view(k, actor, &loaded).await?);
+    }
+    Ok(Page { items, next_cursor })
+}
+
+fn member_of(r: MemberRow) -> Member {
+    Member {
+        account: MemberAccount {
+            id: r.id,
+            handle: r.handle,
+            display_name: r.display_name,
+        },
+        role: r.role,
+        joined_at: Timestamp(r.joined_at),
+    }
+}
+
+pub async fn members(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+    page: &PageRequest,
+) -> Result<Page<Member>> {
+    let loaded = load(k, actor, key).await?;
+    loaded.authorize(actor, Action::ReadMembers)?;
+    let limit = page.limit()?;
+    let rows = store::members(&k.db, loaded.row.id, page.after()?, limit).await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(member_of))
+}
+
+/// Joins an open group at once, or asks to join one that takes requests.
+pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Result<Joined> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::Join)?;
+    if loaded.standing.is_some()
+        && store::membership(&k.db, loaded.row.id, actor.account)
+            .await?
+            .is_some()
+    {
+        return Err(Error::Conflict {
+            field: None,
+            detail: "you are already a member".into(),
+        });
+    }
+    let message = input.message.unwrap_or_default();
+    if message.chars().count() > 1000 {
+        return Err(Error::invalid("message", "at most 1000 characters"));
+    }
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    match loaded.row.join_policy.parse().unwrap_or(JoinPolicy::Invite) {
+        JoinPolicy::Open => {
+            store::insert_membership(&mut tx, loaded.row.id, actor.account, "member", now).await?;
+            let row = store::member_in(&mut tx, loaded.row.id, actor.account)
+                .await?
+                .ok_or(Error::NotFound("member"))?;
+            tx.commit().await?;
+            Ok(Joined::Member(member_of(row)))
+        }
+        JoinPolicy::Request => {
+            let id = JoinRequestId::new();
+            store::insert_join_request(
+                &mut tx,
+                id,
+                loaded.row.id,
+                actor.account,
+                message.trim(),
+                now,
+            )
+            .await
+            .map_err(|e| match e {
+                Error::Conflict { .. } => Error::Conflict {
+                    field: None,
+                    detail: "you have already asked to join; an admin will answer".into(),
+                },
+                other => other,
+            })?;
+            let row = store::join_request_in(&mut tx, id)
+                .await?
+                .ok_or(Error::NotFound("join request"))?;
+            tx.commit().await?;
+            Ok(Joined::Requested(join_request_of(row)))
+        }
+        JoinPolicy::Invite => Err(Error::Forbidden("this group is by invitation only".into())),
+    }
+}
+
+async fn account_key(k: &Kernel, key: &str) -> Result<AccountId> {
+    people::profile(k, key)
+        .await
+        .map(|p| p.id)
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound("account"),
+            other => other,
+        })
+}
+
+/// Changes a member's role. Only the owner changes who is an admin; ownership moves only
+/// through `hand_over`.
+pub async fn change_role(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    account: &str,
+    input: RoleChange,
+) -> Result<Member> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageMembers)?;
+    let target = account_key(k, account).await?;
+    let role = Role::parse(&input.role);
+    let mut tx = k.db.begin().await?;
+    let current = store::member_in(&mut tx, loaded.row.id, target)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let is_owner = loaded
+        .standing
+        .as_ref()
+        .is_some_and(|s| s.role == Role::Owner);
+    match (&role, Role::parse(&current.role)) {
+        (Role::Owner, _) => {
+            return Err(Error::invalid(
+                "role",
+                "hand ownership over with POST /api/v1/groups/{group}/owner",
+            ));
+        }
+        (_, Role::Owner) => {
+            return Err(Error::Conflict {
+                field: Some("role".into()),
+                detail: "the owner's role changes only by handing ownership over".into(),
+            });
+        }
+        (Role::Admin, _) | (_, Role::Admin) if !is_owner => {
+            return Err(Error::Forbidden(
+                "only the owner makes or unmakes admins".into(),
+            ));
+        }
+        (Role::Custom(name), _) if !store::role_exists(&mut tx, loaded.row.id, name).await? => {
+            return Err(Error::invalid(
+                "role",
+                format!("the group has no role {name:?}"),
+            ));
+        }
+        _ => {}
+    }
+    store::set_role(&mut tx, loaded.row.id, target, role.as_str()).await?;
+    let row = store::member_in(&mut tx, loaded.row.id, target)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(member_of(row))
+}
+
+/// Removes a member, or lets a member leave. The owner cannot leave before handing over;
+/// only the owner removes admins.
+pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) -> Result<()> {
+    let loaded = load(k, Some(actor), key).await?;
+    let target = account_key(k, account).await?;
+    let leaving = target == actor.account;
+    if !leaving {
+        loaded.authorize(Some(actor), Action::ManageMembers)?;
+    } else {
+        loaded.authorize(Some(actor), Action::See)?;
+        actor.require(people::Scope::Write)?;
+    }
+    let mut tx = k.db.begin().await?;
+    let current = store::member_in(&mut tx, loaded.row.id, target)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    match Role::parse(&current.role) {
+        Role::Owner => {
+            return Err(Error::Conflict {
+                field: None,
+                detail: "the owner cannot leave or be removed; hand ownership over first".into(),
+            });
+        }
+        Role::Admin
+            if !leaving
+                && loaded
+                    .standing
+                    .as_ref()
+                    .is_none_or(|s| s.role != Role::Owner) =>
+        {
+            return Err(Error::Forbidden("only the owner removes admins".into()));
+        }
+        _ => {}
+    }
+    store::delete_membership(&mut tx, loaded.row.id, target).await?;
+    tx.commit().await
+}
+
+/// Hands ownership to another member; the old owner stays as an admin.
+pub async fn hand_over(k: &Kernel, actor: &Actor, key: &str, input: OwnerChange) -> Result<Member> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::HandOver)?;
+    let target = account_key(k, &input.account).await?;
+    let mut tx = k.db.begin().await?;
+    store::member_in(&mut tx, loaded.row.id, target)
+        .await?
+        .ok_or_else(|| Error::invalid("account", "the new owner must be a member"))?;
+    if target != actor.account {
+        // Demote first: the database allows one owner per group at any instant.
+        store::set_role(&mut tx, loaded.row.id, actor.account, Role::Admin.as_str()).await?;
+        store::set_role(&mut tx, loaded.row.id, target, Role::Owner.as_str()).await?;
+    }
+    let row = store::member_in(&mut tx, loaded.row.id, target)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(member_of(row))
+}
+
+fn built_in_roles() -> Vec<CustomRole> {
+    let all: Vec<String> = Permission::MANAGED.iter().map(|p| p.as_str()).collect();
+    vec![
+        CustomRole {
+            name: "owner".into(),
+            permissions: all.clone(),
+            built_in: true,
+        },
+        CustomRole {
+            name: "admin".into(),
+            permissions: all,
+            built_in: true,
+        },
+        CustomRole {
+            name: "member".into(),
+            permissions: vec!["post".into()],
+            built_in: true,
+        },
+    ]
+}
+
+pub async fn roles(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Vec<CustomRole>> {
+    let loaded = load(k, actor, key).await?;
+    loaded.authorize(actor, Action::ReadMembers)?;
+    let mut all = built_in_roles();
+    for r in store::roles(&k.db, loaded.row.id).await? {
+        all.push(CustomRole {
+            name: r.name,
+            permissions: r
+                .permissions
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            built_in: false,
+        });
+    }
+    Ok(all)
+}
+
+fn checked_permissions(k: &Kernel, list: &[String]) -> Result<BTreeSet<Permission>> {
+    let permissions = parse_permissions(list).map_err(|e| Error::invalid("permissions", e))?;
+    for p in &permissions {
+        if let Permission::Tool(name) = p {
+            let tool = name.split(':').nth(1).unwrap_or_default();
+            if k.tools.get(tool).is_none() {
+                return Err(Error::invalid(
+                    "permissions",
+                    format!("no tool named {tool:?}"),
+                ));
+            }
+        }
+    }
+    Ok(permissions)
+}
+
+pub async fn create_role(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    input: RoleInput,
+) -> Result<CustomRole> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageRoles)?;
+    check_role_name(&input.name).map_err(|e| Error::invalid("name", e))?;
+    let permissions = checked_permissions(k, &input.permissions)?;
+    let mut tx = k.db.begin().await?;
+    store::insert_role(
+        &mut tx,
+        loaded.row.id,
+        &input.name,
+        &permissions_text(&permissions),
+        k.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Conflict { .. } => {
+            Error::conflict("name", "the group already has a role of that name")
+        }
+        other => other,
+    })?;
+    tx.commit().await?;
+    Ok(CustomRole {
+        name: input.name,
+        permissions: permissions.iter().map(|p| p.as_str()).collect(),
+        built_in: false,
+    })
+}
+
+pub async fn update_role(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    name: &str,
+    input: RoleUpdate,
+) -> Result<CustomRole> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageRoles)?;
+    if matches!(name, "owner" | "admin" | "member") {
+        return Err(Error::Forbidden("built-in roles cannot be changed".into()));
+    }
+    let existing = store::roles(&k.db, loaded.row.id)
+        .await?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or(Error::NotFound("role"))?;
+    let new_name = input.name.unwrap_or_else(|| name.to_string());
+    check_role_name(&new_name).map_err(|e| Error::invalid("name", e))?;
+    let permissions = match input.permissions {
+        Some(list) => checked_permissions(k, &list)?,
+        None => existing
+            .permissions
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect(),
+    };
+    let mut tx = k.db.begin().await?;
+    store::update_role(
+        &mut tx,
+        loaded.row.id,
+        name,
+        &new_name,
+        &permissions_text(&permissions),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Conflict { .. } => {
+            Error::conflict("name", "the group already has a role of that name")
+        }
+        other => other,
+    })?;
+    if new_name != name {
+        store::rename_role_holders(&mut tx, loaded.row.id, name, &new_name).await?;
+    }
+    tx.commit().await?;
+    Ok(CustomRole {
+        name: new_name,
+        permissions: permissions.iter().map(|p| p.as_str()).collect(),
+        built_in: false,
+    })
+}
+
+/// Deletes a custom role; its holders become plain members.
+pub async fn delete_role(k: &Kernel, actor: &Actor, key: &str, name: &str) -> Result<()> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageRoles)?;
+    if matches!(name, "owner" | "admin" | "member") {
+        return Err(Error::Forbidden("built-in roles cannot be deleted".into()));
+    }
+    let mut tx = k.db.begin().await?;
+    if store::delete_role(&mut tx, loaded.row.id, name).await? == 0 {
+        return Err(Error::NotFound("role"));
+    }
+    store::rename_role_holders(&mut tx, loaded.row.id, name, "member").await?;
+    tx.commit().await
+}
+
+fn invitation_of(k: &Kernel, group: &GroupRow, r: InvitationRow) -> Invitation {
+    Invitation {
+        url: k.link(&format!("/invitations/{}", r.id)),
+        id: r.id,
+        group: summary(group),
+        account: r.account_id,
+        email: r.email,
+        role: r.role,
+        max_uses: r.max_uses,
+        uses: r.uses,
+        expires_at: r.expires_at.map(Timestamp),
+        status: r.status,
+        invited_by: r.invited_by,
+        created_at: Timestamp(r.created_at),
+    }
+}
+
+/// Invites a person, an address (by mail) or — with neither — makes a shareable link.
+pub async fn invite(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    input: InvitationInput,
+) -> Result<Invitation> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::Invite)?;
+    let mut v = Validation::new();
+    let role = input.role.clone().unwrap_or_else(|| "member".into());
+    let is_owner = loaded
+        .standing
+        .as_ref()
+        .is_some_and(|s| s.role == Role::Owner);
+    match Role::parse(&role) {
+        Role::Owner => v.push("role", "nobody is invited as owner"),
+        Role::Admin if !is_owner => v.push("role", "only the owner invites admins"),
+        _ => {}
+    }
+    if input.account.is_some() && input.email.is_some() {
+        v.push("email", "invite a person or an address, not both");
+    }
+    let email = match input.email.as_deref().map(clean_email) {
+        Some(Ok(e)) => Some(e),
+        Some(Err(e)) => {
+            v.push("email", e);
+            None
+        }
+        None => None,
+    };
+    let expires_in = input.expires_in.unwrap_or(DEFAULT_INVITATION_TTL_S);
+    if !(60..=366 * 24 * 3600).contains(&expires_in) {
+        v.push("expires_in", "must be between 60 seconds and 366 days");
+    }
+    if let Some(n) = input.max_uses
+        && !(1..=100_000).contains(&n)
+    {
+        v.push("max_uses", "must be between 1 and 100000");
+    }
+    v.finish()?;
+    let account = match &input.account {
+        Some(a) => Some(
+            account_key(k, a)
+                .await
+                .map_err(|_| Error::invalid("account", "no such account"))?,
+        ),
+        None => None,
+    };
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    if let Role::Custom(name) = Role::parse(&role)
+        && !store::role_exists(&mut tx, loaded.row.id, &name).await?
+    {
+        return Err(Error::invalid(
+            "role",
+            format!("the group has no role {name:?}"),
+        ));
+    }
+    if let Some(a) = account
+        && store::membership_in(&mut tx, loaded.row.id, a)
+            .await?
+            .is_some()
+    {
+        return Err(Error::conflict("account", "already a member"));
+    }
+    let personal = account.is_some() || email.is_some();
+    let row = InvitationRow {
+        id: InvitationId::new(),
+        group_id: loaded.row.id,
+        invited_by: actor.account,
+        account_id: account,
+        email: email.clone(),
+        role,
+        max_uses: if personal { Some(1) } else { input.max_uses },
+        uses: 0,
+        expires_at: Some(now.plus_seconds(expires_in).0),
+        status: "open".into(),
+        created_at: now.0,
+    };
+    store::insert_invitation(&mut tx, &row).await?;
+    tx.commit().await?;
+    let invitation = invitation_of(k, &loaded.row, row);
+    if let Some(email) = email {
+        let body = format!(
+            "Hello,\n\n@{} invites you to join {} on Weft.\n\nTo accept, open:\n\n{}\n\n\
+             The link works until {}.\n",
+            actor.handle,
+            loaded.row.name,
+            invitation.url,
+            invitation
+                .expires_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default()
+        );
+        let mail = Mail {
+            to: email,
+            subject: format!("Join {} on Weft", loaded.row.name),
+            body,
+        };
+        if let Err(e) = k.mailer.send(mail).await {
+            tracing::warn!(error = %e, "could not mail an invitation");
+        }
+    }
+    Ok(invitation)
+}
+
+pub async fn invitations(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    page: &PageRequest,
+) -> Result<Page<Invitation>> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::Invite)?;
+    let limit = page.limit()?;
+    let rows = store::invitations_of_group(&k.db, loaded.row.id, page.after()?, limit).await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| invitation_of(k, &loaded.row, r)))
+}
+
+/// An invitation, for the person holding its link: who invites, to what, as what.
+pub async fn invitation(k: &Kernel, actor: Option<&Actor>, id: InvitationId) -> Result<Invitation> {
+    let row = store::invitation(&k.db, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))?;
+    if let (Some(for_account), Some(a)) = (row.account_id, actor)
+        && for_account != a.account
+    {
+        let group = load(k, actor, &row.group_id.to_string()).await?;
+        group
+            .authorize(actor, Action::Invite)
+            .map_err(|_| Error::NotFound("invitation"))?;
+    }
+    let group = store::group_by_key(&k.db, &row.group_id.to_string())
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    Ok(invitation_of(k, &group, row))
+}
+
+fn usable(row: &InvitationRow, actor: &Actor, now: Timestamp) -> Result<()> {
+    if row.account_id.is_some_and(|a| a != actor.account) {
+        return Err(Error::NotFound("invitation"));
+    }
+    if row.status != "open" {
+        return Err(Error::Gone(format!("this invitation was {}", row.status)));
+    }
+    if row.expires_at.is_some_and(|e| e <= now.0) {
+        return Err(Error::Gone("this invitation has expired".into()));
+    }
+    if row.max_uses.is_some_and(|m| row.uses >= m) {
+        return Err(Error::Gone("this invitation has been used up".into()));
+    }
+    Ok(())
+}
+
+pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<Member> {
+    actor.require(people::Scope::Write)?;
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    let row = store::invitation_in(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))?;
+    usable(&row, actor, now)?;
+    if store::membership_in(&mut tx, row.group_id, actor.account)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict {
+            field: None,
+            detail: "you are already a member".into(),
+        });
+    }
+    let role = match Role::parse(&row.role) {
+        Role::Custom(name) if !store::role_exists(&mut tx, row.group_id, &name).await? => {
+            "member".to_string()
+        }
+        _ => row.role.clone(),
+    };
+    store::insert_membership(&mut tx, row.group_id, actor.account, &role, now).await?;
+    let uses = row.uses + 1;
+    let status = if row.max_uses.is_some_and(|m| uses >= m) && row.account_id.is_some()
+        || row.email.is_some()
+    {
+        "accepted"
+    } else {
+        "open"
+    };
+    store::set_invitation(&mut tx, id, status, uses).await?;
+    let member = store::member_in(&mut tx, row.group_id, actor.account)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(member_of(member))
+}
+
+pub async fn decline_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<()> {
+    actor.require(people::Scope::Write)?;
+    let mut tx = k.db.begin().await?;
+    let row = store::invitation_in(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))?;
+    usable(&row, actor, k.now())?;
+    // A shareable link stays open for others; a personal invitation is closed.
+    if row.account_id.is_some() || row.email.is_some() {
+        store::set_invitation(&mut tx, id, "declined", row.uses).await?;
+    }
+    tx.commit().await
+}
+
+/// Revokes an invitation (its link stops working at once).
+pub async fn revoke_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<()> {
+    let row = store::invitation(&k.db, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))?;
+    let loaded = load(k, Some(actor), &row.group_id.to_string()).await?;
+    loaded
+        .authorize(Some(actor), Action::Invite)
+        .map_err(|e| match e {
+            Error::Forbidden(_) if row.account_id != Some(actor.account) => e,
+            other => other,
+        })?;
+    let mut tx = k.db.begin().await?;
+    store::set_invitation(&mut tx, id, "revoked", row.uses).await?;
+    tx.commit().await
+}
+
+fn join_request_of(r: JoinRequestRow) -> JoinRequest {
+    JoinRequest {
+        id: r.id,
+        group: r.group_id,
+        account: MemberAccount {
+            id: r.account_id,
+            handle: r.handle,
+            display_name: r.display_name,
+        },
+        message: r.message,
+        status: r.status,
+        created_at: Timestamp(r.created_at),
+        decided_at: r.decided_at.map(Timestamp),
+    }
+}
+
+pub async fn join_requests(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    page: &PageRequest,
+) -> Result<Page<JoinRequest>> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageMembers)?;
+    let limit = page.limit()?;
+    let rows = store::join_requests_of_group(&k.db, loaded.row.id, page.after()?, limit).await?;
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(join_request_of))
+}
+
+/// Approves (the asker becomes a member) or rejects a pending request.
+pub async fn decide_join_request(
+    k: &Kernel,
+    actor: &Actor,
+    id: JoinRequestId,
+    approve: bool,
+) -> Result<JoinRequest> {
+    let request = store::join_request(&k.db, id)
+        .await?
+        .ok_or(Error::NotFound("join request"))?;
+    let loaded = load(k, Some(actor), &request.group_id.to_string()).await?;
+    loaded
+        .authorize(Some(actor), Action::ManageMembers)
+        .map_err(|e| match e {
+            Error::Forbidden(_) if loaded.standing.is_none() => Error::NotFound("join request"),
+            other => other,
+        })?;
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    let status = if approve { "approved" } else { "rejected" };
+    if store::decide_join_request(&mut tx, id, status, actor.account, now).await? == 0 {
+        return Err(Error::Gone(format!(
+            "this request was already {}",
+            request.status
+        )));
+    }
+    if approve
+        && store::membership_in(&mut tx, request.group_id, request.account_id)
+            .await?
+            .is_none()
+    {
+        store::insert_membership(&mut tx, request.group_id, request.account_id, "member", now)
+            .await?;
+    }
+    let row = store::join_request_in(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("join request"))?;
+    tx.commit().await?;
+    Ok(join_request_of(row))
+}
+
+/// Every tool the server offers, with the groups (that the caller may see) using each.
+pub async fn tool_directory(
+    k: &Kernel,
+    actor: Option<&Actor>,
+) -> Result<Vec<(ToolManifest, Vec<GroupSummary>)>> {
+    let mut out = Vec::new();
+    for tool in k.tools.all() {
+        let condition =
+            policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+        let rows = store::groups_using(&k.db, &tool.name, condition).await?;
+        // Listed groups show that they exist, not what they use: only public ones and the
+        // caller's own are named.
+        let mut groups = Vec::new();
+        for row in rows {
+            let standing = standing(k, &row, actor).await?;
+            let loaded = Loaded {
+                facts: facts(&row),
+                row,
+                standing,
+            };
+            if loaded.authorize(actor, Action::Read).is_ok() {
+                groups.push(summary(&loaded.row));
+            }
+        }
+        out.push((tool.clone(), groups));
+    }
+    Ok(out)
+}
+
+pub async fn group_tools(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+) -> Result<Vec<ToolManifest>> {
+    let loaded = load(k, actor, key).await?;
+    loaded.authorize(actor, Action::Read)?;
+    let names = store::enabled_tools(&k.db, loaded.row.id).await?;
+    Ok(names
+        .into_iter()
+        .filter_map(|(n,)| k.tools.get(&n).cloned())
+        .collect())
+}
+
+pub async fn set_tool(
+    k: &Kernel,
+    actor: &Actor,
+    key: &str,
+    tool: &str,
+    enabled: bool,
+) -> Result<()> {
+    let loaded = load(k, Some(actor), key).await?;
+    loaded.authorize(Some(actor), Action::ManageTools)?;
+    if k.tools.get(tool).is_none() {
+        return Err(Error::NotFound("tool"));
+    }
+    let mut tx = k.db.begin().await?;
+    if enabled {
+        store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?;
+    } else {
+        store::disable_tool(&mut tx, loaded.row.id, tool).await?;
+    }
+    tx.commit().await
+}
+
+/// The groups an account is in, with its role (for profiles and OIDC claims).
+pub async fn groups_of(k: &Kernel, account: AccountId) -> Result<Vec<(GroupId, String)>> {
+    store::groups_of(&k.db, account).await
+}
