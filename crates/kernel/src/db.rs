@@ -343,6 +343,10 @@ impl Tx {
 pub fn map_error(e: sqlx::Error) -> Error {
     use sqlx::error::ErrorKind;
     match &e {
+        // PostgreSQL refuses NUL in text (SQLite takes it): the input is at fault, not us.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+            Error::BadRequest("text must not contain NUL characters".into())
+        }
         sqlx::Error::Database(db) => {
             let field = constraint_field(db.message(), db.table(), db.constraint());
             match db.kind() {

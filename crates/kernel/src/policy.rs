@@ -186,3 +186,154 @@ pub fn visible_groups(actor: Option<&Actor>, id_column: Expr) -> Condition {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{SessionId, TokenId};
+    use crate::people::{Credential, Scopes};
+    use proptest::prelude::*;
+
+    const ACTIONS: [Action; 13] = [
+        Action::See,
+        Action::Read,
+        Action::ReadMembers,
+        Action::Join,
+        Action::Edit,
+        Action::Delete,
+        Action::HandOver,
+        Action::Invite,
+        Action::ManageMembers,
+        Action::ManageRoles,
+        Action::ManageTools,
+        Action::Post,
+        Action::Moderate,
+    ];
+
+    /// What the policy should answer, written as a plain table a person can check by eye.
+    fn reference(
+        signed_in: bool,
+        visibility: Visibility,
+        role: Option<&Role>,
+        custom: &BTreeSet<Permission>,
+        action: Action,
+    ) -> &'static str {
+        let member = role.is_some();
+        if visibility == Visibility::Secret && !member {
+            return "not found";
+        }
+        let owner = role == Some(&Role::Owner);
+        let admin = owner || role == Some(&Role::Admin);
+        let holds = |p: Permission| match role {
+            Some(Role::Owner) | Some(Role::Admin) => true,
+            Some(Role::Member) => p == Permission::Post,
+            Some(Role::Custom(_)) => custom.contains(&p),
+            None => false,
+        };
+        let ok = match action {
+            Action::See => true,
+            Action::Read | Action::ReadMembers => visibility == Visibility::Public || member,
+            Action::Join => signed_in,
+            Action::Edit => admin,
+            Action::Delete | Action::HandOver => owner,
+            Action::Invite => holds(Permission::Invite),
+            Action::ManageMembers => holds(Permission::ManageMembers),
+            Action::ManageRoles => holds(Permission::ManageRoles),
+            Action::ManageTools => holds(Permission::ManageTools),
+            Action::Post => holds(Permission::Post),
+            Action::Moderate => holds(Permission::Moderate),
+        };
+        match (ok, signed_in) {
+            (true, _) => "ok",
+            (false, false) => "unauthenticated",
+            (false, true) => "forbidden",
+        }
+    }
+
+    fn answer(result: Result<()>) -> &'static str {
+        match result {
+            Ok(()) => "ok",
+            Err(Error::NotFound(_)) => "not found",
+            Err(Error::Unauthenticated(_)) => "unauthenticated",
+            Err(Error::Forbidden(_)) => "forbidden",
+            Err(_) => "other",
+        }
+    }
+
+    fn actor(group: Option<uuid::Uuid>, scopes: Scopes) -> Actor {
+        Actor {
+            account: AccountId::new(),
+            handle: "ada".into(),
+            is_admin: false,
+            scopes,
+            group,
+            credential: Credential::Session(SessionId::new()),
+        }
+    }
+
+    fn role_strategy() -> impl Strategy<Value = Option<Role>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(Role::Owner)),
+            Just(Some(Role::Admin)),
+            Just(Some(Role::Member)),
+            Just(Some(Role::Custom("greeter".into()))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn authorize_agrees_with_the_reference_model(
+            signed_in in any::<bool>(),
+            vis in 0..3usize,
+            role in role_strategy(),
+            custom_bits in 0u8..64,
+            action in 0..ACTIONS.len(),
+        ) {
+            let visibility = [Visibility::Public, Visibility::Listed, Visibility::Secret][vis];
+            let role = if signed_in { role } else { None };
+            let custom: BTreeSet<Permission> = Permission::MANAGED
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| custom_bits & (1 << i) != 0)
+                .map(|(_, p)| p.clone())
+                .collect();
+            let group = GroupFacts { id: GroupId::new(), visibility };
+            let standing = role.clone().map(|r| Standing::new(r, &custom));
+            let who = actor(None, Scopes::session());
+            let got = authorize(signed_in.then_some(&who), standing.as_ref(), ACTIONS[action], &group);
+            let want = reference(signed_in, visibility, role.as_ref(), &custom, ACTIONS[action]);
+            prop_assert_eq!(answer(got), want);
+        }
+
+        #[test]
+        fn a_token_for_another_group_is_a_stranger(vis in 0..3usize, action in 0..ACTIONS.len()) {
+            let visibility = [Visibility::Public, Visibility::Listed, Visibility::Secret][vis];
+            let group = GroupFacts { id: GroupId::new(), visibility };
+            let owner = Standing::new(Role::Owner, &BTreeSet::new());
+            let token = Actor {
+                credential: Credential::Token(TokenId::new()),
+                ..actor(Some(uuid::Uuid::now_v7()), Scopes::session())
+            };
+            let result = authorize(Some(&token), Some(&owner), ACTIONS[action], &group);
+            let reads = (matches!(ACTIONS[action], Action::See) && visibility != Visibility::Secret) ||
+                (visibility == Visibility::Public && matches!(ACTIONS[action], Action::Read | Action::ReadMembers));
+            prop_assert_eq!(result.is_ok(), reads, "{:?} on {:?}", ACTIONS[action], visibility);
+        }
+    }
+
+    #[test]
+    fn a_read_only_token_cannot_manage() {
+        let group = GroupFacts {
+            id: GroupId::new(),
+            visibility: Visibility::Public,
+        };
+        let owner = Standing::new(Role::Owner, &BTreeSet::new());
+        let reader = actor(None, "read".parse().unwrap());
+        assert!(authorize(Some(&reader), Some(&owner), Action::Read, &group).is_ok());
+        assert!(matches!(
+            authorize(Some(&reader), Some(&owner), Action::Edit, &group),
+            Err(Error::Forbidden(_))
+        ));
+    }
+}

@@ -99,6 +99,7 @@ fn document_problems(op: &mut Operation) {
     }
     if has_params {
         add("404", "Not found");
+        add("422", "Invalid input, field by field");
     }
     if has_body {
         add("413", "Body too large");

@@ -371,6 +371,12 @@ pub fn check_description(text: &str) -> Result<String, String> {
     if text.chars().count() > 2000 {
         return Err("at most 2000 characters".into());
     }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err("must not contain control characters".into());
+    }
     Ok(text.trim().to_string())
 }
 

@@ -366,6 +366,7 @@ pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Res
         });
     }
     let message = input.message.unwrap_or_default();
+    let message = check_description(&message).map_err(|e| Error::invalid("message", e))?;
     if message.chars().count() > 1000 {
         return Err(Error::invalid("message", "at most 1000 characters"));
     }
@@ -515,7 +516,9 @@ pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) 
 pub async fn hand_over(k: &Kernel, actor: &Actor, key: &str, input: OwnerChange) -> Result<Member> {
     let loaded = load(k, Some(actor), key).await?;
     loaded.authorize(Some(actor), Action::HandOver)?;
-    let target = account_key(k, &input.account).await?;
+    let target = account_key(k, &input.account)
+        .await
+        .map_err(|_| Error::invalid("account", "the new owner must be a member"))?;
     let mut tx = k.db.begin().await?;
     store::member_in(&mut tx, loaded.row.id, target)
         .await?

@@ -37,6 +37,9 @@ async fn list_groups(
     MaybeCaller(actor): MaybeCaller,
     Query(query): Query<DirectoryQuery>,
 ) -> Result<Json<Page<Group>>, Problem> {
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(kernel::Error::BadRequest("search at most 100 characters".into()).into());
+    }
     let page = PageRequest {
         limit: query.limit,
         cursor: query.cursor,

@@ -121,3 +121,31 @@ async fn operational_endpoints_answer(backend: Backend) {
         metrics.body
     );
 }
+
+both!(nul_characters_are_refused_not_crashed_on);
+
+/// PostgreSQL refuses NUL in text; found by schemathesis as a 500 on log-in.
+async fn nul_characters_are_refused_not_crashed_on(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ada = server.account("ada").await;
+    let login = server
+        .client()
+        .post(
+            "/api/v1/sessions",
+            &json!({"handle": "a\u{0}b", "password": "x"}),
+        )
+        .await;
+    assert!(login.status == 400 || login.status == 401, "{}", login.body);
+    let profile = server.client().get("/api/v1/accounts/a%00b").await;
+    assert!(profile.status < 500, "{}", profile.body);
+    let search = server.client().get("/api/v1/groups?q=a%00b").await;
+    assert!(search.status < 500, "{}", search.body);
+    let group = ada
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "g1", "name": "G", "visibility": "public",
+                                         "join_policy": "open", "description": "a\u{0}b"}),
+        )
+        .await;
+    group.problem(422);
+}

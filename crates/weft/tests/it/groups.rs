@@ -465,7 +465,7 @@ async fn roles_removal_leaving_and_ownership(backend: Backend) {
         .problem(403);
     ada.post("/api/v1/groups/coop/owner", &json!({"account": "nobody"}))
         .await
-        .problem(404);
+        .problem(422);
     let handed = ada
         .post("/api/v1/groups/coop/owner", &json!({"account": "bo"}))
         .await;

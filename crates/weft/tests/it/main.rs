@@ -5,4 +5,5 @@ mod cli;
 mod conventions;
 mod groups;
 mod people;
+mod permissions;
 mod schema;

@@ -1,0 +1,508 @@
+//! The permission matrix: every endpoint, as anonymous, outsider, member, admin and owner, on
+//! a public, a listed and a secret group. It fails when the API gains an endpoint that has no
+//! row here.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use testkit::{Backend, Client, TestServer, both};
+
+both!(every_endpoint_answers_each_kind_of_caller_as_the_policy_says);
+
+/// Answers for [anonymous, outsider, member, admin, owner] on [public, listed, secret].
+type ByGroup = [[u16; 5]; 3];
+
+/// The usual answers of a management action that the allowed roles pass (their answer given),
+/// and that others are refused: 401 anonymous, 403 outsiders (404 for a secret group).
+fn managed(member: u16, admin: u16, owner: u16) -> ByGroup {
+    [
+        [401, 403, member, admin, owner],
+        [401, 403, member, admin, owner],
+        [401, 404, member, admin, owner],
+    ]
+}
+
+/// Reading content: anyone on a public group; members on listed and secret ones.
+const READ: ByGroup = [
+    [200, 200, 200, 200, 200],
+    [401, 403, 200, 200, 200],
+    [404, 404, 200, 200, 200],
+];
+
+enum Expect {
+    Group(ByGroup),
+    /// [anonymous, signed in], for endpoints about the caller, not a group.
+    Person([u16; 2]),
+}
+
+struct Row {
+    method: &'static str,
+    /// The path as the OpenAPI document writes it.
+    spec: &'static str,
+    /// The path requested: `{g}` is the group, `{inv}` a revoked invitation, `{jr}` a decided
+    /// join request, `{uuid}` an id nobody has.
+    url: &'static str,
+    body: Option<Value>,
+    expect: Expect,
+}
+
+fn rows() -> Vec<Row> {
+    use Expect::*;
+    let row = |method, spec, url, body: Option<Value>, expect| Row {
+        method,
+        spec,
+        url,
+        body,
+        expect,
+    };
+    vec![
+        row(
+            "POST",
+            "/api/v1/accounts",
+            "/api/v1/accounts",
+            Some(json!({"handle": "x"})),
+            Person([422, 422]),
+        ),
+        row(
+            "GET",
+            "/api/v1/accounts/{account}",
+            "/api/v1/accounts/own",
+            None,
+            Person([200, 200]),
+        ),
+        row(
+            "POST",
+            "/api/v1/sessions",
+            "/api/v1/sessions",
+            Some(json!({})),
+            Person([422, 422]),
+        ),
+        row(
+            "GET",
+            "/api/v1/sessions",
+            "/api/v1/sessions",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/sessions/current",
+            "/api/v1/sessions/current",
+            None,
+            Person([401, 204]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/sessions/{id}",
+            "/api/v1/sessions/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
+        row("GET", "/api/v1/me", "/api/v1/me", None, Person([401, 200])),
+        row(
+            "PATCH",
+            "/api/v1/me",
+            "/api/v1/me",
+            Some(json!({})),
+            Person([401, 200]),
+        ),
+        row(
+            "POST",
+            "/api/v1/password-resets",
+            "/api/v1/password-resets",
+            Some(json!({})),
+            Person([422, 422]),
+        ),
+        row(
+            "POST",
+            "/api/v1/password-resets/{token}",
+            "/api/v1/password-resets/weft_rst_x",
+            Some(json!({})),
+            Person([422, 422]),
+        ),
+        row(
+            "GET",
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "POST",
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            Some(json!({})),
+            Person([401, 422]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            "/api/v1/tokens/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups",
+            "/api/v1/groups",
+            None,
+            Person([200, 200]),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups",
+            "/api/v1/groups",
+            Some(json!({})),
+            Person([401, 422]),
+        ),
+        row(
+            "GET",
+            "/api/v1/tools",
+            "/api/v1/tools",
+            None,
+            Person([200, 200]),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}",
+            "/api/v1/groups/{g}",
+            None,
+            Group([[200; 5], [200; 5], [404, 404, 200, 200, 200]]),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/groups/{group}",
+            "/api/v1/groups/{g}",
+            Some(json!({"name": ""})),
+            Group(managed(403, 422, 422)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/groups/{group}",
+            "/api/v1/groups/{g}",
+            None,
+            Group(managed(403, 403, 422)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/subgroups",
+            "/api/v1/groups/{g}/subgroups",
+            None,
+            Group(READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/members",
+            "/api/v1/groups/{g}/members",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/members",
+            "/api/v1/groups/{g}/members",
+            Some(json!({})),
+            Group(managed(409, 409, 409)),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/groups/{group}/members/{account}",
+            "/api/v1/groups/{g}/members/mem",
+            Some(json!({"role": "no_such_role"})),
+            Group(managed(403, 422, 422)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/groups/{group}/members/{account}",
+            "/api/v1/groups/{g}/members/req",
+            None,
+            Group(managed(403, 404, 404)),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/owner",
+            "/api/v1/groups/{g}/owner",
+            Some(json!({"account": "out"})),
+            Group(managed(403, 403, 422)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/roles",
+            "/api/v1/groups/{g}/roles",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/roles",
+            "/api/v1/groups/{g}/roles",
+            Some(json!({"name": "admin", "permissions": []})),
+            Group(managed(403, 422, 422)),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/groups/{group}/roles/{role}",
+            "/api/v1/groups/{g}/roles/helper",
+            Some(json!({"name": "Bad Name"})),
+            Group(managed(403, 422, 422)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/groups/{group}/roles/{role}",
+            "/api/v1/groups/{g}/roles/ghost",
+            None,
+            Group(managed(403, 404, 404)),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/invitations",
+            "/api/v1/groups/{g}/invitations",
+            Some(json!({"role": "owner"})),
+            Group(managed(403, 422, 422)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/invitations",
+            "/api/v1/groups/{g}/invitations",
+            None,
+            Group(managed(403, 200, 200)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/join-requests",
+            "/api/v1/groups/{g}/join-requests",
+            None,
+            Group(managed(403, 200, 200)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/tools",
+            "/api/v1/groups/{g}/tools",
+            None,
+            Group(READ),
+        ),
+        row(
+            "PUT",
+            "/api/v1/groups/{group}/tools/{tool}",
+            "/api/v1/groups/{g}/tools/notes",
+            Some(json!({})),
+            Group(managed(403, 204, 204)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/groups/{group}/tools/{tool}",
+            "/api/v1/groups/{g}/tools/polls",
+            None,
+            Group(managed(403, 204, 204)),
+        ),
+        row(
+            "GET",
+            "/api/v1/invitations/{id}",
+            "/api/v1/invitations/{inv}",
+            None,
+            Group([[200; 5], [200; 5], [200; 5]]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/invitations/{id}",
+            "/api/v1/invitations/{inv}",
+            None,
+            Group(managed(403, 204, 204)),
+        ),
+        row(
+            "POST",
+            "/api/v1/invitations/{id}/accept",
+            "/api/v1/invitations/{inv}/accept",
+            Some(json!({})),
+            Group([[401, 410, 410, 410, 410]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/invitations/{id}/decline",
+            "/api/v1/invitations/{inv}/decline",
+            Some(json!({})),
+            Group([[401, 410, 410, 410, 410]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/join-requests/{id}/approve",
+            "/api/v1/join-requests/{jr}/approve",
+            Some(json!({})),
+            Group([[401, 404, 403, 410, 410]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/join-requests/{id}/reject",
+            "/api/v1/join-requests/{jr}/reject",
+            Some(json!({})),
+            Group([[401, 404, 403, 410, 410]; 3]),
+        ),
+    ]
+}
+
+struct Fixture {
+    handle: String,
+    invitation: String,
+    join_request: String,
+}
+
+async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
+    let [_, _, mem, adm, own, req] = people else {
+        unreachable!()
+    };
+    let handle = format!("g_{visibility}");
+    let created = own
+        .post("/api/v1/groups", &json!({"handle": handle, "name": handle, "visibility": visibility, "join_policy": "request"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    for (who, role) in [(mem, "member"), (adm, "admin")] {
+        let me = who.get("/api/v1/me").await;
+        let inv = own
+            .post(
+                &format!("/api/v1/groups/{handle}/invitations"),
+                &json!({"account": me.json["handle"], "role": role}),
+            )
+            .await;
+        let id = inv.json["id"].as_str().unwrap();
+        assert_eq!(
+            who.post(&format!("/api/v1/invitations/{id}/accept"), &json!({}))
+                .await
+                .status,
+            201
+        );
+    }
+    own.post(
+        &format!("/api/v1/groups/{handle}/roles"),
+        &json!({"name": "helper", "permissions": ["post"]}),
+    )
+    .await;
+    let inv = own
+        .post(&format!("/api/v1/groups/{handle}/invitations"), &json!({}))
+        .await;
+    let invitation = inv.json["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        own.delete(&format!("/api/v1/invitations/{invitation}"))
+            .await
+            .status,
+        204
+    );
+    // A request to join, already decided (a secret group takes it by a link holder's ask:
+    // the request is made while the group is listed, then it goes secret).
+    if visibility == "secret" {
+        own.patch(
+            &format!("/api/v1/groups/{handle}"),
+            &json!({"visibility": "listed"}),
+        )
+        .await;
+    }
+    let asked = req
+        .post(&format!("/api/v1/groups/{handle}/members"), &json!({}))
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let join_request = asked.json["id"].as_str().unwrap().to_string();
+    own.post(
+        &format!("/api/v1/join-requests/{join_request}/reject"),
+        &json!({}),
+    )
+    .await;
+    own.patch(
+        &format!("/api/v1/groups/{handle}"),
+        &json!({"visibility": visibility, "join_policy": "invite"}),
+    )
+    .await;
+    let _ = server;
+    Fixture {
+        handle,
+        invitation,
+        join_request,
+    }
+}
+
+async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut people = vec![server.client()];
+    for handle in ["out", "mem", "adm", "own", "req"] {
+        people.push(server.account(handle).await);
+    }
+    let mut fixtures = Vec::new();
+    for visibility in ["public", "listed", "secret"] {
+        fixtures.push(fixture(&server, &people, visibility).await);
+    }
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let mut failures = Vec::new();
+    let mut fresh = 0;
+    for row in rows() {
+        let cases: Vec<(usize, usize, u16)> = match &row.expect {
+            Expect::Group(by_group) => (0..3)
+                .flat_map(|g| (0..5).map(move |who| (g, who, by_group[g][who])))
+                .collect(),
+            // The signed-in caller of a person's endpoint is a fresh account, so answers
+            // that change the caller (logging out) touch nobody else.
+            Expect::Person([anonymous, signed_in]) => vec![(0, 0, *anonymous), (0, 5, *signed_in)],
+        };
+        for (g, who, expected) in cases {
+            let f = &fixtures[g];
+            let url = row
+                .url
+                .replace("{g}", &f.handle)
+                .replace("{inv}", &f.invitation)
+                .replace("{jr}", &f.join_request)
+                .replace("{uuid}", &nobody);
+            let client = if who == 5 {
+                fresh += 1;
+                server.account(&format!("fresh{fresh}")).await
+            } else {
+                people[who].clone()
+            };
+            let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+            let mut request = client.request(method, &url);
+            if let Some(body) = &row.body {
+                request = request.json(body);
+            }
+            let reply = client.send(request).await;
+            if reply.status != expected {
+                let who = [
+                    "anonymous",
+                    "outsider",
+                    "member",
+                    "admin",
+                    "owner",
+                    "signed in",
+                ][who];
+                failures.push(format!(
+                    "{} {url} as {who}: expected {expected}, got {} {}",
+                    row.method, reply.status, reply.body
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} answers differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Every operation of the API has a row.
+    let spec = server.client().get("/api/openapi.json").await;
+    let documented: BTreeSet<(String, String)> = spec.json["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let covered: BTreeSet<(String, String)> = rows()
+        .iter()
+        .map(|r| (r.method.to_string(), r.spec.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "endpoints without a row in the permission matrix: {missing:?}"
+    );
+}
