@@ -82,14 +82,18 @@ pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded
 }
 
 async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Group> {
-    let row = &loaded.row;
     let sees_members = loaded.authorize(actor, Action::ReadMembers).is_ok();
     let member_count = if sees_members {
-        Some(store::count_members(&k.db, row.id).await?)
+        Some(store::count_members(&k.db, loaded.row.id).await?)
     } else {
         None
     };
-    Ok(Group {
+    Ok(group_of(loaded, member_count))
+}
+
+fn group_of(loaded: &Loaded, member_count: Option<i64>) -> Group {
+    let row = &loaded.row;
+    Group {
         id: row.id,
         handle: row.handle.clone(),
         name: row.name.clone(),
@@ -101,7 +105,7 @@ async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Grou
         member_count,
         your_role: loaded.standing.as_ref().map(|s| s.role.to_string()),
         created_at: Timestamp(row.created_at),
-    })
+    }
 }
 
 fn summary(row: &GroupRow) -> GroupSummary {
@@ -306,6 +310,7 @@ async fn page_of_groups(
     limit: u32,
 ) -> Result<Page<Group>> {
     use base64::Engine;
+    use std::collections::HashMap;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last()
@@ -313,15 +318,56 @@ async fn page_of_groups(
     } else {
         None
     };
+    // Two queries for the whole page, not two per group: the caller's roles in these groups
+    // (and in their parents, for parent admins) and the member counts.
+    let mut ids: Vec<GroupId> = rows.iter().map(|r| r.id).collect();
+    ids.extend(
+        rows.iter()
+            .filter(|r| r.parent_admins_manage)
+            .filter_map(|r| r.parent_id),
+    );
+    let roles: HashMap<GroupId, store::MembershipRow> = match actor {
+        Some(a) => store::memberships_among(&k.db, a.account, &ids)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.group_id,
+                    store::MembershipRow {
+                        role: r.role,
+                        permissions: r.permissions,
+                    },
+                )
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
+    let counts: HashMap<GroupId, i64> = store::member_counts(&k.db, &ids[..rows.len()])
+        .await?
+        .into_iter()
+        .collect();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let standing = standing(k, &row, actor).await?;
+        let mut standing = standing_of(roles.get(&row.id).cloned());
+        if row.parent_admins_manage
+            && !standing.as_ref().is_some_and(Standing::is_admin)
+            && row
+                .parent_id
+                .and_then(|p| standing_of(roles.get(&p).cloned()))
+                .is_some_and(|s| s.is_admin())
+        {
+            standing = Some(Standing::new(Role::Admin, &BTreeSet::new()));
+        }
         let loaded = Loaded {
             facts: facts(&row),
             row,
             standing,
         };
-        items.push(view(k, actor, &loaded).await?);
+        let mut group = group_of(&loaded, None);
+        if loaded.authorize(actor, Action::ReadMembers).is_ok() {
+            group.member_count = Some(counts.get(&loaded.row.id).copied().unwrap_or(0));
+        }
+        items.push(group);
     }
     Ok(Page { items, next_cursor })
 }

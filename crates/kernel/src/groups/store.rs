@@ -813,3 +813,57 @@ pub async fn groups_using(
     .limit(1000);
     db.fetch_all(&q).await
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleInGroupRow {
+    pub group_id: GroupId,
+    pub role: String,
+    pub permissions: Option<String>,
+}
+
+/// An account's roles in many groups at once (a page of the directory).
+pub async fn memberships_among(
+    db: &Db,
+    account: AccountId,
+    groups: &[GroupId],
+) -> Result<Vec<RoleInGroupRow>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q2 = Query::select();
+    q2.column((Memberships::Table, Memberships::GroupId))
+        .column((Memberships::Table, Memberships::Role))
+        .column((Roles::Table, Roles::Permissions))
+        .from(Memberships::Table)
+        .left_join(
+            Roles::Table,
+            Expr::col((Roles::Table, Roles::GroupId))
+                .equals((Memberships::Table, Memberships::GroupId))
+                .and(
+                    Expr::col((Roles::Table, Roles::Name))
+                        .equals((Memberships::Table, Memberships::Role)),
+                ),
+        )
+        .and_where(Expr::col((Memberships::Table, Memberships::AccountId)).eq(account))
+        .and_where(
+            Expr::col((Memberships::Table, Memberships::GroupId)).is_in(groups.iter().copied()),
+        );
+    db.fetch_all(&q2).await
+}
+
+/// Member counts of many groups at once.
+pub async fn member_counts(db: &Db, groups: &[GroupId]) -> Result<Vec<(GroupId, i64)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        &Query::select()
+            .column(Memberships::GroupId)
+            .expr(Func::count(Expr::col(Memberships::AccountId)))
+            .from(Memberships::Table)
+            .and_where(Expr::col(Memberships::GroupId).is_in(groups.iter().copied()))
+            .group_by_col(Memberships::GroupId)
+            .to_owned(),
+    )
+    .await
+}
