@@ -53,9 +53,13 @@ fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
 
 /// The actor's standing in a group: their own role, or admin through the parent group when
 /// the subgroup lets the parent's admins manage it.
-async fn standing(k: &Kernel, row: &GroupRow, actor: Option<&Actor>) -> Result<Option<Standing>> {
+async fn standing(
+    k: &Kernel,
+    row: &GroupRow,
+    own: Option<Standing>,
+    actor: Option<&Actor>,
+) -> Result<Option<Standing>> {
     let Some(actor) = actor else { return Ok(None) };
-    let own = standing_of(store::membership(&k.db, row.id, actor.account).await?);
     if own.as_ref().is_some_and(Standing::is_admin) || !row.parent_admins_manage {
         return Ok(own);
     }
@@ -70,15 +74,29 @@ async fn standing(k: &Kernel, row: &GroupRow, actor: Option<&Actor>) -> Result<O
 }
 
 pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
-    let row = store::group_by_key(&k.db, key)
+    Ok(load_counted(k, actor, key).await?.0)
+}
+
+/// Loads a group, the caller's standing and its member count in one query (plus one for a
+/// parent's admins).
+async fn load_counted(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<(Loaded, i64)> {
+    let found = store::group_with_standing(&k.db, key, actor.map(|a| a.account))
         .await?
         .ok_or(Error::NotFound("group"))?;
-    let standing = standing(k, &row, actor).await?;
-    Ok(Loaded {
-        facts: facts(&row),
-        row,
-        standing,
-    })
+    let own = found.role.map(|role| store::MembershipRow {
+        role,
+        permissions: found.permissions,
+    });
+    let standing = standing(k, &found.group, standing_of(own), actor).await?;
+    let row = found.group;
+    Ok((
+        Loaded {
+            facts: facts(&row),
+            row,
+            standing,
+        },
+        found.member_count,
+    ))
 }
 
 async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Group> {
@@ -170,9 +188,10 @@ pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<
 }
 
 pub async fn get_group(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Group> {
-    let loaded = load(k, actor, key).await?;
+    let (loaded, count) = load_counted(k, actor, key).await?;
     loaded.authorize(actor, Action::See)?;
-    view(k, actor, &loaded).await
+    let sees_members = loaded.authorize(actor, Action::ReadMembers).is_ok();
+    Ok(group_of(&loaded, sees_members.then_some(count)))
 }
 
 pub async fn update_group(
@@ -1064,12 +1083,7 @@ pub async fn tool_directory(
         // caller's own are named.
         let mut groups = Vec::new();
         for row in rows {
-            let standing = standing(k, &row, actor).await?;
-            let loaded = Loaded {
-                facts: facts(&row),
-                row,
-                standing,
-            };
+            let loaded = load(k, actor, &row.id.to_string()).await?;
             if loaded.authorize(actor, Action::Read).is_ok() {
                 groups.push(summary(&loaded.row));
             }

@@ -867,3 +867,54 @@ pub async fn member_counts(db: &Db, groups: &[GroupId]) -> Result<Vec<(GroupId, 
     )
     .await
 }
+
+/// A group with its member count and the caller's role in it: what showing a group needs,
+/// in one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GroupWithStandingRow {
+    #[sqlx(flatten)]
+    pub group: GroupRow,
+    pub member_count: i64,
+    pub role: Option<String>,
+    pub permissions: Option<String>,
+}
+
+pub async fn group_with_standing(
+    db: &Db,
+    key: &str,
+    account: Option<AccountId>,
+) -> Result<Option<GroupWithStandingRow>> {
+    let count = Query::select()
+        .expr(Func::count(Expr::col(("mc", Memberships::AccountId))))
+        .from_as(Memberships::Table, "mc")
+        .and_where(Expr::col(("mc", Memberships::GroupId)).equals((Groups::Table, Groups::Id)))
+        .to_owned();
+    let nobody = AccountId(uuid::Uuid::nil());
+    let mut q = select_groups();
+    q.expr_as(Expr::SubQuery(None, Box::new(count.into())), "member_count")
+        .column((Memberships::Table, Memberships::Role))
+        .column((Roles::Table, Roles::Permissions))
+        .left_join(
+            Memberships::Table,
+            Expr::col((Memberships::Table, Memberships::GroupId))
+                .equals((Groups::Table, Groups::Id))
+                .and(
+                    Expr::col((Memberships::Table, Memberships::AccountId))
+                        .eq(account.unwrap_or(nobody)),
+                ),
+        )
+        .left_join(
+            Roles::Table,
+            Expr::col((Roles::Table, Roles::GroupId))
+                .equals((Groups::Table, Groups::Id))
+                .and(
+                    Expr::col((Roles::Table, Roles::Name))
+                        .equals((Memberships::Table, Memberships::Role)),
+                ),
+        );
+    match key.parse::<GroupId>() {
+        Ok(id) => q.and_where(Expr::col((Groups::Table, Groups::Id)).eq(id)),
+        Err(_) => q.and_where(Expr::col((Groups::Table, Groups::Handle)).eq(key)),
+    };
+    db.fetch_optional(&q).await
+}

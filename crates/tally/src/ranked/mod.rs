@@ -137,21 +137,37 @@ impl RankedProfile {
         let mut merged = RankedProfile {
             items: Vec::with_capacity(self.items.len()),
             starts: vec![0],
-            weights: Vec::new(),
+            weights: Vec::with_capacity(expected_groups),
             ..self.clone_empty()
         };
-        let mut index: HashMap<&[u32], usize, BuildHasherDefault<RankingHasher>> =
-            HashMap::with_capacity_and_hasher(expected_groups, Default::default());
-        for (ranking, weight) in self.groups() {
-            let group = *index.entry(ranking).or_insert_with(|| {
-                merged.items.extend_from_slice(ranking);
-                merged.starts.push(merged.items.len());
-                merged.weights.push(0);
-                merged.weights.len() - 1
-            });
-            merged.weights[group] += weight;
+        if self.options <= PACKED_OPTIONS {
+            let mut index: HashMap<u64, usize, BuildHasherDefault<RankingHasher>> =
+                HashMap::with_capacity_and_hasher(expected_groups, Default::default());
+            for (ranking, weight) in self.groups() {
+                let group = *index
+                    .entry(packed(ranking))
+                    .or_insert_with(|| merged.push_group(ranking));
+                merged.weights[group] += weight;
+            }
+        } else {
+            let mut index: HashMap<&[u32], usize, BuildHasherDefault<RankingHasher>> =
+                HashMap::with_capacity_and_hasher(expected_groups, Default::default());
+            for (ranking, weight) in self.groups() {
+                let group = *index
+                    .entry(ranking)
+                    .or_insert_with(|| merged.push_group(ranking));
+                merged.weights[group] += weight;
+            }
         }
         merged
+    }
+
+    /// Appends a group with no weight yet; returns its index.
+    fn push_group(&mut self, ranking: &[u32]) -> usize {
+        self.items.extend_from_slice(ranking);
+        self.starts.push(self.items.len());
+        self.weights.push(0);
+        self.weights.len() - 1
     }
 
     fn clone_empty(&self) -> Self {
@@ -196,6 +212,18 @@ impl RankedProfile {
     pub(crate) fn groups(&self) -> impl Iterator<Item = (&[u32], Weight)> + '_ {
         (0..self.weights.len()).map(|group| (self.ranking(group), self.weights[group]))
     }
+}
+
+/// Up to this many options a ranking packs into one `u64` key (five bits a place), which hashes
+/// and compares far faster than a slice: the common case of a poll with a handful of options.
+const PACKED_OPTIONS: usize = 12;
+
+/// A ranking of at most [`PACKED_OPTIONS`] places over options below 31, as a base-32 number
+/// whose digits are option + 1; no digit is 0, so different rankings give different keys.
+fn packed(ranking: &[u32]) -> u64 {
+    ranking
+        .iter()
+        .fold(0u64, |key, &option| (key << 5) | u64::from(option + 1))
 }
 
 /// A fast, non-cryptographic hash for grouping rankings (the FxHash mix); rankings are not
@@ -360,5 +388,33 @@ pub(crate) mod tests {
         let profile = RankedProfile::new(4, &ballots).unwrap();
         assert_eq!(profile.distinct_rankings(), 3);
         assert_eq!(profile.weight(0), 3_334);
+    }
+
+    #[test]
+    fn packed_and_slice_merging_agree() {
+        // The same ballots in a 9-option poll (packed keys) and a 20-option poll (slices).
+        let ballots: Vec<Weighted<Vec<OptionId>>> = many_distinct()
+            .into_iter()
+            .map(|ballot| {
+                let mut ranking = ballot.ballot;
+                ranking.truncate(1 + ranking[0].index() % 3);
+                Weighted::new(ranking, ballot.weight)
+            })
+            .collect();
+        let narrow = RankedProfile::new(9, &ballots).unwrap();
+        let wide = RankedProfile::new(20, &ballots).unwrap();
+        assert!(narrow.options() <= PACKED_OPTIONS && wide.options() > PACKED_OPTIONS);
+        let groups = |profile: &RankedProfile| -> Vec<(Vec<u32>, u64)> {
+            profile.groups().map(|(r, w)| (r.to_vec(), w)).collect()
+        };
+        assert_eq!(groups(&narrow), groups(&wide));
+        let mut expected: std::collections::BTreeMap<Vec<u32>, u64> = Default::default();
+        for ballot in &ballots {
+            let key = ballot.ballot.iter().map(|o| o.0).collect();
+            *expected.entry(key).or_default() += ballot.weight;
+        }
+        let mut merged = groups(&wide);
+        merged.sort();
+        assert_eq!(merged, expected.into_iter().collect::<Vec<_>>());
     }
 }
