@@ -125,6 +125,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
     fn later_layers_win_and_strangers_are_ignored() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
