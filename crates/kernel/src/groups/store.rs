@@ -266,7 +266,15 @@ pub async fn membership_in(
 }
 
 fn membership_query(group: GroupId, account: AccountId) -> SelectStatement {
+    roles_of(account)
+        .and_where(Expr::col((Memberships::Table, Memberships::GroupId)).eq(group))
+        .to_owned()
+}
+
+/// An account's roles, with the permissions of custom ones; callers narrow it to groups.
+fn roles_of(account: AccountId) -> SelectStatement {
     Query::select()
+        .column((Memberships::Table, Memberships::GroupId))
         .column((Memberships::Table, Memberships::Role))
         .column((Roles::Table, Roles::Permissions))
         .from(Memberships::Table)
@@ -279,7 +287,6 @@ fn membership_query(group: GroupId, account: AccountId) -> SelectStatement {
                         .equals((Memberships::Table, Memberships::Role)),
                 ),
         )
-        .and_where(Expr::col((Memberships::Table, Memberships::GroupId)).eq(group))
         .and_where(Expr::col((Memberships::Table, Memberships::AccountId)).eq(account))
         .to_owned()
 }
@@ -830,25 +837,12 @@ pub async fn memberships_among(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q2 = Query::select();
-    q2.column((Memberships::Table, Memberships::GroupId))
-        .column((Memberships::Table, Memberships::Role))
-        .column((Roles::Table, Roles::Permissions))
-        .from(Memberships::Table)
-        .left_join(
-            Roles::Table,
-            Expr::col((Roles::Table, Roles::GroupId))
-                .equals((Memberships::Table, Memberships::GroupId))
-                .and(
-                    Expr::col((Roles::Table, Roles::Name))
-                        .equals((Memberships::Table, Memberships::Role)),
-                ),
-        )
-        .and_where(Expr::col((Memberships::Table, Memberships::AccountId)).eq(account))
+    let q = roles_of(account)
         .and_where(
             Expr::col((Memberships::Table, Memberships::GroupId)).is_in(groups.iter().copied()),
-        );
-    db.fetch_all(&q2).await
+        )
+        .to_owned();
+    db.fetch_all(&q).await
 }
 
 /// Member counts of many groups at once.
