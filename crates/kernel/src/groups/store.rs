@@ -535,21 +535,24 @@ pub struct InvitationRow {
     pub created_at: i64,
 }
 
+/// Every column of an invitation, in the order of `InvitationRow`.
+const INVITATION_COLUMNS: [Invitations; 11] = [
+    Invitations::Id,
+    Invitations::GroupId,
+    Invitations::InvitedBy,
+    Invitations::AccountId,
+    Invitations::Email,
+    Invitations::Role,
+    Invitations::MaxUses,
+    Invitations::Uses,
+    Invitations::ExpiresAt,
+    Invitations::Status,
+    Invitations::CreatedAt,
+];
+
 fn select_invitations() -> SelectStatement {
     Query::select()
-        .columns([
-            Invitations::Id,
-            Invitations::GroupId,
-            Invitations::InvitedBy,
-            Invitations::AccountId,
-            Invitations::Email,
-            Invitations::Role,
-            Invitations::MaxUses,
-            Invitations::Uses,
-            Invitations::ExpiresAt,
-            Invitations::Status,
-            Invitations::CreatedAt,
-        ])
+        .columns(INVITATION_COLUMNS)
         .from(Invitations::Table)
         .to_owned()
 }
@@ -558,19 +561,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<()> {
     tx.execute(
         Query::insert()
             .into_table(Invitations::Table)
-            .columns([
-                Invitations::Id,
-                Invitations::GroupId,
-                Invitations::InvitedBy,
-                Invitations::AccountId,
-                Invitations::Email,
-                Invitations::Role,
-                Invitations::MaxUses,
-                Invitations::Uses,
-                Invitations::ExpiresAt,
-                Invitations::Status,
-                Invitations::CreatedAt,
-            ])
+            .columns(INVITATION_COLUMNS)
             .values_panic([
                 i.id.into(),
                 i.group_id.into(),
