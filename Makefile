@@ -9,8 +9,10 @@ PY_REQUIREMENTS := crates/weft/tests/schemathesis/requirements.txt $(wildcard cr
 
 .PHONY: run test test-all test-rust test-api-fuzz test-tally-reference bench lint
 
-## Run Weft on its embedded SQLite database at http://127.0.0.1:8080
+## Run Weft on its embedded SQLite database at http://127.0.0.1:8080, with a demo community
+## on first start (`weft demo` prints how to log in)
 run:
+	$(CARGO) run --release -p weft -- demo --if-empty
 	$(CARGO) run --release -p weft -- serve
 
 ## Every test: unit, property and HTTP integration tests on SQLite and PostgreSQL, the

@@ -59,6 +59,12 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit
     Migrate,
+    /// Fill an empty database with a small demo community (prints how to log in)
+    Demo {
+        /// Do nothing, successfully, if the database already has data
+        #[arg(long)]
+        if_empty: bool,
+    },
     /// Operator tasks
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -93,6 +99,30 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let db = server::open_db(&config).await?;
             db.close().await;
             println!("migrated {}", redact(&config.database_url()));
+            Ok(())
+        }
+        Command::Demo { if_empty } => {
+            let kernel = server::build_kernel(&config, Arc::new(SystemClock)).await?;
+            if if_empty
+                && crate::demo::has_accounts(&kernel)
+                    .await
+                    .map_err(|e| e.to_string())?
+            {
+                kernel.db.close().await;
+                return Ok(());
+            }
+            let handles = crate::demo::fill(&kernel)
+                .await
+                .map_err(|e| e.to_string())?;
+            kernel.db.close().await;
+            println!(
+                "Demo community created: {} people in Riverside Commons and its subgroups.\n\
+                 Log in as any of {} with the password {:?} (amara owns everything and is an \
+                 instance administrator).",
+                handles.len(),
+                handles.join(", "),
+                crate::demo::PASSWORD
+            );
             Ok(())
         }
         Command::Admin(AdminCommand::CreateAccount {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod conventions;
+mod demo;
 mod groups;
 mod people;
 mod permissions;
