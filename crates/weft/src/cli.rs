@@ -104,7 +104,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { if_empty } => {
             let kernel = server::build_kernel(&config, Arc::new(SystemClock)).await?;
             if if_empty
-                && crate::demo::has_accounts(&kernel)
+                && crate::demo::has_data(&kernel)
                     .await
                     .map_err(|e| e.to_string())?
             {

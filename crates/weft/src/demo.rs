@@ -62,8 +62,8 @@ fn new_group(
     }
 }
 
-/// Whether the database already holds accounts (the demo only fills an empty one).
-pub async fn has_accounts(k: &Kernel) -> Result<bool> {
+/// Whether the database already holds a community (the demo only fills an empty one).
+pub async fn has_data(k: &Kernel) -> Result<bool> {
     Ok(!groups::list_groups(k, None, None, &Default::default())
         .await?
         .items
@@ -73,7 +73,7 @@ pub async fn has_accounts(k: &Kernel) -> Result<bool> {
 
 /// Fills the database; answers the handles created.
 pub async fn fill(k: &Kernel) -> Result<Vec<&'static str>> {
-    if has_accounts(k).await? {
+    if has_data(k).await? {
         return Err(Error::Conflict {
             field: None,
             detail: "the database is not empty".into(),
