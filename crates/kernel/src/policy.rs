@@ -168,13 +168,20 @@ pub fn authorize(
 
 /// The condition a query of groups adds to its `WHERE` so a list never loads what the caller
 /// may not see: public and listed groups, and the secret ones the caller belongs to.
-pub fn visible_groups(actor: Option<&Actor>, id_column: Expr) -> Condition {
-    let open = Expr::col(crate::groups::store::Groups::Visibility)
-        .is_in([Visibility::Public.as_str(), Visibility::Listed.as_str()]);
+pub fn visible_groups(actor: Option<&Actor>) -> Condition {
+    let open = Expr::col((
+        crate::groups::store::Groups::Table,
+        crate::groups::store::Groups::Visibility,
+    ))
+    .is_in([Visibility::Public.as_str(), Visibility::Listed.as_str()]);
     match actor {
         None => Condition::all().add(open),
         Some(actor) => Condition::any().add(open).add(
-            id_column.in_subquery(
+            Expr::col((
+                crate::groups::store::Groups::Table,
+                crate::groups::store::Groups::Id,
+            ))
+            .in_subquery(
                 Query::select()
                     .column(crate::groups::store::Memberships::GroupId)
                     .from(crate::groups::store::Memberships::Table)

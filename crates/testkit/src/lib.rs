@@ -31,9 +31,9 @@ pub struct TestServer {
     pub kernel: Arc<Kernel>,
     pub config: Config,
     shutdown: CancellationToken,
-    served: Option<tokio::task::JoinHandle<()>>,
     _data_dir: tempfile::TempDir,
-    postgres: Option<postgres::ScratchDatabase>,
+    /// Dropped with the server: the scratch database goes with it.
+    _postgres: Option<postgres::ScratchDatabase>,
 }
 
 /// Two stand-in tool manifests, so tests can turn tools on and off before real tools exist.
@@ -85,7 +85,7 @@ impl TestServer {
         let url = format!("http://{}", server.addr);
         let kernel = Arc::clone(&server.kernel);
         let shutdown = server.shutdown_token();
-        let served = tokio::spawn(async move {
+        tokio::spawn(async move {
             server.serve().await.expect("the server serves");
         });
         TestServer {
@@ -94,9 +94,8 @@ impl TestServer {
             kernel,
             config,
             shutdown,
-            served: Some(served),
             _data_dir: data_dir,
-            postgres,
+            _postgres: postgres,
         }
     }
 
@@ -155,22 +154,6 @@ impl TestServer {
             .await;
         assert_eq!(reply.status, 201, "log in {handle}: {}", reply.body);
         client.with_token(reply.json["token"].as_str().expect("a session token"))
-    }
-
-    /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(served) = self.served.take() {
-            served.await.expect("the server task ends cleanly");
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        if self.postgres.is_some() {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        }
     }
 }
 

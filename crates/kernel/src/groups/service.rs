@@ -278,8 +278,7 @@ pub async fn list_groups(
         a.require(people::Scope::GroupsRead)?;
     }
     let limit = page.limit()?;
-    let condition =
-        policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+    let condition = policy::visible_groups(actor);
     let rows =
         store::list_groups(&k.db, condition, search, None, handle_cursor(page)?, limit).await?;
     page_of_groups(k, actor, rows, limit).await
@@ -294,8 +293,7 @@ pub async fn subgroups(
     let parent = load(k, actor, key).await?;
     parent.authorize(actor, Action::Read)?;
     let limit = page.limit()?;
-    let condition =
-        policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+    let condition = policy::visible_groups(actor);
     let rows = store::list_groups(
         &k.db,
         condition,
@@ -1068,8 +1066,7 @@ pub async fn tool_directory(
 ) -> Result<Vec<(ToolManifest, Vec<GroupSummary>)>> {
     let mut out = Vec::new();
     for tool in k.tools.all() {
-        let condition =
-            policy::visible_groups(actor, sea_query::Expr::col((Groups::Table, Groups::Id)));
+        let condition = policy::visible_groups(actor);
         let rows = store::groups_using(&k.db, &tool.name, condition).await?;
         // Listed groups show that they exist, not what they use: only public ones and the
         // caller's own are named.
@@ -1118,9 +1115,4 @@ pub async fn set_tool(
         store::disable_tool(&mut tx, loaded.row.id, tool).await?;
     }
     tx.commit().await
-}
-
-/// The groups an account is in, with its role (for profiles and OIDC claims).
-pub async fn groups_of(k: &Kernel, account: AccountId) -> Result<Vec<(GroupId, String)>> {
-    store::groups_of(&k.db, account).await
 }

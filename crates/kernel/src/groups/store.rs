@@ -419,18 +419,6 @@ pub async fn member_in(
     .await
 }
 
-/// The groups an account belongs to, with its role in each.
-pub async fn groups_of(db: &Db, account: AccountId) -> Result<Vec<(GroupId, String)>> {
-    db.fetch_all(
-        &Query::select()
-            .columns([Memberships::GroupId, Memberships::Role])
-            .from(Memberships::Table)
-            .and_where(Expr::col(Memberships::AccountId).eq(account))
-            .to_owned(),
-    )
-    .await
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RoleRow {
     pub name: String,
