@@ -8,6 +8,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
@@ -18,6 +19,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, FromRow, PgPool, SqlitePool};
+
+use tokio::sync::watch;
 
 use crate::{Error, Result};
 
@@ -61,8 +64,31 @@ pub enum Db {
     Sqlite {
         writer: SqlitePool,
         readers: SqlitePool,
+        logged: LogSignal,
     },
-    Postgres(PgPool),
+    Postgres {
+        pool: PgPool,
+        logged: LogSignal,
+    },
+}
+
+/// Ticks after every commit that wrote to the activity log, so this node's readers of the
+/// log wake at once (other nodes hear of it through PostgreSQL's NOTIFY).
+#[derive(Debug, Clone)]
+pub struct LogSignal(Arc<watch::Sender<u64>>);
+
+impl LogSignal {
+    fn new() -> Self {
+        Self(Arc::new(watch::channel(0).0))
+    }
+
+    pub fn tick(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
 }
 
 /// Runs `$body` with `$conn` bound to the right executor and `$qb` to that dialect's builder.
@@ -74,7 +100,7 @@ macro_rules! dispatch {
                 let $qb = SqliteQueryBuilder;
                 $body
             }
-            Db::Postgres(_) => {
+            Db::Postgres { .. } => {
                 let $conn = $pg;
                 let $qb = PostgresQueryBuilder;
                 $body
@@ -93,7 +119,10 @@ impl Db {
                 .connect(url)
                 .await
                 .map_err(|e| Error::internal(format!("cannot connect to PostgreSQL: {e}")))?;
-            Db::Postgres(pool)
+            Db::Postgres {
+                pool,
+                logged: LogSignal::new(),
+            }
         } else if url.starts_with("sqlite:") {
             let base = SqliteConnectOptions::from_str(url)
                 .map_err(|e| Error::internal(format!("bad SQLite URL {url}: {e}")))?
@@ -117,7 +146,11 @@ impl Db {
                 .connect_with(base.read_only(true).create_if_missing(false))
                 .await
                 .map_err(|e| Error::internal(format!("cannot open SQLite at {url}: {e}")))?;
-            Db::Sqlite { writer, readers }
+            Db::Sqlite {
+                writer,
+                readers,
+                logged: LogSignal::new(),
+            }
         } else {
             return Err(Error::BadRequest(format!(
                 "database URL must start with sqlite: or postgres:// (got {url})"
@@ -137,14 +170,29 @@ impl Db {
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Ticks after each commit that wrote activities on this node.
+    pub fn log_signal(&self) -> &LogSignal {
+        match self {
+            Db::Sqlite { logged, .. } | Db::Postgres { logged, .. } => logged,
+        }
+    }
+
+    /// The PostgreSQL pool, for what only PostgreSQL has (LISTEN).
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match self {
+            Db::Postgres { pool, .. } => Some(pool),
+            Db::Sqlite { .. } => None,
         }
     }
 
     pub async fn migrate(&self) -> Result<()> {
         let outcome = match self {
             Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Db::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await,
         };
         outcome.map_err(|e| Error::internal(format!("migration failed: {e}")))
     }
@@ -155,18 +203,20 @@ impl Db {
             Db::Sqlite { readers, .. } => {
                 sqlx::query("SELECT 1").execute(readers).await.map(|_| ())
             }
-            Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()),
+            Db::Postgres { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()),
         }
         .map_err(map_error)
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { writer, readers } => {
+            Db::Sqlite {
+                writer, readers, ..
+            } => {
                 readers.close().await;
                 writer.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres { pool, .. } => pool.close().await,
         }
     }
 
@@ -177,10 +227,17 @@ impl Db {
             Db::Sqlite { writer, .. } => writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
-                .map(Tx::Sqlite)
+                .map(TxConn::Sqlite)
                 .map_err(map_error),
-            Db::Postgres(pool) => pool.begin().await.map(Tx::Postgres).map_err(map_error),
+            Db::Postgres { pool, .. } => {
+                pool.begin().await.map(TxConn::Postgres).map_err(map_error)
+            }
         }
+        .map(|conn| Tx {
+            conn,
+            logged: self.log_signal().clone(),
+            wrote_activities: false,
+        })
     }
 
     pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
@@ -234,7 +291,7 @@ impl Db {
             .fetch_all(readers)
             .await
             .map_err(map_error)?,
-            Db::Postgres(pool) => sqlx::query_as(
+            Db::Postgres { pool, .. } => sqlx::query_as(
                 "SELECT table_name::text, column_name::text FROM information_schema.columns \
                  WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' \
                  ORDER BY 1, 2",
@@ -249,40 +306,46 @@ impl Db {
     fn sqlite_readers(&self) -> &SqlitePool {
         match self {
             Db::Sqlite { readers, .. } => readers,
-            Db::Postgres(_) => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
+            Db::Postgres { .. } => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
         }
     }
 
     fn sqlite_writer(&self) -> &SqlitePool {
         match self {
             Db::Sqlite { writer, .. } => writer,
-            Db::Postgres(_) => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
+            Db::Postgres { .. } => unreachable!("dispatch! only asks for SQLite pools on SQLite"),
         }
     }
 
     fn pg(&self) -> &PgPool {
         match self {
-            Db::Postgres(pool) => pool,
+            Db::Postgres { pool, .. } => pool,
             Db::Sqlite { .. } => unreachable!("dispatch! only asks for the PostgreSQL pool on it"),
         }
     }
 }
 
 /// A write transaction on either backend.
-pub enum Tx {
+pub struct Tx {
+    conn: TxConn,
+    logged: LogSignal,
+    wrote_activities: bool,
+}
+
+enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 macro_rules! tx_dispatch {
     ($self:expr, |$conn:ident, $qb:ident| $body:expr) => {
-        match $self {
-            Tx::Sqlite(tx) => {
+        match &mut $self.conn {
+            TxConn::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 let $qb = SqliteQueryBuilder;
                 $body
             }
-            Tx::Postgres(tx) => {
+            TxConn::Postgres(tx) => {
                 let $conn = &mut **tx;
                 let $qb = PostgresQueryBuilder;
                 $body
@@ -329,12 +392,40 @@ impl Tx {
             .ok_or(Error::NotFound("row"))
     }
 
-    pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
-        .map_err(map_error)
+    }
+
+    /// Notes that this transaction wrote to the activity log, so its commit wakes the log's
+    /// readers.
+    pub(crate) fn wrote_activities(&mut self) {
+        self.wrote_activities = true;
+    }
+
+    /// Runs raw SQL that sea-query cannot express (kept to the kernel's log and jobs).
+    pub(crate) async fn execute_raw(&mut self, sql: &'static str) -> Result<u64> {
+        tx_dispatch!(self, |conn, _qb| {
+            sqlx::query(sql)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_error)
+        })
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await,
+            TxConn::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(map_error)?;
+        if self.wrote_activities {
+            self.logged.tick();
+        }
+        Ok(())
     }
 }
 

@@ -91,3 +91,15 @@ id_type!(
     /// A request to join a group.
     JoinRequestId
 );
+id_type!(
+    /// An entry of the activity log.
+    ActivityId
+);
+id_type!(
+    /// A durable background job.
+    JobId
+);
+id_type!(
+    /// A decision a tool asked a group for.
+    MotionId
+);

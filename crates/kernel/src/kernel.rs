@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::Clock;
+use crate::activity::bus::Bus;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::motions::Decisions;
 use crate::people::login_limit::LoginLimiter;
 use crate::people::secrets::PasswordHasher;
 use crate::tool::ToolRegistry;
@@ -46,6 +48,10 @@ pub struct Kernel {
     pub config: KernelConfig,
     /// The tools this server offers.
     pub tools: ToolRegistry,
+    /// This node's live view of the activity log.
+    pub bus: Bus,
+    /// The decision tool behind motions, when one is installed.
+    pub decisions: Option<Arc<dyn Decisions>>,
     pub(crate) passwords: PasswordHasher,
     pub(crate) login_limiter: LoginLimiter,
 }
@@ -60,6 +66,8 @@ impl Kernel {
             mailer,
             config,
             tools: ToolRegistry::default(),
+            bus: Bus::default(),
+            decisions: None,
             passwords,
             login_limiter,
         }
@@ -68,6 +76,12 @@ impl Kernel {
     /// Registers the built-in tools (the composition root knows them).
     pub fn with_tools(mut self, tools: ToolRegistry) -> Self {
         self.tools = tools;
+        self
+    }
+
+    /// Plugs in the decision tool that opens motions' polls.
+    pub fn with_decisions(mut self, decisions: Arc<dyn Decisions>) -> Self {
+        self.decisions = Some(decisions);
         self
     }
 

@@ -1,12 +1,16 @@
 //! The fabric every Weft tool stands on: ids, time, errors, pagination, the database, people
 //! and mail. Nothing here speaks HTTP; `web` turns these into the protocol.
 
+pub mod activity;
 pub mod db;
 pub mod error;
 pub mod groups;
 pub mod id;
+pub mod jobs;
 pub mod kernel;
 pub mod mail;
+pub mod motions;
+pub mod notify;
 pub mod page;
 pub mod people;
 pub mod policy;

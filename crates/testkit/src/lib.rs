@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 use weft::config::Config;
 use weft::server::Server;
 
-pub use client::{Client, Reply};
+pub use client::{Client, EventStream, Reply, SseEvent};
+pub use postgres::ScratchDatabase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -97,6 +98,11 @@ impl TestServer {
             _data_dir: data_dir,
             _postgres: postgres,
         }
+    }
+
+    /// Stops the server gracefully (as SIGTERM would).
+    pub fn stop(&self) {
+        self.shutdown.cancel();
     }
 
     /// A client without credentials.

@@ -18,6 +18,11 @@ pub struct Caller(pub Actor);
 /// A caller if there is one (public endpoints that show more to the signed-in).
 pub struct MaybeCaller(pub Option<Actor>);
 
+/// An authenticated caller of a long-lived stream. Browsers cannot put headers on
+/// EventSource, so the cookie is accepted — and then the Origin is checked even on GET, or
+/// any site could open a person's stream in their browser.
+pub struct StreamCaller(pub Actor);
+
 /// The secret a request carries, and whether it came in a cookie.
 fn credential(headers: &HeaderMap) -> Result<Option<(String, bool)>, Error> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
@@ -47,6 +52,11 @@ fn check_same_origin(parts: &Parts, state: &AppState) -> Result<(), Error> {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
+    check_origin(parts, state)
+}
+
+/// The browser says the request comes from Weft's own origin.
+fn check_origin(parts: &Parts, state: &AppState) -> Result<(), Error> {
     let headers = &parts.headers;
     let same_site = headers
         .get("sec-fetch-site")
@@ -98,6 +108,30 @@ impl FromRequestParts<AppState> for Caller {
             }
             None => Err(Error::Unauthenticated("log in, or send a bearer token".into()).into()),
         }
+    }
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let Some((secret, from_cookie)) = credential(&parts.headers)? else {
+            return Err(Error::Unauthenticated("log in, or send a bearer token".into()).into());
+        };
+        if from_cookie {
+            // Same-origin EventSource requests may carry no Origin at all; then the browser's
+            // Sec-Fetch-Site says where they come from. Anything cross-site is refused.
+            let headers = &parts.headers;
+            let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+            let has_origin = headers.contains_key(header::ORIGIN);
+            match (has_origin, fetch_site) {
+                (false, None | Some("same-origin") | Some("none")) => {}
+                _ => check_origin(parts, state)?,
+            }
+        }
+        Ok(StreamCaller(
+            people::authenticate(&state.kernel, &secret).await?,
+        ))
     }
 }
 

@@ -10,7 +10,7 @@ pub mod problem;
 pub mod router;
 pub mod state;
 
-pub use auth::{Caller, MaybeCaller};
+pub use auth::{Caller, MaybeCaller, StreamCaller};
 pub use json::Json;
 pub use problem::Problem;
 pub use router::app;

@@ -28,7 +28,9 @@ use crate::problem::{CONTENT_TYPE, Problem};
     tags(
         (name = "people", description = "Accounts, sessions, tokens and password resets"),
         (name = "groups", description = "Groups, members, roles, invitations and join requests"),
-        (name = "tools", description = "Which groups use which tools")
+        (name = "tools", description = "Which groups use which tools"),
+        (name = "activities", description = "What happened in a group (ActivityStreams 2.0)"),
+        (name = "notifications", description = "Your inbox, its settings and the live stream")
     )
 )]
 pub struct ApiDoc;

@@ -6,7 +6,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use kernel::db::{Db, DbOptions};
+use kernel::jobs::{Handlers, Runner, RunnerOptions};
 use kernel::mail::Mailer;
+use kernel::notify::digest;
 use kernel::tool::ToolRegistry;
 use kernel::{Clock, Kernel, SystemClock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -43,6 +45,11 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
     .map_err(|e| e.to_string())
 }
 
+/// The kernel's own durable jobs, plus each tool's as it arrives.
+pub fn built_in_jobs() -> Handlers {
+    Handlers::new(vec![Arc::new(digest::Sweep), Arc::new(digest::Digest)])
+}
+
 /// The built-in tools. Each tool crate adds its manifest here as it arrives.
 pub fn built_in_tools() -> ToolRegistry {
     ToolRegistry::new(Vec::new())
@@ -77,6 +84,8 @@ pub struct Server {
     listener: TcpListener,
     app: axum::Router,
     shutdown: CancellationToken,
+    /// The log reader and the job runner; they stop with `shutdown`.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -102,6 +111,19 @@ impl Server {
         }
         let kernel = build_kernel_with(&config, clock, tools).await?;
         let shutdown = CancellationToken::new();
+        // The node's background work: its live view of the log, and the job runner.
+        let mut background = kernel.bus.spawn(kernel.db.clone(), shutdown.clone());
+        background.push(
+            Runner::new(
+                Arc::clone(&kernel),
+                built_in_jobs(),
+                RunnerOptions::default(),
+            )
+            .spawn(shutdown.clone()),
+        );
+        digest::schedule(&kernel)
+            .await
+            .map_err(|e| format!("cannot plan the daily digest: {e}"))?;
         let state = AppState::new(Arc::clone(&kernel), metrics_handle(), shutdown.clone());
         let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
@@ -112,6 +134,7 @@ impl Server {
             listener,
             app,
             shutdown,
+            background,
         })
     }
 
@@ -128,6 +151,14 @@ impl Server {
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .map_err(|e| e.to_string())?;
+        // Let the job runner hand back what it holds before the database closes.
+        let stopped = futures::future::join_all(self.background);
+        if tokio::time::timeout(std::time::Duration::from_secs(10), stopped)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background tasks did not stop within 10 s");
+        }
         self.kernel.db.close().await;
         Ok(())
     }

@@ -332,7 +332,7 @@ pub struct Invitation {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GroupSummary {
     pub id: GroupId,
     pub handle: String,

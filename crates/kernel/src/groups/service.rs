@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::activity::{self, Audience, NewActivity, ObjectRef};
 use crate::error::Validation;
 use crate::groups::model::*;
 use crate::groups::store::{self, GroupRow, Groups, InvitationRow, JoinRequestRow, MemberRow};
@@ -15,6 +16,24 @@ use crate::tool::ToolManifest;
 use crate::{Error, Kernel, Result, Timestamp};
 
 const DEFAULT_INVITATION_TTL_S: i64 = 14 * 24 * 3600;
+
+fn group_ref(row: &GroupRow) -> ObjectRef {
+    ObjectRef::new("Group", row.id, Some(&row.name))
+}
+
+fn person_ref(id: AccountId, handle: &str) -> ObjectRef {
+    ObjectRef::new("Person", id, Some(handle))
+}
+
+/// Writes a group's activity in the caller's transaction.
+async fn log(k: &Kernel, tx: &mut crate::db::Tx, new: NewActivity) -> Result<()> {
+    activity::record(tx, k.now(), new).await.map(|_| ())
+}
+
+/// An activity every reader of the group sees.
+fn in_group(kind: &str, actor: &Actor, object: ObjectRef, group: &GroupRow) -> NewActivity {
+    NewActivity::new(kind, Some(actor.account), object, Audience::Group(group.id))
+}
 
 /// A group with what the policy needs: its facts and the actor's standing in it.
 pub struct Loaded {
@@ -182,6 +201,19 @@ pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<
     )
     .await?;
     store::insert_membership(&mut tx, id, actor.account, Role::Owner.as_str(), now).await?;
+    let name = name.unwrap_or_default();
+    let new = NewActivity::new(
+        "Create",
+        Some(actor.account),
+        ObjectRef::new("Group", id, Some(&name)),
+        Audience::Group(id),
+    )
+    .summary(format!("{} created {}", actor.handle, name));
+    let new = match parent {
+        Some(p) => new.target(ObjectRef::new("Group", p, None)),
+        None => new,
+    };
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     let loaded = load(k, Some(actor), &id.to_string()).await?;
     view(k, Some(actor), &loaded).await
@@ -231,7 +263,15 @@ pub async fn update_group(
     }
     v.finish()?;
     let mut tx = k.db.begin().await?;
+    let changed: Vec<String> = values
+        .iter()
+        .map(|(c, _)| sea_query::Iden::to_string(c))
+        .collect();
     store::update_group(&mut tx, loaded.row.id, values, k.now()).await?;
+    let new = in_group("Update", actor, group_ref(&loaded.row), &loaded.row)
+        .summary(format!("{} changed {}", actor.handle, loaded.row.name))
+        .extra(serde_json::json!({ "changed": changed }));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     let loaded = load(k, Some(actor), &loaded.row.id.to_string()).await?;
     view(k, Some(actor), &loaded).await
@@ -263,6 +303,20 @@ pub async fn delete_group(
             detail: "the group has subgroups; delete or move them first".into(),
         });
     }
+    // Its members hear of it, though the group and its log are gone for them.
+    let members = store::member_ids(&mut tx, loaded.row.id, false).await?;
+    let new = NewActivity::new(
+        "Delete",
+        Some(actor.account),
+        group_ref(&loaded.row),
+        Audience::Accounts {
+            group: Some(loaded.row.id),
+            accounts: members.clone(),
+        },
+    )
+    .notify(members, "group_deleted")
+    .summary(format!("{} deleted {}", actor.handle, loaded.row.name));
+    log(k, &mut tx, new).await?;
     store::delete_group(&mut tx, loaded.row.id).await?;
     tx.commit().await
 }
@@ -441,6 +495,9 @@ pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Res
             let row = store::member_in(&mut tx, loaded.row.id, actor.account)
                 .await?
                 .ok_or(Error::NotFound("member"))?;
+            let new = in_group("Join", actor, group_ref(&loaded.row), &loaded.row)
+                .summary(format!("{} joined {}", actor.handle, loaded.row.name));
+            log(k, &mut tx, new).await?;
             tx.commit().await?;
             Ok(Joined::Member(member_of(row)))
         }
@@ -465,6 +522,20 @@ pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Res
             let row = store::join_request_in(&mut tx, id)
                 .await?
                 .ok_or(Error::NotFound("join request"))?;
+            let admins = store::member_ids(&mut tx, loaded.row.id, true).await?;
+            let new = in_group(
+                "weft:JoinRequest",
+                actor,
+                ObjectRef::new("weft:JoinRequest", id, None),
+                &loaded.row,
+            )
+            .target(group_ref(&loaded.row))
+            .notify(admins, "join_request")
+            .summary(format!(
+                "{} asked to join {}",
+                actor.handle, loaded.row.name
+            ));
+            log(k, &mut tx, new).await?;
             tx.commit().await?;
             Ok(Joined::Requested(join_request_of(row)))
         }
@@ -533,6 +604,23 @@ pub async fn change_role(
     let row = store::member_in(&mut tx, loaded.row.id, target)
         .await?
         .ok_or(Error::NotFound("member"))?;
+    let new = in_group(
+        "weft:RoleChanged",
+        actor,
+        person_ref(target, &row.handle),
+        &loaded.row,
+    )
+    .target(group_ref(&loaded.row))
+    .notify([target], "role_changed")
+    .summary(format!(
+        "{} made {} {} of {}",
+        actor.handle,
+        row.handle,
+        role.as_str(),
+        loaded.row.name
+    ))
+    .extra(serde_json::json!({ "role": role.as_str(), "previous": current.role }));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     Ok(member_of(row))
 }
@@ -572,6 +660,24 @@ pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) 
         _ => {}
     }
     store::delete_membership(&mut tx, loaded.row.id, target).await?;
+    let new = if leaving {
+        in_group("Leave", actor, group_ref(&loaded.row), &loaded.row)
+            .summary(format!("{} left {}", actor.handle, loaded.row.name))
+    } else {
+        in_group(
+            "Remove",
+            actor,
+            person_ref(target, &current.handle),
+            &loaded.row,
+        )
+        .target(group_ref(&loaded.row))
+        .notify([target], "removed")
+        .summary(format!(
+            "{} removed {} from {}",
+            actor.handle, current.handle, loaded.row.name
+        ))
+    };
+    log(k, &mut tx, new).await?;
     tx.commit().await
 }
 
@@ -594,6 +700,21 @@ pub async fn hand_over(k: &Kernel, actor: &Actor, key: &str, input: OwnerChange)
     let row = store::member_in(&mut tx, loaded.row.id, target)
         .await?
         .ok_or(Error::NotFound("member"))?;
+    if target != actor.account {
+        let new = in_group(
+            "weft:OwnershipTransferred",
+            actor,
+            person_ref(target, &row.handle),
+            &loaded.row,
+        )
+        .target(group_ref(&loaded.row))
+        .notify([target], "ownership")
+        .summary(format!(
+            "{} handed {} over to {}",
+            actor.handle, loaded.row.name, row.handle
+        ));
+        log(k, &mut tx, new).await?;
+    }
     tx.commit().await?;
     Ok(member_of(row))
 }
@@ -678,6 +799,18 @@ pub async fn create_role(
         }
         other => other,
     })?;
+    let new = in_group(
+        "Create",
+        actor,
+        ObjectRef::new("weft:Role", &input.name, Some(&input.name)),
+        &loaded.row,
+    )
+    .target(group_ref(&loaded.row))
+    .summary(format!(
+        "{} created the role {} in {}",
+        actor.handle, input.name, loaded.row.name
+    ));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     Ok(CustomRole {
         name: input.name,
@@ -731,6 +864,18 @@ pub async fn update_role(
     if new_name != name {
         store::rename_role_holders(&mut tx, loaded.row.id, name, &new_name).await?;
     }
+    let new = in_group(
+        "Update",
+        actor,
+        ObjectRef::new("weft:Role", &new_name, Some(&new_name)),
+        &loaded.row,
+    )
+    .target(group_ref(&loaded.row))
+    .summary(format!(
+        "{} changed the role {} in {}",
+        actor.handle, new_name, loaded.row.name
+    ));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     Ok(CustomRole {
         name: new_name,
@@ -751,6 +896,18 @@ pub async fn delete_role(k: &Kernel, actor: &Actor, key: &str, name: &str) -> Re
         return Err(Error::NotFound("role"));
     }
     store::rename_role_holders(&mut tx, loaded.row.id, name, "member").await?;
+    let new = in_group(
+        "Delete",
+        actor,
+        ObjectRef::new("weft:Role", name, Some(name)),
+        &loaded.row,
+    )
+    .target(group_ref(&loaded.row))
+    .summary(format!(
+        "{} deleted the role {} in {}",
+        actor.handle, name, loaded.row.name
+    ));
+    log(k, &mut tx, new).await?;
     tx.commit().await
 }
 
@@ -852,6 +1009,23 @@ pub async fn invite(
         created_at: now.0,
     };
     store::insert_invitation(&mut tx, &row).await?;
+    let (object, whom) = match (&input.account, account) {
+        (Some(handle), Some(id)) => (person_ref(id, handle), format!("invited {handle} to")),
+        _ if email.is_some() => (
+            ObjectRef::new("weft:Invitation", row.id, None),
+            "invited someone by mail to".to_string(),
+        ),
+        _ => (
+            ObjectRef::new("weft:Invitation", row.id, None),
+            "made an invitation link for".to_string(),
+        ),
+    };
+    let new = in_group("Invite", actor, object, &loaded.row)
+        .target(group_ref(&loaded.row))
+        .notify(account, "invitation")
+        .summary(format!("{} {whom} {}", actor.handle, loaded.row.name))
+        .extra(serde_json::json!({ "invitation": row.id, "role": row.role }));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     let invitation = invitation_of(k, &loaded.row, row);
     if let Some(email) = email {
@@ -959,6 +1133,22 @@ pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
     let member = store::member_in(&mut tx, row.group_id, actor.account)
         .await?
         .ok_or(Error::NotFound("member"))?;
+    let group = store::group_by_key(&k.db, &row.group_id.to_string())
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let new = in_group(
+        "Accept",
+        actor,
+        ObjectRef::new("weft:Invitation", id, None),
+        &group,
+    )
+    .target(group_ref(&group))
+    .notify([row.invited_by], "invitation_accepted")
+    .summary(format!(
+        "{} accepted an invitation and joined {}",
+        actor.handle, group.name
+    ));
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     Ok(member_of(member))
 }
@@ -974,6 +1164,19 @@ pub async fn decline_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> 
     if row.account_id.is_some() || row.email.is_some() {
         store::set_invitation(&mut tx, id, "declined", row.uses).await?;
     }
+    // Only the one who invited hears of it.
+    let new = NewActivity::new(
+        "Reject",
+        Some(actor.account),
+        ObjectRef::new("weft:Invitation", id, None),
+        Audience::Accounts {
+            group: Some(row.group_id),
+            accounts: vec![row.invited_by],
+        },
+    )
+    .notify([row.invited_by], "invitation_declined")
+    .summary(format!("{} declined an invitation", actor.handle));
+    log(k, &mut tx, new).await?;
     tx.commit().await
 }
 
@@ -986,6 +1189,23 @@ pub async fn revoke_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
     loaded.authorize(Some(actor), Action::Invite)?;
     let mut tx = k.db.begin().await?;
     store::set_invitation(&mut tx, id, "revoked", row.uses).await?;
+    // Seen by those who may invite (they manage invitations) and the invited person.
+    let mut accounts = store::member_ids(&mut tx, loaded.row.id, true).await?;
+    accounts.extend(row.account_id);
+    let new = NewActivity::new(
+        "Undo",
+        Some(actor.account),
+        ObjectRef::new("weft:Invitation", id, None),
+        Audience::Accounts {
+            group: Some(loaded.row.id),
+            accounts,
+        },
+    )
+    .summary(format!(
+        "{} revoked an invitation to {}",
+        actor.handle, loaded.row.name
+    ));
+    log(k, &mut tx, new).await?;
     tx.commit().await
 }
 
@@ -1055,6 +1275,41 @@ pub async fn decide_join_request(
     let row = store::join_request_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("join request"))?;
+    let (kind, verb) = if approve {
+        ("Accept", "let")
+    } else {
+        ("Reject", "turned down")
+    };
+    let summary = if approve {
+        format!(
+            "{} {verb} {} join {}",
+            actor.handle, row.handle, loaded.row.name
+        )
+    } else {
+        format!(
+            "{} {verb} {}'s request to join {}",
+            actor.handle, row.handle, loaded.row.name
+        )
+    };
+    let object = ObjectRef::new("weft:JoinRequest", id, None);
+    // An approval is the group's news; a refusal is only the asker's.
+    let new = if approve {
+        in_group(kind, actor, object, &loaded.row)
+    } else {
+        NewActivity::new(
+            kind,
+            Some(actor.account),
+            object,
+            Audience::Accounts {
+                group: Some(loaded.row.id),
+                accounts: vec![row.account_id],
+            },
+        )
+    }
+    .target(group_ref(&loaded.row))
+    .notify([row.account_id], "join_request_decided")
+    .summary(summary);
+    log(k, &mut tx, new).await?;
     tx.commit().await?;
     Ok(join_request_of(row))
 }
@@ -1109,10 +1364,29 @@ pub async fn set_tool(
         return Err(Error::NotFound("tool"));
     }
     let mut tx = k.db.begin().await?;
-    if enabled {
-        store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?;
+    let changed = if enabled {
+        store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?
     } else {
-        store::disable_tool(&mut tx, loaded.row.id, tool).await?;
+        store::disable_tool(&mut tx, loaded.row.id, tool).await?
+    };
+    if changed > 0 {
+        let (kind, verb) = if enabled {
+            ("Add", "turned on")
+        } else {
+            ("Remove", "turned off")
+        };
+        let new = in_group(
+            kind,
+            actor,
+            ObjectRef::new("weft:Tool", tool, Some(tool)),
+            &loaded.row,
+        )
+        .target(group_ref(&loaded.row))
+        .summary(format!(
+            "{} {verb} {tool} in {}",
+            actor.handle, loaded.row.name
+        ));
+        log(k, &mut tx, new).await?;
     }
     tx.commit().await
 }

@@ -309,8 +309,22 @@ pub async fn insert_membership(
             ])
             .values_panic([group.into(), account.into(), role.into(), now.into()]),
     )
-    .await
-    .map(|_| ())
+    .await?;
+    crate::notify::store::start_following(tx, account, group).await
+}
+
+/// The accounts of a group's members; with `admins_only`, of its owner and admins.
+pub async fn member_ids(tx: &mut Tx, group: GroupId, admins_only: bool) -> Result<Vec<AccountId>> {
+    let mut q = Query::select()
+        .column(Memberships::AccountId)
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::GroupId).eq(group))
+        .to_owned();
+    if admins_only {
+        q.and_where(Expr::col(Memberships::Role).is_in(["owner", "admin"]));
+    }
+    let rows: Vec<(AccountId,)> = tx.fetch_all(&q).await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
 pub async fn set_role(tx: &mut Tx, group: GroupId, account: AccountId, role: &str) -> Result<u64> {
@@ -751,7 +765,7 @@ pub async fn enable_tool(
     tool: &str,
     by: AccountId,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<u64> {
     tx.execute(
         Query::insert()
             .into_table(GroupTools::Table)
@@ -769,7 +783,6 @@ pub async fn enable_tool(
             ),
     )
     .await
-    .map(|_| ())
 }
 
 pub async fn disable_tool(tx: &mut Tx, group: GroupId, tool: &str) -> Result<u64> {

@@ -1,15 +1,19 @@
 //! The kernel's JSON API under `/api/v1` (DESIGN section 6): accounts, sessions, the caller's
 //! own account, password resets, personal access tokens, groups, members, roles,
-//! invitations, join requests and which groups use which tools. Handlers only parse, name the
+//! invitations, join requests, which groups use which tools, group activity, notifications
+//! and the live stream. Handlers only parse, name the
 //! caller and call one kernel function.
 
 pub mod accounts;
+pub mod activities;
 pub mod groups;
 pub mod invitations;
 pub mod me;
 pub mod members;
+pub mod notifications;
 pub mod password_resets;
 pub mod sessions;
+pub mod stream;
 pub mod tokens;
 pub mod tools;
 
@@ -28,4 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(members::routes())
         .merge(invitations::routes())
         .merge(tools::routes())
+        .merge(activities::routes())
+        .merge(notifications::routes())
+        .merge(stream::routes())
 }

@@ -1,10 +1,12 @@
 //! Every HTTP integration test of Weft, in one binary (each extra test binary costs a link).
 //! Each test boots a real server on 127.0.0.1:0 and most run on SQLite and on PostgreSQL.
 
+mod activity;
 mod cli;
 mod conventions;
 mod demo;
 mod groups;
+mod jobs;
 mod people;
 mod permissions;
 mod schema;
