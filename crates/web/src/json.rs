@@ -49,6 +49,14 @@ where
 
 /// Parses a JSON document, naming the field of the first mismatch.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // Every body of this API is an object. serde would also read a struct from an array of
+    // its fields in order (`[null, null]`), which nobody means.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Problem::from(Error::Invalid(vec![FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )])));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();

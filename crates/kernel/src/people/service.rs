@@ -108,9 +108,47 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
     let row = store::account_by_id_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("account"))?;
+    own_record(
+        &mut tx,
+        now,
+        id,
+        "Create",
+        &input.handle,
+        format!("{} joined Weft", input.handle),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(account = %id, handle = %input.handle, "account created");
     Ok(me_of(&row))
+}
+
+/// A change to a person's own account, in the log for them alone (what changed is not said:
+/// the record is for their history, webhooks and export, not a feed).
+async fn own_record(
+    tx: &mut crate::db::Tx,
+    now: crate::Timestamp,
+    account: AccountId,
+    kind: &str,
+    handle: &str,
+    summary: String,
+) -> Result<()> {
+    crate::activity::record(
+        tx,
+        now,
+        crate::activity::NewActivity::new(
+            kind,
+            Some(account),
+            crate::activity::ObjectRef::new("Person", account, Some(handle)),
+            crate::activity::Audience::Accounts {
+                group: None,
+                accounts: vec![account],
+            },
+        )
+        .tool("people")
+        .summary(summary),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Checks a handle (or email) and password and opens a session. The answer, and its timing,
@@ -292,6 +330,20 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     let row = store::account_by_id_in(&mut tx, actor.account)
         .await?
         .ok_or(Error::NotFound("account"))?;
+    let what = if password_changed {
+        "changed their password or profile"
+    } else {
+        "changed their profile"
+    };
+    own_record(
+        &mut tx,
+        now,
+        actor.account,
+        "Update",
+        &row.handle,
+        format!("{} {what}", row.handle),
+    )
+    .await?;
     tx.commit().await?;
     if password_changed && let Some(email) = &row.email {
         let mail = Mail {
@@ -510,6 +562,15 @@ pub async fn complete_password_reset(
     store::update_account(&mut tx, account.id, changes, now).await?;
     store::use_password_resets(&mut tx, account.id, now).await?;
     store::delete_sessions_except(&mut tx, account.id, None).await?;
+    own_record(
+        &mut tx,
+        now,
+        account.id,
+        "Update",
+        &account.handle,
+        format!("{} reset their password", account.handle),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(account = %account.id, "password reset");
     Ok(())

@@ -366,6 +366,10 @@ async fn settings_mute_and_mentions_only(backend: Backend) {
     )
     .await
     .problem(422);
+    // A body is an object, not the fields in a row.
+    ana.patch("/api/v1/notifications/settings", &json!([null, null]))
+        .await
+        .problem(422);
 
     bo.post("/api/v1/groups/garden/members", &json!({})).await;
     bo.post("/api/v1/groups/club/members", &json!({})).await;

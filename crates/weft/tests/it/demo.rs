@@ -49,4 +49,42 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
     );
     let pending = bruno.get("/api/v1/groups/riverside/join-requests").await;
     assert_eq!(pending.json["items"][0]["account"]["handle"], "jonas");
+
+    // The community has a history, and people have news waiting.
+    let log = bruno.get("/api/v1/groups/riverside/activities").await;
+    let kinds: Vec<&str> = log.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"Update"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"Create"), "{kinds:?}");
+    assert!(kinds.contains(&"weft:RoleChanged") && kinds.contains(&"Accept"));
+    let log_in = |handle: &'static str| {
+        let client = server.client();
+        async move {
+            let reply = client
+                .post(
+                    "/api/v1/sessions",
+                    &json!({"handle": handle, "password": weft::demo::PASSWORD}),
+                )
+                .await;
+            client.with_token(reply.json["token"].as_str().unwrap())
+        }
+    };
+    let kofi = log_in("kofi").await;
+    let inbox = kofi.get("/api/v1/notifications").await;
+    assert_eq!(
+        inbox.json["items"][0]["reason"], "invitation",
+        "{}",
+        inbox.body
+    );
+    let amara = log_in("amara").await;
+    let counts = amara.get("/api/v1/notifications/counts").await;
+    assert!(
+        counts.json["total"].as_i64().unwrap() >= 5,
+        "{}",
+        counts.body
+    );
 }

@@ -7,6 +7,7 @@ mod conventions;
 mod demo;
 mod groups;
 mod jobs;
+mod log;
 mod people;
 mod permissions;
 mod schema;
