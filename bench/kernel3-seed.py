@@ -12,10 +12,14 @@ millisecond prefix), so they sort by time like the server's own.
       N `Update` activities by ACTOR spread round-robin over the groups whose handle starts
       with GROUP_PREFIX, evenly over SECONDS, the last one AGO seconds ago
   kernel3-seed.py DB seen ACCOUNT FRACTION
-      ACCOUNT has read the oldest FRACTION (0–1) of the activities of each of their groups
+      ACCOUNT has read the oldest FRACTION (0–1) of the activities of their groups
+  kernel3-seed.py DB forget GROUP_PREFIX
+      deletes the activities of the groups whose handle starts with GROUP_PREFIX
 
 SQLite: run it while the server is stopped (or it waits on the server's writer lock).
-PostgreSQL: it runs psql; the server may keep running.
+PostgreSQL: it runs psql; the server may keep running. Each change ends with ANALYZE, as
+autovacuum would do shortly after a bulk write (without it the planner's statistics are those
+of the empty tables, and the inbox queries pick far worse plans).
 """
 
 import os
@@ -42,6 +46,17 @@ def pg_uuid7(ms_sql):
         f"encode(substring(int8send(({ms_sql})::bigint) from 3 for 6)"
         " || substring(uuid_send(gen_random_uuid()) from 7 for 10), 'hex')::uuid"
     )
+
+
+def forget(db, group_prefix):
+    sql = (f"DELETE FROM activities WHERE group_id IN"
+           f" (SELECT id FROM groups WHERE handle LIKE '{group_prefix}%')")
+    if db.startswith("postgres"):
+        psql(db, sql)
+        return
+    con = sqlite3.connect(db, timeout=30)
+    with con:
+        con.execute(sql)
 
 
 def psql(url, sql):
@@ -174,4 +189,8 @@ def seen(db, account, fraction):
 
 if __name__ == "__main__":
     db, command, *rest = sys.argv[1:]
-    {"counts": counts, "members": members, "activities": activities, "seen": seen}[command](db, *rest)
+    commands = {"counts": counts, "members": members, "activities": activities, "seen": seen,
+                "forget": forget}
+    commands[command](db, *rest)
+    if db.startswith("postgres") and command != "counts":
+        psql(db, "ANALYZE")

@@ -5,16 +5,16 @@
 -- the writing transaction is commit order. (On PostgreSQL `pos` is the transaction id and
 -- readers stop below the oldest running transaction.)
 CREATE TABLE activities (
-    id          UUID    NOT NULL PRIMARY KEY,
+    id          BLOB    NOT NULL PRIMARY KEY,
     pos         INTEGER NOT NULL UNIQUE,
     type        TEXT    NOT NULL,
-    actor_id    UUID,
+    actor_id    BLOB,
     object_type TEXT    NOT NULL,
     object_id   TEXT    NOT NULL,
     object_name TEXT,
     target_type TEXT,
     target_id   TEXT,
-    group_id    UUID,
+    group_id    BLOB,
     audience    TEXT    NOT NULL CHECK (audience IN ('group', 'accounts')),
     tool        TEXT    NOT NULL,
     summary     TEXT    NOT NULL,
@@ -29,8 +29,8 @@ CREATE INDEX activities_by_group ON activities (group_id, id);
 -- Who an activity is addressed to (`to`): the whole audience when it is a list of accounts,
 -- and the people a group activity names directly.
 CREATE TABLE activity_recipients (
-    activity_id UUID NOT NULL REFERENCES activities (id) ON DELETE CASCADE,
-    account_id  UUID NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    activity_id BLOB NOT NULL REFERENCES activities (id) ON DELETE CASCADE,
+    account_id  BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     PRIMARY KEY (activity_id, account_id)
 );
 CREATE INDEX activity_recipients_by_account ON activity_recipients (account_id, activity_id);
@@ -39,15 +39,15 @@ CREATE INDEX activity_recipients_by_account ON activity_recipients (account_id, 
 CREATE TABLE consumers (
     name       TEXT   NOT NULL PRIMARY KEY,
     pos        BIGINT NOT NULL,
-    last_id    UUID   NOT NULL,
+    last_id    BLOB   NOT NULL,
     updated_at BIGINT NOT NULL
 );
 
 -- Direct notifications (`reason` set: invitation, join request, role change, mention…) fan
 -- out on write. A row without a reason only records that one group activity was read.
 CREATE TABLE notifications (
-    account_id  UUID   NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    activity_id UUID   NOT NULL REFERENCES activities (id) ON DELETE CASCADE,
+    account_id  BLOB   NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    activity_id BLOB   NOT NULL REFERENCES activities (id) ON DELETE CASCADE,
     reason      TEXT,
     created_at  BIGINT NOT NULL,
     read_at     BIGINT,
@@ -57,22 +57,22 @@ CREATE INDEX notifications_direct ON notifications (account_id, activity_id) WHE
 
 -- How a person follows a group: what reaches them and how far they have read.
 CREATE TABLE group_subscriptions (
-    account_id UUID NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    group_id   UUID NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    account_id BLOB NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    group_id   BLOB NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     level      TEXT NOT NULL DEFAULT 'all' CHECK (level IN ('all', 'mentions', 'mute')),
-    seen_up_to UUID,
+    seen_up_to BLOB,
     PRIMARY KEY (account_id, group_id)
 );
 
 CREATE TABLE notification_prefs (
-    account_id     UUID    NOT NULL PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    account_id     BLOB    NOT NULL PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
     daily_digest   BOOLEAN NOT NULL DEFAULT FALSE,
     digest_sent_at BIGINT
 );
 
 CREATE TABLE motions (
-    id          UUID   NOT NULL PRIMARY KEY,
-    group_id    UUID   NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    id          BLOB   NOT NULL PRIMARY KEY,
+    group_id    BLOB   NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     title       TEXT   NOT NULL,
     details     TEXT   NOT NULL DEFAULT '',
     kind        TEXT   NOT NULL,
@@ -81,7 +81,7 @@ CREATE TABLE motions (
     closes_at   BIGINT NOT NULL,
     tool        TEXT   NOT NULL,
     subject_id  TEXT   NOT NULL,
-    opened_by   UUID   REFERENCES accounts (id) ON DELETE SET NULL,
+    opened_by   BLOB   REFERENCES accounts (id) ON DELETE SET NULL,
     poll_id     TEXT,
     state       TEXT   NOT NULL CHECK (state IN ('open', 'passed', 'failed', 'withdrawn')),
     outcome     TEXT,

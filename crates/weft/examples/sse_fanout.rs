@@ -13,6 +13,9 @@
 //! `--events` times; each change is one `Update` activity, which every stream should receive.
 //! Latency is from just before the change was sent to when a stream read it (one clock: this
 //! process), and also from the activity's `published` time (the server's clock, same machine).
+//! With `--setup-only --tokens-file F` it only signs people up; a later run with
+//! `--tokens-file F` streams as them (so the server can be restarted in between, and its
+//! memory measured without what the sign-ups left behind).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,6 +55,12 @@ struct Args {
     /// Handle prefix of the people it signs up.
     #[arg(long, default_value = "fan")]
     prefix: String,
+    /// Only sign the people up and write their tokens to `--tokens-file`.
+    #[arg(long, requires = "tokens_file")]
+    setup_only: bool,
+    /// Tokens, one a line: written by `--setup-only`, read (instead of signing up) otherwise.
+    #[arg(long)]
+    tokens_file: Option<std::path::PathBuf>,
 }
 
 const PASSWORD: &str = "tangerine-orbit-cello-47";
@@ -218,22 +227,37 @@ async fn main() -> Result<(), Error> {
         .await?;
     let group_id = group["id"].as_str().ok_or("no group id")?.to_string();
 
-    let t = Instant::now();
-    let tokens: Vec<String> = futures::stream::iter(0..args.accounts)
-        .map(|i| {
-            let (client, args) = (setup.clone(), args.clone());
-            async move { member(&client, &args, i).await }
-        })
-        .buffer_unordered(8)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    println!(
-        "setup: {} people signed up and joined in {:.1} s",
-        tokens.len(),
-        t.elapsed().as_secs_f64()
-    );
+    let tokens: Vec<String> = match &args.tokens_file {
+        Some(path) if !args.setup_only => std::fs::read_to_string(path)?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        _ => {
+            let t = Instant::now();
+            let tokens: Vec<String> = futures::stream::iter(0..args.accounts)
+                .map(|i| {
+                    let (client, args) = (setup.clone(), args.clone());
+                    async move { member(&client, &args, i).await }
+                })
+                .buffer_unordered(8)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<_, _>>()?;
+            println!(
+                "setup: {} people signed up, logged in and joined (8 at a time) in {:.1} s",
+                tokens.len(),
+                t.elapsed().as_secs_f64()
+            );
+            tokens
+        }
+    };
+    if args.setup_only {
+        if let Some(path) = &args.tokens_file {
+            std::fs::write(path, tokens.join("\n"))?;
+        }
+        return Ok(());
+    }
 
     let rss_before = rss_kib(args.server_pid);
     // One client per stream: each holds its own connection, as browsers would.

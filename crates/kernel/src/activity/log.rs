@@ -84,16 +84,17 @@ pub async fn record(tx: &mut Tx, now: Timestamp, new: NewActivity) -> Result<Act
 pub struct Entry {
     pub cursor: Cursor,
     pub activity: Activity,
-    /// The group it belongs to, if any.
-    pub group: Option<crate::id::GroupId>,
-    /// Whether everyone who reads the group sees it (otherwise only `activity.to`).
-    pub for_group: bool,
     /// Why it names the people in `to`, when it notifies them.
     pub reason: Option<String>,
     json: std::sync::OnceLock<String>,
 }
 
 impl Entry {
+    /// The group it belongs to, if any.
+    pub fn group(&self) -> Option<crate::id::GroupId> {
+        self.activity.audience.as_ref().map(|a| a.id)
+    }
+
     /// The activity as JSON, serialised once however many streams send it.
     pub fn activity_json(&self) -> &str {
         self.json
@@ -180,8 +181,6 @@ fn entries_of(rows: Vec<Logged>) -> Vec<Entry> {
                 pos: l.pos,
                 id: l.activity.id.0,
             },
-            group: l.activity.audience.as_ref().map(|a| a.id),
-            for_group: !l.activity.restricted,
             reason: l.reason,
             activity: l.activity,
             json: std::sync::OnceLock::new(),

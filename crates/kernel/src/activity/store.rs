@@ -12,7 +12,7 @@ use crate::{Result, Timestamp};
 use super::log::Cursor;
 use super::model::{NewActivity, ObjectRef};
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 pub enum Activities {
     Table,
     Id,
@@ -53,6 +53,27 @@ pub enum Consumers {
 pub const AUDIENCE_GROUP: &str = "group";
 pub const AUDIENCE_ACCOUNTS: &str = "accounts";
 
+/// The columns a writer fills, in the order `insert` gives their values (`pos` is the
+/// database's, or the writer transaction's on SQLite).
+const WRITTEN: [Activities; 16] = [
+    Activities::Id,
+    Activities::Type,
+    Activities::ActorId,
+    Activities::ObjectType,
+    Activities::ObjectId,
+    Activities::ObjectName,
+    Activities::TargetType,
+    Activities::TargetId,
+    Activities::GroupId,
+    Activities::Audience,
+    Activities::Tool,
+    Activities::Summary,
+    Activities::Reason,
+    Activities::Url,
+    Activities::Extra,
+    Activities::Published,
+];
+
 /// An activity with the names it shows (its actor's handle, its group's handle).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
@@ -85,26 +106,10 @@ pub fn select_activities() -> SelectStatement {
     let a = Alias::new("a");
     Query::select()
         .columns(
-            [
-                Activities::Id,
-                Activities::Pos,
-                Activities::Type,
-                Activities::ActorId,
-                Activities::ObjectType,
-                Activities::ObjectId,
-                Activities::ObjectName,
-                Activities::TargetType,
-                Activities::TargetId,
-                Activities::GroupId,
-                Activities::Audience,
-                Activities::Tool,
-                Activities::Summary,
-                Activities::Reason,
-                Activities::Url,
-                Activities::Extra,
-                Activities::Published,
-            ]
-            .map(|c| (a.clone(), c)),
+            WRITTEN
+                .into_iter()
+                .chain([Activities::Pos])
+                .map(|c| (a.clone(), c)),
         )
         .expr_as(
             Expr::col((Alias::new("ac"), Accounts::Handle)),
@@ -151,24 +156,7 @@ pub async fn insert(tx: &mut Tx, id: ActivityId, new: &NewActivity, now: Timesta
         super::Audience::Group(_) => AUDIENCE_GROUP,
         super::Audience::Accounts { .. } => AUDIENCE_ACCOUNTS,
     };
-    let mut columns = vec![
-        Activities::Id,
-        Activities::Type,
-        Activities::ActorId,
-        Activities::ObjectType,
-        Activities::ObjectId,
-        Activities::ObjectName,
-        Activities::TargetType,
-        Activities::TargetId,
-        Activities::GroupId,
-        Activities::Audience,
-        Activities::Tool,
-        Activities::Summary,
-        Activities::Reason,
-        Activities::Url,
-        Activities::Extra,
-        Activities::Published,
-    ];
+    let mut columns = WRITTEN.to_vec();
     let mut values: Vec<Expr> = vec![
         id.into(),
         new.kind.clone().into(),

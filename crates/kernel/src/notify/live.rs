@@ -64,7 +64,7 @@ impl Viewer {
 
     fn event(&self, e: &Entry) -> Option<LiveEvent> {
         let me = self.account;
-        let level = e.group.and_then(|g| self.groups.get(&g).copied());
+        let level = e.group().and_then(|g| self.groups.get(&g).copied());
         let by_me = e.activity.actor.as_ref().is_some_and(|a| a.id == me);
         let named = e.activity.to.contains(&me);
         let (event, kind, reason) = if named && !by_me && e.reason.is_some() {
@@ -72,7 +72,7 @@ impl Viewer {
                 return None;
             }
             ("notification", "direct", e.reason.as_deref())
-        } else if (e.for_group && level == Some(Level::All)) || named || by_me {
+        } else if (!e.activity.restricted && level == Some(Level::All)) || named || by_me {
             ("activity", "group", None)
         } else {
             return None;

@@ -9,6 +9,7 @@ use crate::activity::store::{Activities, ActivityRecipients, ActivityRow, col, s
 use crate::db::{Db, Tx};
 use crate::groups::store::{Groups, Memberships};
 use crate::id::{AccountId, ActivityId, GroupId};
+use crate::people::store::Accounts;
 use crate::{Result, Timestamp};
 
 use super::model::Level;
@@ -105,41 +106,54 @@ fn level() -> Expr {
 /// What may be in `me`'s inbox, and the joins that say so (`n` their notification row, `m`
 /// their membership of the activity's group, `s` their subscription to it).
 fn inbox(mut q: SelectStatement, me: AccountId) -> SelectStatement {
-    let (nn, m, s) = (Alias::new("n"), Alias::new("m"), Alias::new("s"));
-    q.join_as(
-        sea_query::JoinType::LeftJoin,
+    /// The caller's row of `table` (alias `alias`) for the activity's `on` column.
+    fn own_row(
+        q: &mut SelectStatement,
+        table: impl Iden + 'static,
+        alias: &str,
+        column: impl Iden + 'static,
+        on: Activities,
+        account: impl Iden + 'static,
+        me: AccountId,
+    ) {
+        let alias = Alias::new(alias);
+        q.join_as(
+            sea_query::JoinType::LeftJoin,
+            table,
+            alias.clone(),
+            Condition::all()
+                .add(Expr::col((alias.clone(), column)).equals((Alias::new("a"), on)))
+                .add(Expr::col((alias, account)).eq(me)),
+        );
+    }
+    own_row(
+        &mut q,
         Notifications::Table,
-        nn.clone(),
-        Condition::all()
-            .add(
-                Expr::col((nn.clone(), Notifications::ActivityId))
-                    .equals((Alias::new("a"), Activities::Id)),
-            )
-            .add(Expr::col((nn, Notifications::AccountId)).eq(me)),
-    )
-    .join_as(
-        sea_query::JoinType::LeftJoin,
+        "n",
+        Notifications::ActivityId,
+        Activities::Id,
+        Notifications::AccountId,
+        me,
+    );
+    own_row(
+        &mut q,
         Memberships::Table,
-        m.clone(),
-        Condition::all()
-            .add(
-                Expr::col((m.clone(), Memberships::GroupId))
-                    .equals((Alias::new("a"), Activities::GroupId)),
-            )
-            .add(Expr::col((m.clone(), Memberships::AccountId)).eq(me)),
-    )
-    .join_as(
-        sea_query::JoinType::LeftJoin,
+        "m",
+        Memberships::GroupId,
+        Activities::GroupId,
+        Memberships::AccountId,
+        me,
+    );
+    own_row(
+        &mut q,
         GroupSubscriptions::Table,
-        s.clone(),
-        Condition::all()
-            .add(
-                Expr::col((s.clone(), GroupSubscriptions::GroupId))
-                    .equals((Alias::new("a"), Activities::GroupId)),
-            )
-            .add(Expr::col((s, GroupSubscriptions::AccountId)).eq(me)),
-    )
-    .cond_where(
+        "s",
+        GroupSubscriptions::GroupId,
+        Activities::GroupId,
+        GroupSubscriptions::AccountId,
+        me,
+    );
+    q.cond_where(
         Condition::any()
             .add(
                 Condition::all()
@@ -149,7 +163,7 @@ fn inbox(mut q: SelectStatement, me: AccountId) -> SelectStatement {
             .add(
                 Condition::all()
                     .add(col(Activities::Audience).eq(crate::activity::store::AUDIENCE_GROUP))
-                    .add(Expr::col((m, Memberships::AccountId)).is_not_null())
+                    .add(Expr::col((Alias::new("m"), Memberships::AccountId)).is_not_null())
                     .add(level().eq(Level::All.as_str()))
                     .add(
                         Condition::any()
@@ -209,10 +223,12 @@ pub async fn inbox_page(db: &Db, me: AccountId, filter: &InboxQuery) -> Result<V
 
 /// Unread items per group (`None`: items of no group).
 pub async fn unread_counts(db: &Db, me: AccountId) -> Result<Vec<(Option<GroupId>, i64)>> {
-    let mut q = Query::select()
-        .from_as(Activities::Table, Alias::new("a"))
-        .to_owned();
-    let mut q = inbox(q.take(), me);
+    let mut q = inbox(
+        Query::select()
+            .from_as(Activities::Table, Alias::new("a"))
+            .to_owned(),
+        me,
+    );
     q.expr(col(Activities::GroupId))
         .expr(Expr::col((Alias::new("a"), Activities::Id)).count())
         .cond_where(unread())
@@ -477,23 +493,14 @@ pub async fn digest_subscribers(db: &Db) -> Result<Vec<AccountId>> {
                 .column((NotificationPrefs::Table, NotificationPrefs::AccountId))
                 .from(NotificationPrefs::Table)
                 .inner_join(
-                    crate::people::store::Accounts::Table,
-                    Expr::col((
-                        crate::people::store::Accounts::Table,
-                        crate::people::store::Accounts::Id,
-                    ))
-                    .equals((NotificationPrefs::Table, NotificationPrefs::AccountId)),
+                    Accounts::Table,
+                    Expr::col((Accounts::Table, Accounts::Id))
+                        .equals((NotificationPrefs::Table, NotificationPrefs::AccountId)),
                 )
                 .and_where(
                     Expr::col((NotificationPrefs::Table, NotificationPrefs::DailyDigest)).eq(true),
                 )
-                .and_where(
-                    Expr::col((
-                        crate::people::store::Accounts::Table,
-                        crate::people::store::Accounts::Email,
-                    ))
-                    .is_not_null(),
-                ),
+                .and_where(Expr::col((Accounts::Table, Accounts::Email)).is_not_null()),
         )
         .await?;
     Ok(rows.into_iter().map(|(a,)| a).collect())
