@@ -266,6 +266,31 @@ impl Db {
             .ok_or(Error::NotFound("row"))
     }
 
+    /// The plan the database would follow for `stmt`, one line per step (`EXPLAIN QUERY PLAN`
+    /// on SQLite, `EXPLAIN` on PostgreSQL): for tests that hold queries to their indexes.
+    pub async fn explain(&self, stmt: &impl SqlxBinder) -> Result<Vec<String>> {
+        match self {
+            Db::Sqlite { readers, .. } => {
+                let (sql, values) = stmt.build_sqlx(SqliteQueryBuilder);
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as_with(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")), values)
+                        .fetch_all(readers)
+                        .await
+                        .map_err(map_error)?;
+                Ok(rows.into_iter().map(|(.., detail)| detail).collect())
+            }
+            Db::Postgres { pool, .. } => {
+                let (sql, values) = stmt.build_sqlx(PostgresQueryBuilder);
+                let rows: Vec<(String,)> =
+                    sqlx::query_as_with(AssertSqlSafe(format!("EXPLAIN {sql}")), values)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(map_error)?;
+                Ok(rows.into_iter().map(|(line,)| line).collect())
+            }
+        }
+    }
+
     /// Runs one statement in its own implicit transaction (through the writer on SQLite).
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
         dispatch!(self, self.sqlite_writer(), self.pg(), |conn, qb| {

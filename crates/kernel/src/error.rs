@@ -86,7 +86,7 @@ impl Validation {
         }
     }
 
-    pub fn push(&mut self, field: &str, detail: impl Into<String>) {
+    pub fn push(&mut self, field: impl Into<String>, detail: impl Into<String>) {
         self.0.push(FieldError::new(field, detail));
     }
 

@@ -103,3 +103,19 @@ id_type!(
     /// A decision a tool asked a group for.
     MotionId
 );
+id_type!(
+    /// A currency of the ledger, owned by a group.
+    CurrencyId
+);
+id_type!(
+    /// An account of the ledger (not a person's account: one holds a balance in a currency).
+    LedgerAccountId
+);
+id_type!(
+    /// A transfer of the ledger (posted, pending, or the posting or voiding of a pending one).
+    TransferId
+);
+id_type!(
+    /// Transfers linked so they all apply or none does.
+    TransferBatchId
+);

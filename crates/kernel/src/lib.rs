@@ -14,6 +14,8 @@ pub mod notify;
 pub mod page;
 pub mod people;
 pub mod policy;
+#[cfg(test)]
+mod query_plans;
 pub mod time;
 pub mod tool;
 

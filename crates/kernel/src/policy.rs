@@ -30,11 +30,28 @@ pub enum Action {
     ManageTools,
     Post,
     Moderate,
+    /// See the group's currencies and open one's own account in them.
+    UseMoney,
+    /// Create currencies, change limits, open accounts for others, read every statement.
+    ManageMoney,
+    /// Move money out of a ledger account: its owner, or for the group's own accounts
+    /// whoever may manage the group's money.
+    Spend,
+    /// Read a ledger account and its statement: a person's, they and who manages the money;
+    /// the group's own, every member.
+    ReadAccount,
 }
 
 impl Action {
     fn is_read(self) -> bool {
-        matches!(self, Action::See | Action::Read | Action::ReadMembers)
+        matches!(
+            self,
+            Action::See
+                | Action::Read
+                | Action::ReadMembers
+                | Action::UseMoney
+                | Action::ReadAccount
+        )
     }
 
     /// The scope a token needs for this action.
@@ -43,6 +60,8 @@ impl Action {
             Action::See | Action::Read => Scope::GroupsRead,
             Action::ReadMembers => Scope::MembersRead,
             Action::Post => Scope::ActivitiesWrite,
+            Action::UseMoney | Action::ReadAccount => Scope::LedgerRead,
+            Action::ManageMoney | Action::Spend => Scope::LedgerWrite,
             _ => Scope::Write,
         }
     }
@@ -56,6 +75,7 @@ impl Action {
             Action::ManageTools => Some(Permission::ManageTools),
             Action::Post => Some(Permission::Post),
             Action::Moderate => Some(Permission::Moderate),
+            Action::ManageMoney => Some(Permission::ManageMoney),
             _ => None,
         }
     }
@@ -147,6 +167,22 @@ pub fn authorize(
         Action::Join => actor.is_some(),
         Action::Edit => standing.is_some_and(Standing::is_admin),
         Action::Delete | Action::HandOver => standing.is_some_and(|s| s.role == Role::Owner),
+        Action::UseMoney => standing.is_some(),
+        // A person's account is theirs alone to spend from; the group's own accounts are
+        // spent by who manages its money, who may also read every account.
+        Action::Spend => standing.is_some_and(|s| match resource.owner() {
+            Some(owner) => actor.is_some_and(|a| a.account == owner),
+            None => s.permissions.contains(&Permission::ManageMoney),
+        }),
+        // The group's own accounts are open to its members; a person's to them and to who
+        // manages the money.
+        Action::ReadAccount => standing.is_some_and(|s| match resource.owner() {
+            Some(owner) => {
+                actor.is_some_and(|a| a.account == owner)
+                    || s.permissions.contains(&Permission::ManageMoney)
+            }
+            None => true,
+        }),
         _ => {
             let needed = action
                 .permission()
@@ -201,7 +237,7 @@ mod tests {
     use crate::people::{Credential, Scopes};
     use proptest::prelude::*;
 
-    const ACTIONS: [Action; 13] = [
+    const ACTIONS: [Action; 17] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -215,6 +251,10 @@ mod tests {
         Action::ManageTools,
         Action::Post,
         Action::Moderate,
+        Action::UseMoney,
+        Action::ManageMoney,
+        Action::Spend,
+        Action::ReadAccount,
     ];
 
     /// What the policy should answer, written as a plain table a person can check by eye.
@@ -249,6 +289,9 @@ mod tests {
             Action::ManageTools => holds(Permission::ManageTools),
             Action::Post => holds(Permission::Post),
             Action::Moderate => holds(Permission::Moderate),
+            // The group itself owns the resource here (no person does).
+            Action::UseMoney | Action::ReadAccount => member,
+            Action::ManageMoney | Action::Spend => holds(Permission::ManageMoney),
         };
         match (ok, signed_in) {
             (true, _) => "ok",
@@ -294,7 +337,7 @@ mod tests {
             signed_in in any::<bool>(),
             vis in 0..3usize,
             role in role_strategy(),
-            custom_bits in 0u8..64,
+            custom_bits in 0u8..128,
             action in 0..ACTIONS.len(),
         ) {
             let visibility = [Visibility::Public, Visibility::Listed, Visibility::Secret][vis];
@@ -327,6 +370,46 @@ mod tests {
                 (visibility == Visibility::Public && matches!(ACTIONS[action], Action::Read | Action::ReadMembers));
             prop_assert_eq!(result.is_ok(), reads, "{:?} on {:?}", ACTIONS[action], visibility);
         }
+    }
+
+    struct Owned(GroupFacts, AccountId);
+
+    impl Resource for Owned {
+        fn group(&self) -> Option<&GroupFacts> {
+            Some(&self.0)
+        }
+        fn owner(&self) -> Option<AccountId> {
+            Some(self.1)
+        }
+    }
+
+    #[test]
+    fn only_its_owner_spends_from_a_persons_account() {
+        let group = GroupFacts {
+            id: GroupId::new(),
+            visibility: Visibility::Public,
+        };
+        let owner = actor(None, Scopes::session());
+        let admin = actor(None, Scopes::session());
+        let account = Owned(group, owner.account);
+        let member = Standing::new(Role::Member, &BTreeSet::new());
+        let admin_standing = Standing::new(Role::Admin, &BTreeSet::new());
+        assert!(authorize(Some(&owner), Some(&member), Action::Spend, &account).is_ok());
+        assert!(authorize(Some(&admin), Some(&admin_standing), Action::Spend, &account).is_err());
+        // Admins read every statement; other members none but their own.
+        assert!(
+            authorize(
+                Some(&admin),
+                Some(&admin_standing),
+                Action::ReadAccount,
+                &account
+            )
+            .is_ok()
+        );
+        let other = actor(None, Scopes::session());
+        assert!(authorize(Some(&other), Some(&member), Action::ReadAccount, &account).is_err());
+        // An owner who has left the group no longer moves money there.
+        assert!(authorize(Some(&owner), None, Action::Spend, &account).is_err());
     }
 
     #[test]

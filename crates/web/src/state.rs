@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use kernel::Kernel;
+use ledger::Ledger;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -12,6 +13,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub kernel: Arc<Kernel>,
+    /// The ledger's writer on this node.
+    pub ledger: Ledger,
     /// Renders `/metrics`; absent when another recorder is installed.
     pub metrics: Option<PrometheusHandle>,
     /// Scheme, host and port of `public_url`, which browser requests must come from.
@@ -23,12 +26,14 @@ pub struct Inner {
 impl AppState {
     pub fn new(
         kernel: Arc<Kernel>,
+        ledger: Ledger,
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
     ) -> Self {
         let public_origin = origin_of(&kernel.config.public_url);
         AppState(Arc::new(Inner {
             kernel,
+            ledger,
             metrics,
             public_origin,
             shutdown,

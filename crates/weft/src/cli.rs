@@ -68,6 +68,16 @@ pub enum Command {
     /// Operator tasks
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The ledger
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Walk every currency's hash chain and balances again; exits 1 and says exactly what is
+    /// wrong if anything is
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +133,37 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 handles.join(", "),
                 crate::demo::PASSWORD
             );
+            Ok(())
+        }
+        Command::Ledger(LedgerCommand::Verify) => {
+            let db = server::open_db(&config).await?;
+            let results = ledger::verify::verify_all(&db).await;
+            db.close().await;
+            let results = results.map_err(|e| e.to_string())?;
+            let mut broken = 0;
+            for (currency, v) in &results {
+                println!(
+                    "{} {} ({}): {} transfers, head {}",
+                    if v.ok { "ok    " } else { "BROKEN" },
+                    currency.code,
+                    currency.id,
+                    v.transfers,
+                    v.head
+                );
+                for p in &v.problems {
+                    let at = match (p.seq, p.account) {
+                        (Some(seq), _) => format!("  #{seq}: "),
+                        (None, Some(account)) => format!("  account {account}: "),
+                        _ => "  ".into(),
+                    };
+                    println!("{at}{}", p.detail);
+                }
+                broken += usize::from(!v.ok);
+            }
+            println!("{} currencies, {broken} broken", results.len());
+            if broken > 0 {
+                return Err(format!("{broken} currencies do not verify"));
+            }
             Ok(())
         }
         Command::Admin(AdminCommand::CreateAccount {

@@ -11,6 +11,7 @@ use kernel::mail::Mailer;
 use kernel::notify::digest;
 use kernel::tool::ToolRegistry;
 use kernel::{Clock, Kernel, SystemClock};
+use ledger::Ledger;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -46,8 +47,12 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
 }
 
 /// The kernel's own durable jobs, plus each tool's as it arrives.
-pub fn built_in_jobs() -> Handlers {
-    Handlers::new(vec![Arc::new(digest::Sweep), Arc::new(digest::Digest)])
+pub fn built_in_jobs(ledger: &Ledger) -> Handlers {
+    Handlers::new(vec![
+        Arc::new(digest::Sweep),
+        Arc::new(digest::Digest),
+        Arc::new(ledger::jobs::Expire(ledger.clone())),
+    ])
 }
 
 /// The built-in tools. Each tool crate adds its manifest here as it arrives.
@@ -111,12 +116,13 @@ impl Server {
         }
         let kernel = build_kernel_with(&config, clock, tools).await?;
         let shutdown = CancellationToken::new();
+        let ledger = Ledger::start(Arc::clone(&kernel));
         // The node's background work: its live view of the log, and the job runner.
         let mut background = kernel.bus.spawn(kernel.db.clone(), shutdown.clone());
         background.push(
             Runner::new(
                 Arc::clone(&kernel),
-                built_in_jobs(),
+                built_in_jobs(&ledger),
                 RunnerOptions::default(),
             )
             .spawn(shutdown.clone()),
@@ -124,7 +130,12 @@ impl Server {
         digest::schedule(&kernel)
             .await
             .map_err(|e| format!("cannot plan the daily digest: {e}"))?;
-        let state = AppState::new(Arc::clone(&kernel), metrics_handle(), shutdown.clone());
+        let state = AppState::new(
+            Arc::clone(&kernel),
+            ledger,
+            metrics_handle(),
+            shutdown.clone(),
+        );
         let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
             ready_in_ms = started.elapsed().as_millis() as u64, "Weft is ready");

@@ -243,6 +243,16 @@ pub async fn group_feed(
     before: Option<Uuid>,
     limit: u32,
 ) -> Result<Vec<ActivityRow>> {
+    db.fetch_all(&group_feed_query(group, viewer, before, limit))
+        .await
+}
+
+pub(crate) fn group_feed_query(
+    group: GroupId,
+    viewer: Option<AccountId>,
+    before: Option<Uuid>,
+    limit: u32,
+) -> SelectStatement {
     let mut shown = Condition::any().add(col(Activities::Audience).eq(AUDIENCE_GROUP));
     if let Some(viewer) = viewer {
         shown = shown.add(col(Activities::ActorId).eq(viewer)).add(
@@ -263,7 +273,7 @@ pub async fn group_feed(
     if let Some(before) = before {
         q.and_where(col(Activities::Id).lt(before));
     }
-    db.fetch_all(&q).await
+    q
 }
 
 /// The condition "committed after `cursor`, and nothing can still appear before it".
@@ -281,7 +291,7 @@ fn after_cursor(backend: Backend, cursor: Cursor) -> Condition {
     c
 }
 
-fn log_query(backend: Backend, cursor: Cursor, limit: u32) -> SelectStatement {
+pub(crate) fn log_query(backend: Backend, cursor: Cursor, limit: u32) -> SelectStatement {
     let mut q = select_activities();
     q.cond_where(after_cursor(backend, cursor))
         .order_by((Alias::new("a"), Activities::Pos), Order::Asc)

@@ -120,18 +120,22 @@ pub enum Permission {
     ManageTools,
     Post,
     Moderate,
+    /// Create the group's currencies, set accounts' limits, open accounts for others and
+    /// move the group's own money.
+    ManageMoney,
     Tool(String),
 }
 
 impl Permission {
     /// The kernel's permissions, all held by owners and admins.
-    pub const MANAGED: [Permission; 6] = [
+    pub const MANAGED: [Permission; 7] = [
         Permission::Invite,
         Permission::ManageMembers,
         Permission::ManageRoles,
         Permission::ManageTools,
         Permission::Post,
         Permission::Moderate,
+        Permission::ManageMoney,
     ];
 
     pub fn as_str(&self) -> String {
@@ -142,6 +146,7 @@ impl Permission {
             Permission::ManageTools => "manage_tools".into(),
             Permission::Post => "post".into(),
             Permission::Moderate => "moderate".into(),
+            Permission::ManageMoney => "manage_money".into(),
             Permission::Tool(name) => name.clone(),
         }
     }
@@ -165,7 +170,7 @@ impl FromStr for Permission {
             .ok_or_else(|| {
                 format!(
                     "unknown permission {s:?}; known: invite, manage_members, manage_roles, \
-                     manage_tools, post, moderate, tool:NAME:WHAT"
+                     manage_tools, post, moderate, manage_money, tool:NAME:WHAT"
                 )
             })
     }

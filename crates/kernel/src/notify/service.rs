@@ -57,6 +57,7 @@ pub async fn list(
         tool: filter.tool.clone(),
         unread: filter.unread.unwrap_or(false),
         before: page.after()?,
+        since: None,
         limit,
     };
     let rows = store::inbox_page(&k.db, actor.account, &query).await?;
@@ -70,6 +71,7 @@ pub async fn unread_for(k: &Kernel, account: AccountId, limit: u32) -> Result<Ve
         tool: None,
         unread: true,
         before: None,
+        since: None,
         limit,
     };
     let mut rows = store::inbox_page(&k.db, account, &query).await?;

@@ -13,6 +13,7 @@ both!(
     the_stream_delivers_live_and_resumes,
     the_stream_checks_the_origin_of_cookies_and_ends_on_shutdown,
     the_daily_digest_mails_what_is_unread,
+    the_inbox_pages_across_groups_like_one_list,
 );
 
 async fn group(client: &Client, handle: &str, visibility: &str, join_policy: &str) -> Value {
@@ -533,4 +534,91 @@ async fn the_daily_digest_mails_what_is_unread(backend: Backend) {
     server.clock.advance_seconds(24 * 3600);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(server.mails().await.len(), before + 1);
+}
+
+/// Every page of `path` (a list endpoint taking `limit` and `cursor`), as item ids.
+async fn all_pages(client: &Client, path: &str, limit: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let page = client.get(&url).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let items = page.json["items"].as_array().unwrap();
+        assert!(items.len() <= limit as usize);
+        ids.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_string()));
+        match page.json["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+async fn the_inbox_pages_across_groups_like_one_list(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = server.account("ana").await;
+    for g in ["g1", "g2", "g3"] {
+        group(&ana, g, "public", "open").await;
+    }
+    group(&ana, "club", "public", "request").await;
+    // Interleaved group items (joins and departures) in three groups, and direct
+    // notifications (join requests) between them.
+    for i in 0..9 {
+        let p = server.account(&format!("p{i}")).await;
+        let g = ["g1", "g2", "g3"][i % 3];
+        p.post(&format!("/api/v1/groups/{g}/members"), &json!({}))
+            .await;
+        if i % 4 == 0 {
+            p.post("/api/v1/groups/club/members", &json!({})).await;
+        }
+        if i % 3 == 1 {
+            p.post("/api/v1/groups/g1/members", &json!({})).await;
+        }
+    }
+    let full = ana.get("/api/v1/notifications?limit=100").await;
+    let full: Vec<String> = full.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(full.len(), 9 + 3 + 3, "{full:?}");
+    let mut sorted = full.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(full, sorted, "newest first");
+    // Small pages walk the same list, whatever group each item comes from.
+    for limit in [1, 2, 5] {
+        assert_eq!(
+            all_pages(&ana, "/api/v1/notifications", limit).await,
+            full,
+            "limit {limit}"
+        );
+    }
+    let unread = ana.get("/api/v1/notifications/counts").await;
+    assert_eq!(unread.json["total"], full.len(), "{}", unread.body);
+
+    // Read the newest items of every kind one by one: older unread ones still fill pages.
+    let read: Vec<&String> = full.iter().take(6).collect();
+    let after = ana
+        .post("/api/v1/notifications/read", &json!({"ids": read}))
+        .await;
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert_eq!(after.json["total"], full.len() - 6, "{}", after.body);
+    let still: Vec<String> = full[6..].to_vec();
+    for limit in [1, 2, 4] {
+        assert_eq!(
+            all_pages(&ana, "/api/v1/notifications?unread=true", limit).await,
+            still,
+            "limit {limit}"
+        );
+    }
+    // One group's items only.
+    let g1 = all_pages(&ana, "/api/v1/notifications?group=g1", 2).await;
+    let g1_count = ana.get("/api/v1/notifications?group=g1&limit=100").await;
+    assert_eq!(g1.len(), g1_count.json["items"].as_array().unwrap().len());
+    assert!(g1.len() >= 5 && g1.iter().all(|id| full.contains(id)));
 }

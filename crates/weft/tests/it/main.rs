@@ -7,6 +7,7 @@ mod conventions;
 mod demo;
 mod groups;
 mod jobs;
+mod ledger;
 mod log;
 mod people;
 mod permissions;

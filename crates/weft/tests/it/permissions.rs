@@ -110,6 +110,125 @@ fn rows() -> Vec<Row> {
             Some(json!({"daily_digest": true})),
             Person([401, 200]),
         ),
+        // The ledger. Outsiders do not learn a currency or account exists (404); a payment
+        // from an account one cannot see names its `from` (422).
+        row(
+            "GET",
+            "/api/v1/groups/{group}/currencies",
+            "/api/v1/groups/{g}/currencies",
+            None,
+            Group(managed(200, 200, 200)),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/currencies",
+            "/api/v1/groups/{g}/currencies",
+            Some(json!({"code": "NEW", "name": "New", "kind": "tracked", "scale": 0})),
+            Group(managed(403, 201, 409)),
+        ),
+        row(
+            "GET",
+            "/api/v1/currencies/{id}",
+            "/api/v1/currencies/{cur}",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        // The member has an account already; admin and owner open their own.
+        row(
+            "POST",
+            "/api/v1/currencies/{id}/accounts",
+            "/api/v1/currencies/{cur}/accounts",
+            Some(json!({})),
+            Group([[401, 404, 409, 201, 201]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/currencies/{id}/accounts",
+            "/api/v1/currencies/{cur}/accounts",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/currencies/{id}/transfers",
+            "/api/v1/currencies/{cur}/transfers",
+            None,
+            Group([[401, 404, 403, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/currencies/{id}/verify",
+            "/api/v1/currencies/{cur}/verify",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/ledger-accounts/{id}",
+            "/api/v1/ledger-accounts/{acct}",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/ledger-accounts/{id}",
+            "/api/v1/ledger-accounts/{acct}",
+            Some(json!({"floor": "-5"})),
+            Group([[401, 404, 403, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/ledger-accounts/{id}/statement",
+            "/api/v1/ledger-accounts/{acct}/statement",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/me/ledger-accounts",
+            "/api/v1/me/ledger-accounts",
+            None,
+            Person([401, 200]),
+        ),
+        // Only the owner pays from a person's account, even if admins may read it.
+        row(
+            "POST",
+            "/api/v1/transfers",
+            "/api/v1/transfers",
+            Some(json!({"from": "{acct}", "to": "{pool}", "amount": "1"})),
+            Group([[401, 422, 201, 403, 403]; 3]),
+        ),
+        // The group's own accounts are spent by who manages its money.
+        row(
+            "POST",
+            "/api/v1/transfer-batches",
+            "/api/v1/transfer-batches",
+            Some(json!({"legs": [{"from": "{pool}", "to": "{acct}", "amount": "1"}]})),
+            Group([[401, 422, 403, 201, 201]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/transfers/{id}",
+            "/api/v1/transfers/{tr}",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        // The transfer was posted at once: who may end it hears 409, who may not 403.
+        row(
+            "POST",
+            "/api/v1/transfers/{id}/post",
+            "/api/v1/transfers/{tr}/post",
+            Some(json!({})),
+            Group([[401, 404, 403, 409, 409]; 3]),
+        ),
+        // The receiver may void (refuse) a pending transfer.
+        row(
+            "POST",
+            "/api/v1/transfers/{id}/void",
+            "/api/v1/transfers/{tr}/void",
+            None,
+            Group([[401, 404, 409, 409, 409]; 3]),
+        ),
         // A stream never ends, so the signed-in case sends a position that is not one: the
         // answer (400) shows the caller got past authentication.
         row(
@@ -407,6 +526,12 @@ struct Fixture {
     handle: String,
     invitation: String,
     join_request: String,
+    /// The group's currency, the member's account in it, a pool of the group, and a
+    /// transfer (posted) from the pool to the member.
+    currency: String,
+    account: String,
+    pool: String,
+    transfer: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -474,10 +599,42 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
     )
     .await;
     let _ = server;
+    let currency = own
+        .post(
+            &format!("/api/v1/groups/{handle}/currencies"),
+            &json!({"code": "HRS", "name": "Hours", "kind": "mutual_credit", "scale": 2,
+                    "default_floor": "-100"}),
+        )
+        .await;
+    assert_eq!(currency.status, 201, "{}", currency.body);
+    let currency = currency.json["id"].as_str().unwrap().to_string();
+    let accounts = format!("/api/v1/currencies/{currency}/accounts");
+    let account = mem.post(&accounts, &json!({})).await;
+    assert_eq!(account.status, 201, "{}", account.body);
+    let account = account.json["id"].as_str().unwrap().to_string();
+    let pool = own
+        .post(
+            &accounts,
+            &json!({"owner_kind": "pool", "name": "Pool", "floor": null}),
+        )
+        .await;
+    assert_eq!(pool.status, 201, "{}", pool.body);
+    let pool = pool.json["id"].as_str().unwrap().to_string();
+    let paid = own
+        .post(
+            "/api/v1/transfers",
+            &json!({"from": pool, "to": account, "amount": "1"}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
     Fixture {
         handle,
         invitation,
         join_request,
+        currency,
+        account,
+        pool,
+        transfer: paid.json["id"].as_str().unwrap().to_string(),
     }
 }
 
@@ -510,7 +667,18 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{g}", &f.handle)
                 .replace("{inv}", &f.invitation)
                 .replace("{jr}", &f.join_request)
-                .replace("{uuid}", &nobody);
+                .replace("{uuid}", &nobody)
+                .replace("{cur}", &f.currency)
+                .replace("{acct}", &f.account)
+                .replace("{pool}", &f.pool)
+                .replace("{tr}", &f.transfer);
+            let body = row.body.as_ref().map(|b| {
+                let text = b
+                    .to_string()
+                    .replace("{acct}", &f.account)
+                    .replace("{pool}", &f.pool);
+                serde_json::from_str::<Value>(&text).unwrap()
+            });
             let client = if who == 5 {
                 fresh += 1;
                 server.account(&format!("fresh{fresh}")).await
@@ -522,7 +690,7 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
             if url.ends_with("?probe") {
                 request = request.header("last-event-id", "not-a-position");
             }
-            if let Some(body) = &row.body {
+            if let Some(body) = &body {
                 request = request.json(body);
             }
             let reply = client.send(request).await;
