@@ -11,17 +11,22 @@ use kernel::groups::model::{JoinPolicy, NewGroup, Visibility};
 use kernel::mail::Mailer;
 use kernel::people::{ClientInfo, LogIn, SignUp};
 use kernel::{Kernel, KernelConfig, SystemClock};
-use ledger::model::{CurrencyKind, Decimal, NewAccount, NewCurrency, OwnerKind};
-use ledger::{Leg, Ledger, Op, service};
+use ledger::model::{CurrencyKind, NewAccount, NewCurrency, OwnerKind};
+use ledger::{Ledger, Leg, Op, service};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let transfers = args.first().copied().unwrap_or(200_000);
     let batch = args.get(1).copied().unwrap_or(1_000) as usize;
     let statement_rows = args.get(2).copied().unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&Db::sqlite_url_in(dir.path()), &DbOptions::default()).await.unwrap();
+    let db = Db::connect(&Db::sqlite_url_in(dir.path()), &DbOptions::default())
+        .await
+        .unwrap();
     let config = KernelConfig {
         argon2_memory_kib: 64,
         argon2_iterations: 1,
@@ -31,13 +36,34 @@ async fn main() {
     let mailer = Mailer::outbox(dir.path(), "weft@localhost").unwrap();
     let k = Arc::new(Kernel::new(db, Arc::new(SystemClock), mailer, config));
     let password = "tangerine-orbit-cello-47".to_string();
-    kernel::people::sign_up(&k, SignUp { handle: "bench".into(), password: password.clone(), display_name: None, email: None }, false)
+    kernel::people::sign_up(
+        &k,
+        SignUp {
+            handle: "bench".into(),
+            password: password.clone(),
+            display_name: None,
+            email: None,
+        },
+        false,
+    )
+    .await
+    .unwrap();
+    let session = kernel::people::log_in(
+        &k,
+        LogIn {
+            handle: "bench".into(),
+            password,
+        },
+        ClientInfo {
+            user_agent: None,
+            ip: None,
+        },
+    )
+    .await
+    .unwrap();
+    let actor = kernel::people::authenticate(&k, &session.token)
         .await
         .unwrap();
-    let session = kernel::people::log_in(&k, LogIn { handle: "bench".into(), password }, ClientInfo { user_agent: None, ip: None })
-        .await
-        .unwrap();
-    let actor = kernel::people::authenticate(&k, &session.token).await.unwrap();
     kernel::groups::create_group(
         &k,
         &actor,
@@ -103,13 +129,22 @@ async fn main() {
                 let from = accounts[(next() % 64) as usize];
                 let mut to = accounts[(next() % 64) as usize];
                 if to == from {
-                    to = accounts[((next() % 63 + 1) as usize + accounts.iter().position(|a| *a == from).unwrap()) % 64];
+                    to = accounts[((next() % 63 + 1) as usize
+                        + accounts.iter().position(|a| *a == from).unwrap())
+                        % 64];
                 }
                 Op::Transfer {
                     actor: Some(actor.account),
                     key: None,
                     linked: false,
-                    legs: vec![Leg { from, to, amount: (next() % 10_000 + 1) as i64, memo: None, pending: false, timeout_at: None }],
+                    legs: vec![Leg {
+                        from,
+                        to,
+                        amount: (next() % 10_000 + 1) as i64,
+                        memo: None,
+                        pending: false,
+                        timeout_at: None,
+                    }],
                 }
             })
             .collect();
@@ -119,7 +154,10 @@ async fn main() {
         done += batch as u64;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("direct: {done} transfers in batches of {batch} in {secs:.2} s = {:.0} transfers/s", done as f64 / secs);
+    println!(
+        "direct: {done} transfers in batches of {batch} in {secs:.2} s = {:.0} transfers/s",
+        done as f64 / secs
+    );
 
     // 2. One account with `statement_rows` transfers: the first page of its statement.
     let (a, b) = (accounts[0], accounts[1]);
@@ -133,9 +171,23 @@ async fn main() {
                 key: None,
                 linked: false,
                 legs: vec![if i % 2 == 0 {
-                    Leg { from: a, to: b, amount: 100, memo: Some("rent".into()), pending: false, timeout_at: None }
+                    Leg {
+                        from: a,
+                        to: b,
+                        amount: 100,
+                        memo: Some("rent".into()),
+                        pending: false,
+                        timeout_at: None,
+                    }
                 } else {
-                    Leg { from: b, to: a, amount: 100, memo: None, pending: false, timeout_at: None }
+                    Leg {
+                        from: b,
+                        to: a,
+                        amount: 100,
+                        memo: None,
+                        pending: false,
+                        timeout_at: None,
+                    }
                 }],
             })
             .collect();
@@ -144,7 +196,10 @@ async fn main() {
         }
         added += 5_000;
     }
-    println!("seeded account 0 to about {added} transfers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded account 0 to about {added} transfers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let facts = service::account_for(&k, &actor, a).await.unwrap();
     let mut times = Vec::new();
     for _ in 0..200 {
@@ -160,7 +215,19 @@ async fn main() {
         times[100], times[198]
     );
     let t = Instant::now();
-    let v = ledger::verify::verify_currency(&k.db, &ledger::store::currency(&k.db, currency.id).await.unwrap().unwrap()).await.unwrap();
-    println!("verify: ok={} over {} transfers in {:.1} s", v.ok, v.transfers, t.elapsed().as_secs_f64());
-    let _ = Decimal("0".into());
+    let v = ledger::verify::verify_currency(
+        &k.db,
+        &ledger::store::currency(&k.db, currency.id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    println!(
+        "verify: ok={} over {} transfers in {:.1} s",
+        v.ok,
+        v.transfers,
+        t.elapsed().as_secs_f64()
+    );
 }

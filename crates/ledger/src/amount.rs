@@ -96,12 +96,6 @@ pub fn parse_transfer_amount(field: &str, text: &str, scale: u32) -> Result<i64>
     Ok(units)
 }
 
-/// A floor or ceiling: any sign, or `None` for no limit.
-pub fn parse_limit(field: &str, text: Option<&str>, scale: u32) -> Result<Option<i64>> {
-    text.map(|t| parse(t, scale).map_err(|e| Error::invalid(field, e)))
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,14 +179,15 @@ struct Head {
 }
 
 /// What one batch builds in memory before writing it.
-struct Batch<'a> {
+struct Batch {
     now: Timestamp,
     book: Book,
     heads: HashMap<CurrencyId, Head>,
     pendings: HashMap<TransferId, TransferRow>,
     /// Pending transfers already ended, and how.
     ended: HashMap<TransferId, String>,
-    keys: HashMap<(PersonId, &'a str), RequestRow>,
+    /// Idempotency keys known, from earlier batches and this one.
+    keys: HashMap<(PersonId, String), RequestRow>,
     rows: Vec<TransferRow>,
     new_keys: Vec<RequestRow>,
     jobs: Vec<NewJob>,
@@ -222,18 +223,10 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
             .into_iter()
             .map(|t| (t.id, t))
             .collect();
-    let mut ended = HashMap::new();
-    for id in store::ends_of_in(&mut tx, &pending_ids).await? {
-        ended.insert(id, String::new());
-    }
-    if !ended.is_empty() {
-        let ends = store::ends_of(&kernel.db, &ended.keys().copied().collect::<Vec<_>>()).await?;
-        for end in ends {
-            if let Some(p) = end.pending_id {
-                ended.insert(p, end.kind);
-            }
-        }
-    }
+    let ended: HashMap<TransferId, String> = store::ends_of_in(&mut tx, &pending_ids)
+        .await?
+        .into_iter()
+        .collect();
 
     let mut account_ids = BTreeSet::new();
     for op in ops {
@@ -299,16 +292,12 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
         ended,
         keys: known
             .into_iter()
-            .filter_map(|r| {
-                let key = keys.iter().find(|(a, k)| *a == r.actor_id && *k == r.key)?;
-                Some(((r.actor_id, key.1.as_str()), r))
-            })
+            .map(|r| ((r.actor_id, r.key.clone()), r))
             .collect(),
         rows: Vec::new(),
         new_keys: Vec::new(),
         jobs: Vec::new(),
     };
-    // Keys are borrowed from `keys` above and from the ops below; both outlive the batch.
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         results.push(match op {
@@ -346,16 +335,16 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
     Ok(results)
 }
 
-impl<'a> Batch<'a> {
+impl Batch {
     fn transfer(
         &mut self,
         actor: Option<PersonId>,
-        key: Option<&'a Key>,
+        key: Option<&Key>,
         linked: bool,
         legs: &[Leg],
     ) -> Result<Outcome> {
         if let (Some(actor), Some(key)) = (actor, key) {
-            if let Some(earlier) = self.keys.get(&(actor, key.key.as_str())) {
+            if let Some(earlier) = self.keys.get(&(actor, key.key.clone())) {
                 if earlier.request_hash.as_slice() != key.request_hash.as_slice() {
                     return Err(Error::conflict(
                         "Idempotency-Key",
@@ -450,7 +439,7 @@ impl<'a> Batch<'a> {
                 transfer_id: if linked { None } else { ids.first().copied() },
                 batch_id,
             };
-            self.keys.insert((actor, key.key.as_str()), row.clone());
+            self.keys.insert((actor, key.key.clone()), row.clone());
             self.new_keys.push(row);
         }
         Ok(Outcome::Transfers {

@@ -5,7 +5,7 @@ use kernel::activity::{self, Audience, NewActivity, ObjectRef};
 use kernel::error::Validation;
 use kernel::groups::model::GroupSummary;
 use kernel::groups::service::{Loaded, load};
-use kernel::page::{Page, PageRequest, decode_cursor, encode_cursor};
+use kernel::page::{Page, PageRequest, decode_cursor};
 use kernel::people::Actor;
 use kernel::policy::{self, Action, GroupFacts, Resource};
 use kernel::{Error, Kernel, Result, Timestamp};
@@ -134,17 +134,24 @@ pub fn account_of(row: &AccountRow, currency: &CurrencyRow, owner: Option<Owner>
     }
 }
 
+/// The people holding these accounts, in one query.
+async fn owners(k: &Kernel, rows: &[AccountRow]) -> Result<Vec<Option<Owner>>> {
+    let ids: Vec<PersonId> = rows.iter().filter_map(|r| r.owner_id).collect();
+    let handles = kernel::people::service::handles(k, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let id = r.owner_id?;
+            Some(Owner {
+                id,
+                handle: handles.get(&id)?.clone(),
+            })
+        })
+        .collect())
+}
+
 async fn owner_of(k: &Kernel, row: &AccountRow) -> Result<Option<Owner>> {
-    match row.owner_id {
-        None => Ok(None),
-        Some(id) => {
-            let p = kernel::people::service::profile(k, &id.to_string()).await?;
-            Ok(Some(Owner {
-                id: p.id,
-                handle: p.handle,
-            }))
-        }
-    }
+    Ok(owners(k, std::slice::from_ref(row)).await?.pop().flatten())
 }
 
 fn valid_code(code: &str) -> bool {
@@ -437,9 +444,15 @@ pub async fn my_accounts(k: &Kernel, actor: &Actor) -> Result<Vec<LedgerAccount>
         id: actor.account,
         handle: actor.handle.clone(),
     };
+    let mut currencies: std::collections::HashMap<CurrencyId, CurrencyRow> = Default::default();
     for row in rows {
-        if let Some(currency) = store::currency(&k.db, row.currency_id).await? {
-            out.push(account_of(&row, &currency, Some(owner.clone())));
+        if !currencies.contains_key(&row.currency_id) {
+            if let Some(c) = store::currency(&k.db, row.currency_id).await? {
+                currencies.insert(c.id, c);
+            }
+        }
+        if let Some(currency) = currencies.get(&row.currency_id) {
+            out.push(account_of(&row, currency, Some(owner.clone())));
         }
     }
     Ok(out)
@@ -455,17 +468,18 @@ pub async fn list_accounts(
     let (currency, group) = currency_for(k, actor, currency_id).await?;
     let limit = page.limit()?;
     let manages = group.authorize(Some(actor), Action::ManageMoney).is_ok();
-    let mut rows = store::accounts_of_currency(&k.db, currency.id, page.after()?, limit).await?;
-    if !manages {
-        rows.retain(|r| r.owner_id == Some(actor.account) || r.owner_id.is_none());
-    }
+    let viewer = (!manages).then_some(actor.account);
+    let rows =
+        store::accounts_of_currency(&k.db, currency.id, viewer, page.after()?, limit).await?;
     let page = Page::from_rows(rows, limit, |r| r.id.0);
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        items.push(account_of(row, &currency, owner_of(k, row).await?));
-    }
+    let owners = owners(k, &page.items).await?;
     Ok(Page {
-        items,
+        items: page
+            .items
+            .iter()
+            .zip(owners)
+            .map(|(row, owner)| account_of(row, &currency, owner))
+            .collect(),
         next_cursor: page.next_cursor,
     })
 }
@@ -950,11 +964,7 @@ pub async fn statement(
     let limit = page.limit()?;
     let before = seq_cursor(page)?;
     let entries = statement_page(k, &facts, before, limit + 1).await?;
-    let mut page = Page::from_rows(entries, limit, |e| seq_key(e.seq));
-    page.next_cursor = page
-        .next_cursor
-        .map(|_| encode_cursor(seq_key(page.items.last().map_or(0, |e| e.seq))));
-    Ok(page)
+    Ok(Page::from_rows(entries, limit, |e| seq_key(e.seq)))
 }
 
 /// Up to `limit` entries of an account below `before`, newest first: both sides of the
@@ -966,8 +976,9 @@ pub async fn statement_page(
     limit: u32,
 ) -> Result<Vec<StatementEntry>> {
     let id = facts.row.id;
-    let mut rows = store::statement_side(&k.db, id, true, before, limit).await?;
-    rows.extend(store::statement_side(&k.db, id, false, before, limit).await?);
+    let walk = store::Walk::NewestBelow(before);
+    let mut rows = store::statement_side(&k.db, id, true, walk, limit).await?;
+    rows.extend(store::statement_side(&k.db, id, false, walk, limit).await?);
     rows.sort_unstable_by(|a, b| b.seq.cmp(&a.seq));
     rows.truncate(limit as usize);
     let scale = facts.currency.scale();
@@ -1020,8 +1031,9 @@ pub async fn statement_csv(
     after: i64,
     limit: u32,
 ) -> Result<(String, Option<i64>)> {
-    let mut rows = store::statement_side_after(&k.db, account, true, after, limit).await?;
-    rows.extend(store::statement_side_after(&k.db, account, false, after, limit).await?);
+    let walk = store::Walk::OldestAbove(after);
+    let mut rows = store::statement_side(&k.db, account, true, walk, limit).await?;
+    rows.extend(store::statement_side(&k.db, account, false, walk, limit).await?);
     rows.sort_unstable_by_key(|r| r.seq);
     rows.truncate(limit as usize);
     let next = (rows.len() == limit as usize).then(|| rows.last().map_or(after, |r| r.seq));

@@ -244,9 +244,11 @@ pub async fn account(db: &Db, id: AccountId) -> Result<Option<AccountRow>> {
     .await
 }
 
+/// A currency's accounts by id; with `viewer`, only theirs and the group's own.
 pub async fn accounts_of_currency(
     db: &Db,
     currency: CurrencyId,
+    viewer: Option<PersonId>,
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<Vec<AccountRow>> {
@@ -259,6 +261,13 @@ pub async fn accounts_of_currency(
         .to_owned();
     if let Some(after) = after {
         q.and_where(Expr::col(LedgerAccounts::Id).gt(after));
+    }
+    if let Some(viewer) = viewer {
+        q.cond_where(
+            sea_query::Condition::any()
+                .add(Expr::col(LedgerAccounts::OwnerId).eq(viewer.0))
+                .add(Expr::col(LedgerAccounts::OwnerId).is_null()),
+        );
     }
     db.fetch_all(&q).await
 }
@@ -420,18 +429,6 @@ pub async fn transfer(db: &Db, id: TransferId) -> Result<Option<TransferRow>> {
     .await
 }
 
-pub async fn transfers_by_ids(db: &Db, ids: &[TransferId]) -> Result<Vec<TransferRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    db.fetch_all(
-        &select_transfers()
-            .and_where(Expr::col(Transfers::Id).is_in(ids.iter().map(|i| i.0)))
-            .to_owned(),
-    )
-    .await
-}
-
 pub async fn transfers_by_ids_in(tx: &mut Tx, ids: &[TransferId]) -> Result<Vec<TransferRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -457,19 +454,18 @@ pub async fn ends_of(db: &Db, pending: &[TransferId]) -> Result<Vec<TransferRow>
     .await
 }
 
-pub async fn ends_of_in(tx: &mut Tx, pending: &[TransferId]) -> Result<Vec<TransferId>> {
+/// How these pending transfers ended, if they did: `(pending_id, kind)`.
+pub async fn ends_of_in(tx: &mut Tx, pending: &[TransferId]) -> Result<Vec<(TransferId, String)>> {
     if pending.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(TransferId,)> = tx
-        .fetch_all(
-            Query::select()
-                .column(Transfers::PendingId)
-                .from(Transfers::Table)
-                .and_where(Expr::col(Transfers::PendingId).is_in(pending.iter().map(|i| i.0))),
-        )
-        .await?;
-    Ok(rows.into_iter().map(|(p,)| p).collect())
+    tx.fetch_all(
+        Query::select()
+            .columns([Transfers::PendingId, Transfers::Kind])
+            .from(Transfers::Table)
+            .and_where(Expr::col(Transfers::PendingId).is_in(pending.iter().map(|i| i.0))),
+    )
+    .await
 }
 
 pub async fn batch_transfers(db: &Db, batch: BatchId) -> Result<Vec<TransferRow>> {
@@ -518,14 +514,21 @@ pub async fn chain_after(
     .await
 }
 
-/// One side of an account's statement: the transfers debiting (or crediting) it, newest
-/// first, below `before`. Both sides read through their own index, so a page costs the same
-/// with ten transfers as with a million.
+/// Which way a statement is read: newest first below a `seq`, or oldest first above one.
+#[derive(Debug, Clone, Copy)]
+pub enum Walk {
+    NewestBelow(Option<i64>),
+    OldestAbove(i64),
+}
+
+/// One side of an account's statement: the transfers debiting (or crediting) it, in `walk`'s
+/// order. Both sides read through their own index, so a page costs the same with ten
+/// transfers as with a million.
 pub async fn statement_side(
     db: &Db,
     account: AccountId,
     debit: bool,
-    before: Option<i64>,
+    walk: Walk,
     limit: u32,
 ) -> Result<Vec<TransferRow>> {
     let side = if debit {
@@ -535,11 +538,19 @@ pub async fn statement_side(
     };
     let mut q = select_transfers()
         .and_where(Expr::col(side).eq(account))
-        .order_by(Transfers::Seq, Order::Desc)
         .limit(u64::from(limit))
         .to_owned();
-    if let Some(before) = before {
-        q.and_where(Expr::col(Transfers::Seq).lt(before));
+    match walk {
+        Walk::NewestBelow(before) => {
+            q.order_by(Transfers::Seq, Order::Desc);
+            if let Some(before) = before {
+                q.and_where(Expr::col(Transfers::Seq).lt(before));
+            }
+        }
+        Walk::OldestAbove(after) => {
+            q.order_by(Transfers::Seq, Order::Asc)
+                .and_where(Expr::col(Transfers::Seq).gt(after));
+        }
     }
     db.fetch_all(&q).await
 }
@@ -674,28 +685,4 @@ pub async fn write_head(tx: &mut Tx, id: CurrencyId, seq: i64, head: &[u8]) -> R
     )
     .await
     .map(|_| ())
-}
-
-/// One side of an account's statement in chain order, after `after` (a `seq`): for exports.
-pub async fn statement_side_after(
-    db: &Db,
-    account: AccountId,
-    debit: bool,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<TransferRow>> {
-    let side = if debit {
-        Transfers::DebitAccountId
-    } else {
-        Transfers::CreditAccountId
-    };
-    db.fetch_all(
-        &select_transfers()
-            .and_where(Expr::col(side).eq(account))
-            .and_where(Expr::col(Transfers::Seq).gt(after))
-            .order_by(Transfers::Seq, Order::Asc)
-            .limit(u64::from(limit))
-            .to_owned(),
-    )
-    .await
 }

@@ -286,6 +286,20 @@ pub struct InboxQuery {
     pub limit: u32,
 }
 
+impl InboxQuery {
+    /// Everything unread, unfiltered (for counts).
+    fn unread_only() -> Self {
+        InboxQuery {
+            group: None,
+            tool: None,
+            unread: true,
+            before: None,
+            since: None,
+            limit: 0,
+        }
+    }
+}
+
 /// Per group `me` follows in full, its newest item that passes the filter.
 pub(crate) fn group_tops_query(me: AccountId, filter: &InboxQuery) -> SelectStatement {
     let m = Alias::new("m");
@@ -388,14 +402,7 @@ pub async fn unread_counts(db: &Db, me: AccountId) -> Result<Vec<(Option<GroupId
 
 /// Per group `me` follows in full, how many of its items are unread.
 pub(crate) fn group_counts_query(me: AccountId) -> SelectStatement {
-    let unread = InboxQuery {
-        group: None,
-        tool: None,
-        unread: true,
-        before: None,
-        since: None,
-        limit: 0,
-    };
+    let unread = InboxQuery::unread_only();
     let m = Alias::new("m");
     let count = Query::select()
         .expr(Expr::col((Alias::new("b"), Activities::Id)).count())
@@ -422,13 +429,7 @@ pub(crate) fn direct_counts_query(me: AccountId) -> SelectStatement {
     let in_stream = Condition::all()
         .add(Expr::col((m.clone(), Memberships::AccountId)).is_not_null())
         .add(level().eq(Level::All.as_str()))
-        .add(col(Activities::Audience).eq(crate::activity::store::AUDIENCE_GROUP))
-        .add(
-            Condition::any()
-                .add(col(Activities::ActorId).is_null())
-                .add(col(Activities::ActorId).ne(me)),
-        )
-        .add(col(Activities::Id).gt(seen()));
+        .add(stream_items("a", me, &InboxQuery::unread_only()));
     let mut direct = Query::select()
         .column((Alias::new("a"), Activities::GroupId))
         .expr(Expr::col((Alias::new("n"), Notifications::ActivityId)).count())

@@ -364,6 +364,14 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     Ok(me_of(&row))
 }
 
+/// The current handles of these accounts, for lists that name people (one query).
+pub async fn handles(
+    k: &Kernel,
+    ids: &[AccountId],
+) -> Result<std::collections::HashMap<AccountId, String>> {
+    Ok(store::handles(&k.db, ids).await?.into_iter().collect())
+}
+
 /// A public profile, by id, current handle, or a former handle (links made before a rename
 /// keep working).
 pub async fn profile(k: &Kernel, key: &str) -> Result<Profile> {

@@ -189,6 +189,20 @@ fn select_account() -> sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The handles of these accounts (of those that exist), in one query.
+pub async fn handles(db: &Db, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .columns([Accounts::Id, Accounts::Handle])
+            .from(Accounts::Table)
+            .and_where(Expr::col(Accounts::Id).is_in(ids.iter().map(|i| i.0))),
+    )
+    .await
+}
+
 pub async fn account_by_id(db: &Db, id: AccountId) -> Result<Option<AccountRow>> {
     db.fetch_optional(
         &select_account()
