@@ -1,7 +1,8 @@
 //! The ledger crate on its own, on a fresh SQLite file (see bench/ledger):
 //!   1. transfers per second through `Ledger::apply_all`, in batches;
 //!   2. the first statement page of an account with 1,000,000 transfers.
-//! usage: ledger_direct [TRANSFERS (default 200000)] [BATCH (default 1000)] [STATEMENT_ROWS (default 1000000)]
+//!
+//! Usage: ledger_direct [TRANSFERS (default 200000)] [BATCH (default 1000)] [STATEMENT_ROWS (default 1000000)]
 
 use std::sync::Arc;
 use std::time::Instant;

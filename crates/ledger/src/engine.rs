@@ -343,20 +343,20 @@ impl Batch {
         linked: bool,
         legs: &[Leg],
     ) -> Result<Outcome> {
-        if let (Some(actor), Some(key)) = (actor, key) {
-            if let Some(earlier) = self.keys.get(&(actor, key.key.clone())) {
-                if earlier.request_hash.as_slice() != key.request_hash.as_slice() {
-                    return Err(Error::conflict(
-                        "Idempotency-Key",
-                        "this key was used for another request; use a new key for a new transfer",
-                    ));
-                }
-                return Ok(Outcome::Transfers {
-                    ids: earlier.transfer_id.into_iter().collect(),
-                    batch: earlier.batch_id,
-                    replayed: true,
-                });
+        if let (Some(actor), Some(key)) = (actor, key)
+            && let Some(earlier) = self.keys.get(&(actor, key.key.clone()))
+        {
+            if earlier.request_hash.as_slice() != key.request_hash.as_slice() {
+                return Err(Error::conflict(
+                    "Idempotency-Key",
+                    "this key was used for another request; use a new key for a new transfer",
+                ));
             }
+            return Ok(Outcome::Transfers {
+                ids: earlier.transfer_id.into_iter().collect(),
+                batch: earlier.batch_id,
+                replayed: true,
+            });
         }
         if legs.is_empty() {
             return Err(Error::invalid("legs", "a batch needs at least one leg"));

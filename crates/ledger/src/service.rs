@@ -370,10 +370,10 @@ pub async fn open_account(
         currency.default_ceiling,
         scale,
     );
-    if let (Some(f), Some(c)) = (floor, ceiling) {
-        if f > c {
-            v.push("floor", "the floor must not be above the ceiling");
-        }
+    if let (Some(f), Some(c)) = (floor, ceiling)
+        && f > c
+    {
+        v.push("floor", "the floor must not be above the ceiling");
     }
     v.finish()?;
     let row = AccountRow {
@@ -446,10 +446,10 @@ pub async fn my_accounts(k: &Kernel, actor: &Actor) -> Result<Vec<LedgerAccount>
     };
     let mut currencies: std::collections::HashMap<CurrencyId, CurrencyRow> = Default::default();
     for row in rows {
-        if !currencies.contains_key(&row.currency_id) {
-            if let Some(c) = store::currency(&k.db, row.currency_id).await? {
-                currencies.insert(c.id, c);
-            }
+        if !currencies.contains_key(&row.currency_id)
+            && let Some(c) = store::currency(&k.db, row.currency_id).await?
+        {
+            currencies.insert(c.id, c);
         }
         if let Some(currency) = currencies.get(&row.currency_id) {
             out.push(account_of(&row, currency, Some(owner.clone())));
@@ -508,10 +508,10 @@ pub async fn update_limits(
         facts.row.ceiling,
         scale,
     );
-    if let (Some(f), Some(c)) = (floor, ceiling) {
-        if f > c {
-            v.push("floor", "the floor must not be above the ceiling");
-        }
+    if let (Some(f), Some(c)) = (floor, ceiling)
+        && f > c
+    {
+        v.push("floor", "the floor must not be above the ceiling");
     }
     v.finish()?;
     let mut tx = k.db.begin().await?;
@@ -584,16 +584,16 @@ async fn leg_of(
         }
         Err(e) => return Err(e),
     };
-    if let Some(from) = &from {
-        if let Err(e) = from.authorize(actor, Action::Spend) {
-            return Err(match e {
+    if let Some(from) = &from
+        && let Err(e) = from.authorize(actor, Action::Spend)
+    {
+        return Err(match e {
                 Error::Forbidden(_) => Error::Forbidden(
                     "only the account's owner (or, for the group's own accounts, who manages its money) pays from it"
                         .into(),
                 ),
                 other => other,
             });
-        }
     }
     // The receiving account must exist and hold the same currency; its owner's privacy is
     // kept (no read access is needed to pay someone).
@@ -623,10 +623,10 @@ async fn leg_of(
             }
             Err(e) => return Err(e),
         };
-    if let Some(memo) = &input.memo {
-        if memo.chars().count() > 500 {
-            v.push(format!("{prefix}memo"), "at most 500 characters");
-        }
+    if let Some(memo) = &input.memo
+        && memo.chars().count() > 500
+    {
+        v.push(format!("{prefix}memo"), "at most 500 characters");
     }
     let timeout_at = match input.timeout_s {
         Some(_) if !input.pending => {
@@ -979,7 +979,7 @@ pub async fn statement_page(
     let walk = store::Walk::NewestBelow(before);
     let mut rows = store::statement_side(&k.db, id, true, walk, limit).await?;
     rows.extend(store::statement_side(&k.db, id, false, walk, limit).await?);
-    rows.sort_unstable_by(|a, b| b.seq.cmp(&a.seq));
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
     rows.truncate(limit as usize);
     let scale = facts.currency.scale();
     Ok(rows.into_iter().map(|r| entry_of(r, id, scale)).collect())

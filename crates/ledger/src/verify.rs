@@ -168,10 +168,10 @@ fn check_row(
             hex(&hash)
         ));
     }
-    if let (Some(memo), Some(stored)) = (&row.memo, &row.memo_hash) {
-        if chain::memo_hash(memo).as_slice() != stored.as_slice() {
-            problem("its memo is not the memo the chain holds".into());
-        }
+    if let (Some(memo), Some(stored)) = (&row.memo, &row.memo_hash)
+        && chain::memo_hash(memo).as_slice() != stored.as_slice()
+    {
+        problem("its memo is not the memo the chain holds".into());
     }
     // Go on from the stored hash, so one changed row is reported once, not for every row
     // after it.
