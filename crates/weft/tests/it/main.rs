@@ -8,6 +8,7 @@ mod demo;
 mod groups;
 mod jobs;
 mod ledger;
+mod ledger_model;
 mod log;
 mod people;
 mod permissions;
