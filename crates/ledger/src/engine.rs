@@ -8,6 +8,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use kernel::activity;
+use kernel::id::GroupId;
 use kernel::jobs::{self, NewJob};
 use kernel::{Error, Kernel, Result, Timestamp};
 use tokio::sync::{mpsc, oneshot};
@@ -16,6 +18,7 @@ use crate::amount;
 use crate::book::{Balances, Book, Move, Refusal};
 use crate::chain::{self, Hash};
 use crate::model::{AccountId, BatchId, CurrencyId, PersonId, TransferId, TransferKind};
+use crate::notices::{self, Currency};
 use crate::store::{self, RequestRow, TransferRow};
 
 /// The most requests one batch takes from the queue.
@@ -71,14 +74,15 @@ pub enum End {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The transfers written, in order (or, `replayed`, those an earlier request with the
-    /// same key wrote).
+    /// same key wrote; then `rows` is empty and the caller reads them if it needs them).
     Transfers {
         ids: Vec<TransferId>,
         batch: Option<BatchId>,
         replayed: bool,
+        rows: Vec<TransferRow>,
     },
     /// The row that ended the pending transfer (`None`: an expiry found it ended already).
-    Ended(Option<TransferId>),
+    Ended(Option<Box<TransferRow>>),
 }
 
 struct Request {
@@ -176,12 +180,16 @@ struct Head {
     hash: Hash,
     scale: u32,
     moved: bool,
+    code: String,
+    group: GroupId,
 }
 
 /// What one batch builds in memory before writing it.
 struct Batch {
     now: Timestamp,
     book: Book,
+    /// The person owning each member account the batch touches (for notices).
+    owners: HashMap<AccountId, PersonId>,
     heads: HashMap<CurrencyId, Head>,
     pendings: HashMap<TransferId, TransferRow>,
     /// Pending transfers already ended, and how.
@@ -262,13 +270,19 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
                     hash,
                     scale: c.scale(),
                     moved: false,
+                    code: c.code,
+                    group: c.group_id,
                 },
             );
         }
     }
     let mut book = Book::default();
+    let mut owners = HashMap::new();
     if !account_ids.is_empty() {
         for a in store::lock_accounts(&mut tx, &account_ids).await? {
+            if let Some(owner) = a.owner_id {
+                owners.insert(a.id, owner);
+            }
             book.accounts.insert(
                 a.id,
                 Balances {
@@ -287,6 +301,7 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
     let mut batch = Batch {
         now,
         book,
+        owners,
         heads,
         pendings,
         ended,
@@ -316,6 +331,34 @@ async fn apply(kernel: &Kernel, ops: &[Op]) -> Result<Vec<Result<Outcome>>> {
     }
 
     store::insert_transfers(&mut tx, &batch.rows).await?;
+    // Notices in the same transaction (most batches between a group's own accounts have none).
+    let told: Vec<_> = batch
+        .rows
+        .iter()
+        .filter_map(|row| notices::recipients(row, &batch.owners).map(|r| (row, r)))
+        .collect();
+    if !told.is_empty() {
+        let mut actors: Vec<PersonId> = told.iter().filter_map(|(row, _)| row.actor_id).collect();
+        actors.sort();
+        actors.dedup();
+        let handles = kernel::people::handles(kernel, &actors).await?;
+        for (row, (tell, reason)) in told {
+            let Some(head) = batch.heads.get(&row.currency_id) else {
+                continue;
+            };
+            let currency = Currency {
+                code: &head.code,
+                scale: head.scale,
+                group: head.group,
+            };
+            let actor = row
+                .actor_id
+                .and_then(|a| handles.get(&a))
+                .map(String::as_str);
+            let notice = notices::notice(row, &currency, &batch.owners, tell, reason, actor);
+            activity::record(&mut tx, now, notice).await?;
+        }
+    }
     store::insert_requests(&mut tx, &batch.new_keys, now).await?;
     for (id, balances) in &batch.book.accounts {
         if original.get(id) != Some(balances) {
@@ -356,6 +399,7 @@ impl Batch {
                 ids: earlier.transfer_id.into_iter().collect(),
                 batch: earlier.batch_id,
                 replayed: true,
+                rows: Vec::new(),
             });
         }
         if legs.is_empty() {
@@ -395,6 +439,7 @@ impl Batch {
             after.push((self.book.accounts[&leg.from], self.book.accounts[&leg.to]));
         }
         let batch_id = linked.then(BatchId::new);
+        let first_row = self.rows.len();
         let mut ids = Vec::with_capacity(legs.len());
         for (leg, (d, c)) in legs.iter().zip(after) {
             let kind = if leg.pending {
@@ -446,6 +491,7 @@ impl Batch {
             ids,
             batch: batch_id,
             replayed: false,
+            rows: self.rows[first_row..].to_vec(),
         })
     }
 
@@ -503,9 +549,8 @@ impl Batch {
             .map_err(|r| Error::internal(format!("settling a reservation was refused: {r:?}")))?;
         let d = self.book.accounts[&p.debit_account_id];
         let c = self.book.accounts[&p.credit_account_id];
-        let id = TransferId::new();
         self.push(TransferRow {
-            id,
+            id: TransferId::new(),
             currency_id: p.currency_id,
             seq: 0,
             kind: kind.as_str().into(),
@@ -529,7 +574,7 @@ impl Batch {
             hash: Vec::new(),
         });
         self.ended.insert(pending, kind.as_str().into());
-        Ok(Outcome::Ended(Some(id)))
+        Ok(Outcome::Ended(self.rows.last().cloned().map(Box::new)))
     }
 
     /// Numbers the row in its currency's chain, hashes it and keeps it for writing.

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod engine;
 pub mod jobs;
 pub mod model;
+pub mod notices;
 pub mod service;
 pub mod store;
 pub mod verify;

@@ -67,10 +67,7 @@ fn hide(e: Error) -> Error {
 
 /// An account the caller may at least read.
 pub async fn account_for(k: &Kernel, actor: &Actor, id: AccountId) -> Result<AccountFacts> {
-    let row = store::account(&k.db, id)
-        .await?
-        .ok_or(Error::NotFound("ledger account"))?;
-    let currency = store::currency(&k.db, row.currency_id)
+    let (row, currency) = store::account_with_currency(&k.db, id)
         .await?
         .ok_or(Error::NotFound("ledger account"))?;
     let group = group_of(k, actor, &currency).await?;
@@ -680,21 +677,23 @@ async fn legs_of(
     actor: &Actor,
     inputs: &[NewTransfer],
     linked: bool,
-) -> Result<Vec<Leg>> {
+) -> Result<(Vec<Leg>, u32)> {
     let mut v = Validation::new();
     let mut legs = Vec::with_capacity(inputs.len());
+    let mut scale = 0;
     for (i, input) in inputs.iter().enumerate() {
         let prefix = if linked {
             format!("legs[{i}].")
         } else {
             String::new()
         };
-        if let Some((leg, _)) = leg_of(k, actor, input, &prefix, &mut v).await? {
+        if let Some((leg, leg_scale)) = leg_of(k, actor, input, &prefix, &mut v).await? {
             legs.push(leg);
+            scale = leg_scale;
         }
     }
     v.finish()?;
-    Ok(legs)
+    Ok((legs, scale))
 }
 
 pub async fn transfer(
@@ -707,7 +706,7 @@ pub async fn transfer(
     actor.require(kernel::people::Scope::LedgerWrite)?;
     let key = check_key(key)?;
     let inputs = [input];
-    let legs = legs_of(k, actor, &inputs, false).await?;
+    let (legs, scale) = legs_of(k, actor, &inputs, false).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("transfer", &inputs, &legs),
         key,
@@ -724,6 +723,7 @@ pub async fn transfer(
         ids,
         batch,
         replayed,
+        rows,
     } = outcome
     else {
         return Err(Error::internal("a transfer ended as something else"));
@@ -734,7 +734,11 @@ pub async fn transfer(
             "this key was used for another request; use a new key for a new transfer",
         ));
     }
-    Ok((load_transfer(k, ids[0]).await?, replayed))
+    // A new transfer is answered from what was written; a replay reads its current state.
+    match rows.into_iter().next() {
+        Some(row) if !replayed => Ok((view(row, None, scale), false)),
+        _ => Ok((load_transfer(k, ids[0]).await?, replayed)),
+    }
 }
 
 pub async fn batch(
@@ -749,7 +753,7 @@ pub async fn batch(
     if input.legs.is_empty() || input.legs.len() > 100 {
         return Err(Error::invalid("legs", "1 to 100 legs"));
     }
-    let legs = legs_of(k, actor, &input.legs, true).await?;
+    let (legs, scale) = legs_of(k, actor, &input.legs, true).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("batch", &input.legs, &legs),
         key,
@@ -765,6 +769,7 @@ pub async fn batch(
     let Outcome::Transfers {
         batch: Some(id),
         replayed,
+        rows,
         ..
     } = outcome
     else {
@@ -773,6 +778,10 @@ pub async fn batch(
             "this key was used for another request; use a new key for a new batch",
         ));
     };
+    if !replayed {
+        let transfers = rows.into_iter().map(|r| view(r, None, scale)).collect();
+        return Ok((Batch { id, transfers }, false));
+    }
     let rows = store::batch_transfers(&k.db, id).await?;
     let mut transfers = Vec::with_capacity(rows.len());
     for row in rows {

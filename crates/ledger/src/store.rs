@@ -244,6 +244,65 @@ pub async fn account(db: &Db, id: AccountId) -> Result<Option<AccountRow>> {
     .await
 }
 
+/// An account and its currency, read together (every request about an account needs both).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct AccountWithCurrency {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    c_group_id: kernel::id::GroupId,
+    c_code: String,
+    c_name: String,
+    c_kind: String,
+    c_symbol: String,
+    c_scale: i64,
+    c_default_floor: Option<i64>,
+    c_default_ceiling: Option<i64>,
+    c_created_by: Option<PersonId>,
+    c_created_at: i64,
+    c_seq: i64,
+    c_head: Vec<u8>,
+}
+
+pub async fn account_with_currency(
+    db: &Db,
+    id: AccountId,
+) -> Result<Option<(AccountRow, CurrencyRow)>> {
+    let mut q = Query::select();
+    for c in ACCOUNT_COLUMNS {
+        q.column((LedgerAccounts::Table, c));
+    }
+    for c in CURRENCY_COLUMNS.into_iter().skip(1) {
+        let alias = sea_query::Alias::new(format!("c_{}", c.to_string()));
+        q.expr_as(Expr::col((Currencies::Table, c)), alias);
+    }
+    q.from(LedgerAccounts::Table)
+        .inner_join(
+            Currencies::Table,
+            Expr::col((Currencies::Table, Currencies::Id))
+                .equals((LedgerAccounts::Table, LedgerAccounts::CurrencyId)),
+        )
+        .and_where(Expr::col((LedgerAccounts::Table, LedgerAccounts::Id)).eq(id));
+    let row: Option<AccountWithCurrency> = db.fetch_optional(&q).await?;
+    Ok(row.map(|r| {
+        let currency = CurrencyRow {
+            id: r.account.currency_id,
+            group_id: r.c_group_id,
+            code: r.c_code,
+            name: r.c_name,
+            kind: r.c_kind,
+            symbol: r.c_symbol,
+            scale: r.c_scale,
+            default_floor: r.c_default_floor,
+            default_ceiling: r.c_default_ceiling,
+            created_by: r.c_created_by,
+            created_at: r.c_created_at,
+            seq: r.c_seq,
+            head: r.c_head,
+        };
+        (r.account, currency)
+    }))
+}
+
 /// A currency's accounts by id; with `viewer`, only theirs and the group's own.
 pub async fn accounts_of_currency(
     db: &Db,

@@ -17,6 +17,7 @@ both!(
     many_payers_at_once_keep_every_invariant,
     a_changed_row_breaks_the_chain,
     a_killed_server_keeps_every_acknowledged_transfer,
+    payees_hear_of_payments_and_nobody_else_does,
 );
 
 /// A group `garden` owned by ana with bo as member, a currency `HOURS` (scale 2, floor
@@ -839,4 +840,98 @@ async fn a_killed_server_keeps_every_acknowledged_transfer(backend: Backend) {
     server.kill().unwrap();
     server.wait().unwrap();
     drop(scratch);
+}
+
+/// The direct notifications of a person's inbox, newest first: (reason, summary).
+async fn told(client: &Client) -> Vec<(String, String)> {
+    let inbox = client.get("/api/v1/notifications?limit=50").await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    inbox.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "direct" && i["activity"]["object"]["type"] == "weft:Transfer")
+        .map(|i| {
+            (
+                i["reason"].as_str().unwrap_or_default().to_string(),
+                i["activity"]["summary"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn payees_hear_of_payments_and_nobody_else_does(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let s = setup(&server).await;
+    let cy = server.account("cy").await;
+    cy.post("/api/v1/groups/garden/members", &json!({})).await;
+
+    // A payment: bo hears of it, with the amount and the memo; ana, who paid, is not told.
+    let paid = s
+        .ana
+        .post(
+            "/api/v1/transfers",
+            &json!({"from": s.ana_acct, "to": s.bo_acct, "amount": "12.5", "memo": "seedlings"}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(
+        told(&s.bo).await,
+        vec![(
+            "payment_received".to_string(),
+            "ana paid you 12.50 HOURS: “seedlings”".to_string()
+        )]
+    );
+    assert_eq!(told(&s.ana).await, vec![]);
+
+    // A reservation for ana, then bo voids it: ana hears of both; bo of neither.
+    let pending =
+        s.bo.post(
+            "/api/v1/transfers",
+            &json!({"from": s.bo_acct, "to": s.ana_acct, "amount": "3", "pending": true}),
+        )
+        .await;
+    assert_eq!(pending.status, 201, "{}", pending.body);
+    let id = pending.json["id"].as_str().unwrap();
+    let voided =
+        s.bo.post(&format!("/api/v1/transfers/{id}/void"), &json!({}))
+            .await;
+    assert_eq!(voided.status, 200, "{}", voided.body);
+    let reasons: Vec<String> = told(&s.ana).await.into_iter().map(|(r, _)| r).collect();
+    assert_eq!(reasons, ["payment_voided", "payment_reserved"]);
+    assert_eq!(told(&s.bo).await.len(), 1);
+
+    // Payments are private to their two sides: cy, a member, sees none of them in the
+    // group's activity, and the group's own accounts tell nobody.
+    let feed = cy.get("/api/v1/groups/garden/activities?limit=100").await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert!(!feed.body.contains("weft:Transfer"), "{}", feed.body);
+    let bo_feed = s.bo.get("/api/v1/groups/garden/activities?limit=100").await;
+    assert!(bo_feed.body.contains("weft:Transfer"), "{}", bo_feed.body);
+    let pool = |name: &str| json!({"owner_kind": "pool", "name": name});
+    let path = format!("/api/v1/currencies/{}/accounts", s.currency);
+    let a = s.ana.post(&path, &pool("seeds")).await.json["id"].clone();
+    let b = s.ana.post(&path, &pool("tools")).await.json["id"].clone();
+    let transfers_seen = |body: &str| body.matches("weft:Transfer").count();
+    let feed = |c: Client| async move {
+        c.get("/api/v1/groups/garden/activities?limit=100")
+            .await
+            .body
+    };
+    let before = transfers_seen(&feed(s.ana.clone()).await);
+    assert!(before > 0);
+    let moved = s
+        .ana
+        .post(
+            "/api/v1/transfers",
+            &json!({"from": a, "to": b, "amount": "1"}),
+        )
+        .await;
+    assert_eq!(moved.status, 201, "{}", moved.body);
+    assert_eq!(transfers_seen(&feed(s.ana.clone()).await), before);
+    assert_eq!(told(&s.ana).await.len(), 2);
+    assert_eq!(told(&cy).await, vec![]);
 }

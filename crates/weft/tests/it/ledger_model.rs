@@ -48,7 +48,12 @@ struct Story {
 
 fn leg() -> impl Strategy<Value = (usize, usize, i64, bool)> {
     // Mostly distinct accounts; sometimes the same one (which must be refused).
-    (0..ACCOUNTS, 0..ACCOUNTS, amount(), prop::bool::weighted(0.35))
+    (
+        0..ACCOUNTS,
+        0..ACCOUNTS,
+        amount(),
+        prop::bool::weighted(0.35),
+    )
 }
 
 /// Amounts that often land exactly on a limit (they and the limits are multiples of 25).
@@ -73,7 +78,12 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn story() -> impl Strategy<Value = Story> {
-    let floor = prop_oneof![Just(None), Just(Some(0)), Just(Some(-100)), Just(Some(-300))];
+    let floor = prop_oneof![
+        Just(None),
+        Just(Some(0)),
+        Just(Some(-100)),
+        Just(Some(-300))
+    ];
     let ceiling = prop_oneof![Just(None), Just(Some(100)), Just(Some(400))];
     (
         prop::collection::vec((floor, ceiling), ACCOUNTS),
@@ -229,10 +239,13 @@ fn answer_of(
             ids,
             batch,
             replayed: true,
+            ..
         }) => earlier
             .iter()
             .find(|(_, (i, b))| (!ids.is_empty() && i == ids) || (batch.is_some() && b == batch))
-            .map_or(Answer::Paid(usize::MAX), |(index, _)| Answer::Replayed(*index)),
+            .map_or(Answer::Paid(usize::MAX), |(index, _)| {
+                Answer::Replayed(*index)
+            }),
         Ok(Outcome::Transfers { ids, .. }) => Answer::Paid(ids.len()),
         Ok(Outcome::Ended(Some(_))) => Answer::Ended,
         Ok(Outcome::Ended(None)) => Answer::AlreadyEnded,
@@ -282,7 +295,13 @@ async fn run_story(b: &Bench, story: &Story) -> Result<(), TestCaseError> {
             )
             .await;
         prop_assert_eq!(reply.status, 201, "{}", reply.body);
-        ids.push(reply.json["id"].as_str().unwrap().parse::<AccountId>().unwrap());
+        ids.push(
+            reply.json["id"]
+                .as_str()
+                .unwrap()
+                .parse::<AccountId>()
+                .unwrap(),
+        );
         model.accounts.push(Account {
             floor: *floor,
             ceiling: *ceiling,
@@ -349,7 +368,14 @@ async fn run_story(b: &Bench, story: &Story) -> Result<(), TestCaseError> {
                 Step::End { how, .. } => model.end(target, *how),
             };
             let got = answer_of(result, &earlier);
-            prop_assert_eq!(&got, &expected, "step {} ({:?}) answered {:?}", at, step, result);
+            prop_assert_eq!(
+                &got,
+                &expected,
+                "step {} ({:?}) answered {:?}",
+                at,
+                step,
+                result
+            );
             match (step, result) {
                 (
                     Step::Pay { legs, .. },
@@ -357,6 +383,7 @@ async fn run_story(b: &Bench, story: &Story) -> Result<(), TestCaseError> {
                         ids: written,
                         batch,
                         replayed: false,
+                        ..
                     }),
                 ) => {
                     earlier.insert(at, (written.clone(), *batch));
@@ -371,10 +398,10 @@ async fn run_story(b: &Bench, story: &Story) -> Result<(), TestCaseError> {
                         });
                     }
                 }
-                (Step::End { .. }, Ok(Outcome::Ended(Some(id)))) => {
+                (Step::End { .. }, Ok(Outcome::Ended(Some(ended)))) => {
                     let t = &model.known[target.expect("an ended transfer was known")];
                     let row = Known {
-                        id: *id,
+                        id: ended.id,
                         from: t.from,
                         to: t.to,
                         amount: 0,
