@@ -465,7 +465,15 @@ pub fn map_error(e: sqlx::Error) -> Error {
         }
         sqlx::Error::Database(db) => {
             let field = constraint_field(db.message(), db.table(), db.constraint());
-            match db.kind() {
+            // SQLite reports an `ON DELETE RESTRICT` refusal as a trigger's constraint
+            // (SQLITE_CONSTRAINT_TRIGGER), not as a foreign key's.
+            let kind = match db.kind() {
+                ErrorKind::Other if db.message().contains("FOREIGN KEY constraint failed") => {
+                    ErrorKind::ForeignKeyViolation
+                }
+                kind => kind,
+            };
+            match kind {
                 ErrorKind::UniqueViolation => Error::Conflict {
                     detail: match &field {
                         Some(f) => format!("{f} is already taken"),

@@ -317,7 +317,19 @@ pub async fn delete_group(
     .notify(members, "group_deleted")
     .summary(format!("{} deleted {}", actor.handle, loaded.row.name));
     log(k, &mut tx, new).await?;
-    store::delete_group(&mut tx, loaded.row.id).await?;
+    // Tools may keep what must outlive no group but may never be erased (a ledger's
+    // currencies): their tables refuse the delete, and the owner hears why.
+    store::delete_group(&mut tx, loaded.row.id)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict { .. } => Error::Conflict {
+                field: None,
+                detail: "the group keeps records that are never erased (the currencies of its \
+                         ledger); it cannot be deleted"
+                    .into(),
+            },
+            other => other,
+        })?;
     tx.commit().await
 }
 

@@ -248,6 +248,19 @@ async fn currencies_accounts_and_payments(backend: Backend) {
     let v = verify(&s.bo, &s.currency).await;
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["transfers"], 2);
+
+    // A group with a book cannot be deleted: money's history is never erased.
+    let gone = s.ana.delete("/api/v1/groups/garden?confirm=garden").await;
+    assert!(
+        gone.problem(409)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ledger"),
+        "{}",
+        gone.body
+    );
+    assert_eq!(verify(&s.ana, &s.currency).await["ok"], true);
+    assert_eq!(s.ana.get("/api/v1/groups/garden").await.status, 200);
 }
 
 async fn bad_payments_move_nothing(backend: Backend) {
