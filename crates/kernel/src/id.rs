@@ -119,3 +119,19 @@ id_type!(
     /// Transfers linked so they all apply or none does.
     TransferBatchId
 );
+id_type!(
+    /// An outside tool registered with this server (an OAuth client).
+    ToolId
+);
+id_type!(
+    /// A token an outside tool got for one group (client credentials).
+    ToolTokenId
+);
+id_type!(
+    /// A group's webhook endpoint.
+    WebhookId
+);
+id_type!(
+    /// One activity sent (or to be sent) to one webhook endpoint.
+    DeliveryId
+);

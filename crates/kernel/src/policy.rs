@@ -141,6 +141,23 @@ pub fn authorize(
             _ => Err(Error::NotFound("resource")),
         };
     };
+    // An outside tool acts only in the one group its token is for (where it is turned on:
+    // turning it off deletes its tokens), and there only reads and posts.
+    if let Some(tool) = actor.filter(|a| a.is_tool()) {
+        if tool.group != Some(group.id.0) {
+            return Err(match group.visibility {
+                Visibility::Secret => Error::NotFound("group"),
+                _ => Error::Forbidden("this tool's token is for another group".into()),
+            });
+        }
+        tool.require(action.scope())?;
+        return match action {
+            Action::See | Action::Read | Action::ReadMembers | Action::Post => Ok(()),
+            _ => Err(Error::Forbidden(format!(
+                "an outside tool may read the group and post to it, not {action:?}"
+            ))),
+        };
+    }
     // A token limited to another group acts as a stranger here.
     let standing = match actor {
         Some(a) if a.group.is_some_and(|g| g != group.id.0) => None,

@@ -13,5 +13,5 @@ pub mod state;
 pub use auth::{Caller, MaybeCaller, StreamCaller};
 pub use json::Json;
 pub use problem::Problem;
-pub use router::app;
+pub use router::{Mounts, app};
 pub use state::AppState;

@@ -119,6 +119,11 @@ impl IntoResponse for Problem {
 
 /// Turns every error response that is not yet a problem (axum's plain-text rejections, 404
 /// and 405 from the router, 413 from body limits) into one, keeping its status and text.
+/// Marks an error answer whose shape another specification fixes (OAuth's token endpoint
+/// answers `application/json` with `error` and `error_description`), so it is left as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct SpecifiedError;
+
 pub async fn problem_for_plain_errors(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -128,7 +133,7 @@ pub async fn problem_for_plain_errors(response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|ct| ct.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
-    if is_problem {
+    if is_problem || response.extensions().get::<SpecifiedError>().is_some() {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -21,24 +21,40 @@ use crate::{AppState, api, ops};
 /// Largest JSON body the API reads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// What crates above `web` mount beside the kernel's API (the composition root gathers them):
+/// routes in the OpenAPI document, and plain ones outside it (OAuth's form-encoded
+/// endpoints, which have their own specification).
+#[derive(Default)]
+pub struct Mounts {
+    pub api: Vec<OpenApiRouter<AppState>>,
+    pub plain: Vec<Router<AppState>>,
+}
+
 /// The OpenAPI document of everything mounted, as served at `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = api_router().split_for_parts();
+pub fn openapi(api: Vec<OpenApiRouter<AppState>>) -> utoipa::openapi::OpenApi {
+    let (_, api) = api_router(api).split_for_parts();
     finish(api)
 }
 
-fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes())
+fn api_router(extra: Vec<OpenApiRouter<AppState>>) -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(api::routes());
+    for more in extra {
+        router = router.merge(more);
+    }
+    router
 }
 
-pub fn app(state: AppState) -> Router {
-    let (api, document) = api_router().split_for_parts();
+pub fn app(state: AppState, mounts: Mounts) -> Router {
+    let (api, document) = api_router(mounts.api).split_for_parts();
     let document = finish(document);
     let spec = Arc::new(serde_json::to_string(&document).expect("the OpenAPI document serialises"));
     let docs = Arc::new(docs_page(&document));
 
-    Router::new()
-        .merge(api)
+    let mut router = Router::new().merge(api);
+    for plain in mounts.plain {
+        router = router.merge(plain);
+    }
+    router
         .merge(ops::routes(spec, docs))
         .route_layer(middleware::from_fn(ops::record_metrics))
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no such path") })

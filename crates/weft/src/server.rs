@@ -136,7 +136,7 @@ impl Server {
             metrics_handle(),
             shutdown.clone(),
         );
-        let app = web::app(state);
+        let app = web::app(state, interop::mounts());
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
             ready_in_ms = started.elapsed().as_millis() as u64, "Weft is ready");
         Ok(Server {

@@ -1332,7 +1332,7 @@ pub async fn tool_directory(
     actor: Option<&Actor>,
 ) -> Result<Vec<(ToolManifest, Vec<GroupSummary>)>> {
     let mut out = Vec::new();
-    for tool in k.tools.all() {
+    for tool in crate::tool::all(k).await? {
         let condition = policy::visible_groups(actor);
         let rows = store::groups_using(&k.db, &tool.name, condition).await?;
         // Listed groups show that they exist, not what they use: only public ones and the
@@ -1344,7 +1344,7 @@ pub async fn tool_directory(
                 groups.push(summary(&loaded.row));
             }
         }
-        out.push((tool.clone(), groups));
+        out.push((tool, groups));
     }
     Ok(out)
 }
@@ -1357,9 +1357,10 @@ pub async fn group_tools(
     let loaded = load(k, actor, key).await?;
     loaded.authorize(actor, Action::Read)?;
     let names = store::enabled_tools(&k.db, loaded.row.id).await?;
-    Ok(names
+    let all = crate::tool::all(k).await?;
+    Ok(all
         .into_iter()
-        .filter_map(|(n,)| k.tools.get(&n).cloned())
+        .filter(|t| names.iter().any(|(n,)| *n == t.name))
         .collect())
 }
 
@@ -1372,13 +1373,15 @@ pub async fn set_tool(
 ) -> Result<()> {
     let loaded = load(k, Some(actor), key).await?;
     loaded.authorize(Some(actor), Action::ManageTools)?;
-    if k.tools.get(tool).is_none() {
+    if crate::tool::find(k, tool).await?.is_none() {
         return Err(Error::NotFound("tool"));
     }
     let mut tx = k.db.begin().await?;
     let changed = if enabled {
         store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?
     } else {
+        // An outside tool loses its tokens for the group at once.
+        crate::tool::store::delete_tokens(&mut tx, loaded.row.id, tool).await?;
         store::disable_tool(&mut tx, loaded.row.id, tool).await?
     };
     if changed > 0 {
@@ -1401,4 +1404,16 @@ pub async fn set_tool(
         log(k, &mut tx, new).await?;
     }
     tx.commit().await
+}
+
+/// The account a handle or id names, if it is a member of `group`.
+pub async fn member_id(k: &Kernel, group: GroupId, who: &str) -> Result<Option<AccountId>> {
+    let id = match who.parse::<AccountId>() {
+        Ok(id) => Some(id),
+        Err(_) => people::store::account_by_handle(&k.db, &who.trim().to_lowercase())
+            .await?
+            .map(|a| a.id),
+    };
+    let Some(id) = id else { return Ok(None) };
+    Ok(store::membership(&k.db, group, id).await?.map(|_| id))
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::Timestamp;
-use crate::id::{AccountId, SessionId, TokenId};
+use crate::id::{AccountId, SessionId, TokenId, ToolTokenId};
 use crate::people::Scopes;
 
 pub const HANDLE_RULE: &str = "2 to 32 characters: lowercase letters, digits and _";
@@ -27,6 +27,8 @@ pub struct Actor {
 pub enum Credential {
     Session(SessionId),
     Token(TokenId),
+    /// An outside tool acting in the one group its token is for.
+    Tool(ToolTokenId),
 }
 
 /// What anyone may see of an account.

@@ -15,6 +15,8 @@ pub enum SecretKind {
     Session,
     PersonalToken,
     PasswordReset,
+    /// An outside tool's token for one group (client credentials).
+    ToolToken,
 }
 
 impl SecretKind {
@@ -23,6 +25,7 @@ impl SecretKind {
             SecretKind::Session => "weft_ses_",
             SecretKind::PersonalToken => "weft_pat_",
             SecretKind::PasswordReset => "weft_rst_",
+            SecretKind::ToolToken => "weft_tool_",
         }
     }
 
@@ -31,6 +34,7 @@ impl SecretKind {
             SecretKind::Session,
             SecretKind::PersonalToken,
             SecretKind::PasswordReset,
+            SecretKind::ToolToken,
         ]
         .into_iter()
         .find(|k| secret.starts_with(k.prefix()))

@@ -15,6 +15,11 @@ use crate::{Error, Kernel, Result, Timestamp};
 const TOUCH_EVERY_S: i64 = 60;
 
 impl Actor {
+    /// An outside tool (acting with a group token), not a person.
+    pub fn is_tool(&self) -> bool {
+        matches!(self.credential, Credential::Tool(_))
+    }
+
     /// Refuses a credential that lacks `scope` (a session holds every scope).
     pub fn require(&self, scope: Scope) -> Result<()> {
         if self.scopes.allows(scope) {
@@ -219,6 +224,7 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
     let row: CredentialRow = match kind {
         SecretKind::Session => store::session_by_secret(&k.db, &hash).await?,
         SecretKind::PersonalToken => store::token_by_secret(&k.db, &hash).await?,
+        SecretKind::ToolToken => crate::tool::store::token_by_secret(&k.db, &hash).await?,
         SecretKind::PasswordReset => None,
     }
     .ok_or_else(unknown)?;
@@ -238,6 +244,7 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
             }
             Credential::Session(id)
         }
+        SecretKind::ToolToken => Credential::Tool(crate::id::ToolTokenId(row.id)),
         _ => {
             let id = TokenId(row.id);
             if stale {
@@ -323,7 +330,7 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     if password_changed {
         let keep = match actor.credential {
             Credential::Session(id) => Some(id),
-            Credential::Token(_) => None,
+            Credential::Token(_) | Credential::Tool(_) => None,
         };
         store::delete_sessions_except(&mut tx, actor.account, keep).await?;
     }
@@ -362,6 +369,17 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         }
     }
     Ok(me_of(&row))
+}
+
+/// The display names of these accounts (one query).
+pub async fn display_names(
+    k: &Kernel,
+    ids: &[AccountId],
+) -> Result<std::collections::HashMap<AccountId, String>> {
+    Ok(store::display_names(&k.db, ids)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// The current handles of these accounts, for lists that name people (one query).
@@ -416,7 +434,7 @@ pub async fn list_sessions(
     let rows = store::sessions_of(&k.db, actor.account, page.after()?, limit, k.now()).await?;
     let current = match actor.credential {
         Credential::Session(id) => Some(id),
-        Credential::Token(_) => None,
+        Credential::Token(_) | Credential::Tool(_) => None,
     };
     Ok(
         Page::from_rows(rows, limit, |r| r.id.0).map(|r| SessionInfo {
@@ -443,7 +461,7 @@ pub async fn revoke_session(k: &Kernel, actor: &Actor, id: SessionId) -> Result<
 pub async fn log_out(k: &Kernel, actor: &Actor) -> Result<()> {
     match actor.credential {
         Credential::Session(id) => revoke_session(k, actor, id).await,
-        Credential::Token(_) => Err(Error::BadRequest(
+        Credential::Token(_) | Credential::Tool(_) => Err(Error::BadRequest(
             "this request is authenticated by a personal access token, not a session; \
              revoke the token with DELETE /api/v1/tokens/{id}"
                 .into(),

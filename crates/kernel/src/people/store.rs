@@ -190,6 +190,19 @@ fn select_account() -> sea_query::SelectStatement {
 }
 
 /// The handles of these accounts (of those that exist), in one query.
+pub async fn display_names(db: &Db, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .columns([Accounts::Id, Accounts::DisplayName])
+            .from(Accounts::Table)
+            .and_where(Expr::col(Accounts::Id).is_in(ids.iter().map(|i| i.0))),
+    )
+    .await
+}
+
 pub async fn handles(db: &Db, ids: &[AccountId]) -> Result<Vec<(AccountId, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());

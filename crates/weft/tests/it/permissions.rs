@@ -229,6 +229,37 @@ fn rows() -> Vec<Row> {
             None,
             Group([[401, 404, 409, 409, 409]; 3]),
         ),
+        // Outside tools: anyone signed in registers one; only who did manages it.
+        row(
+            "POST",
+            "/api/v1/tools",
+            "/api/v1/tools",
+            Some(json!({"name": "A tool", "home_url": "https://tool.example"})),
+            Person([401, 201]),
+        ),
+        row(
+            "GET",
+            "/api/v1/tools/{tool}/registration",
+            "/api/v1/tools/fixture_tool/registration",
+            None,
+            Person([401, 403]),
+        ),
+        row(
+            "POST",
+            "/api/v1/tools/{tool}/secret",
+            "/api/v1/tools/fixture_tool/secret",
+            None,
+            Person([401, 403]),
+        ),
+        // Activities in: who may post in the group.
+        row(
+            "POST",
+            "/api/v1/groups/{group}/activities",
+            "/api/v1/groups/{g}/activities",
+            Some(json!({"type": "Create", "summary": "something happened",
+                        "object": {"type": "Note", "id": "https://tool.example/n/1"}})),
+            Group(managed(201, 201, 201)),
+        ),
         // A stream never ends, so the signed-in case sends a position that is not one: the
         // answer (400) shows the caller got past authentication.
         row(
@@ -644,6 +675,13 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
     for handle in ["out", "mem", "adm", "own", "req"] {
         people.push(server.account(handle).await);
     }
+    let tool = people[4]
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Fixture tool", "home_url": "https://tool.example"}),
+        )
+        .await;
+    assert_eq!(tool.status, 201, "{}", tool.body);
     let mut fixtures = Vec::new();
     for visibility in ["public", "listed", "secret"] {
         fixtures.push(fixture(&server, &people, visibility).await);

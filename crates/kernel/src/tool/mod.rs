@@ -1,0 +1,109 @@
+//! Tools: each built-in tool describes itself with a manifest; the registry holds them, and
+//! each group turns tools on and off ("which groups use which tools").
+
+pub mod outside;
+pub mod store;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{Kernel, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ToolManifest {
+    /// Unique name, lowercase (`chat`, `decide`, …); the path segment of its pages.
+    pub name: String,
+    pub description: String,
+    /// An icon name from the design language, or a URL.
+    pub icon: String,
+    /// The permissions it adds to roles (`tool:{name}:{what}`).
+    pub permissions: Vec<String>,
+    /// The activity types it writes.
+    pub activity_types: Vec<String>,
+    /// `built_in`, or `external` for outside tools.
+    pub kind: String,
+    /// What people call it ("Loomio").
+    pub display_name: String,
+    /// An outside tool's home page (the link back from what it posts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_url: Option<String>,
+}
+
+impl ToolManifest {
+    pub fn built_in(name: &str, description: &str, icon: &str) -> Self {
+        ToolManifest {
+            name: name.into(),
+            description: description.into(),
+            icon: icon.into(),
+            permissions: Vec::new(),
+            activity_types: Vec::new(),
+            kind: "built_in".into(),
+            display_name: name.into(),
+            home_url: None,
+        }
+    }
+
+    /// An outside tool's manifest, from its registration.
+    pub fn outside(row: &store::OutsideToolRow, display_name: &str) -> Self {
+        ToolManifest {
+            name: row.name.clone(),
+            description: row.description.clone(),
+            icon: row.icon_url.clone().unwrap_or_else(|| "plug".into()),
+            permissions: Vec::new(),
+            activity_types: Vec::new(),
+            kind: "external".into(),
+            display_name: display_name.into(),
+            home_url: Some(row.home_url.clone()),
+        }
+    }
+}
+
+/// Every tool: the built-in ones, then the outside ones by name.
+pub async fn all(k: &Kernel) -> Result<Vec<ToolManifest>> {
+    let mut tools = k.tools.all().to_vec();
+    let rows = store::all(&k.db).await?;
+    let accounts: Vec<_> = rows.iter().map(|r| r.account_id).collect();
+    let names = crate::people::display_names(k, &accounts).await?;
+    for row in &rows {
+        let display = names
+            .get(&row.account_id)
+            .map_or(row.name.as_str(), String::as_str);
+        tools.push(ToolManifest::outside(row, display));
+    }
+    Ok(tools)
+}
+
+/// One tool, built-in or outside.
+pub async fn find(k: &Kernel, name: &str) -> Result<Option<ToolManifest>> {
+    if let Some(t) = k.tools.get(name) {
+        return Ok(Some(t.clone()));
+    }
+    let Some(row) = store::by_name(&k.db, name).await? else {
+        return Ok(None);
+    };
+    let names = crate::people::display_names(k, &[row.account_id]).await?;
+    let display = names
+        .get(&row.account_id)
+        .map_or(row.name.as_str(), String::as_str);
+    Ok(Some(ToolManifest::outside(&row, display)))
+}
+
+/// The tools this server knows, in the order they were registered.
+#[derive(Debug, Clone, Default)]
+pub struct ToolRegistry {
+    tools: Vec<ToolManifest>,
+}
+
+impl ToolRegistry {
+    pub fn new(tools: Vec<ToolManifest>) -> Self {
+        ToolRegistry { tools }
+    }
+
+    pub fn all(&self) -> &[ToolManifest] {
+        &self.tools
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ToolManifest> {
+        self.tools.iter().find(|t| t.name == name)
+    }
+}

@@ -1,0 +1,422 @@
+//! Outside tools: registered by a person, each is an OAuth client (a client id, and a secret
+//! unless it is a public client) with its own actor account, under whose name what it posts
+//! appears. A group that turns it on lets it get a token for that group alone (the client
+//! credentials grant) to read the members and post activities; turning it off there deletes
+//! those tokens at once.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::Validation;
+use crate::groups::service::load;
+use crate::id::{AccountId, ToolId, ToolTokenId};
+use crate::people::secrets::{KeyPair, SecretKind, hash_secret, new_secret, random_bytes};
+use crate::people::{Actor, Scope, Scopes};
+use crate::tool::store::{self, OutsideToolRow};
+use crate::{Error, Kernel, Result, Timestamp};
+
+/// How long a tool token lives.
+pub const TOKEN_TTL_S: i64 = 3600;
+
+/// What a tool token may hold: reading the group and its members, posting activities.
+pub const TOOL_SCOPES: [Scope; 3] = [
+    Scope::GroupsRead,
+    Scope::MembersRead,
+    Scope::ActivitiesWrite,
+];
+
+/// What an OAuth client may ask for at all (tool tokens and, later, sign-in).
+const CLIENT_SCOPES: [&str; 7] = [
+    "groups:read",
+    "members:read",
+    "activities:write",
+    "openid",
+    "profile",
+    "email",
+    "groups",
+];
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTool {
+    /// What people call it ("Loomio"). Its handle is made from it unless `handle` is given.
+    pub name: String,
+    /// 2–32 of a–z, 0–9 and `_`: the tool's name in paths and its actor's handle.
+    pub handle: Option<String>,
+    pub description: Option<String>,
+    pub home_url: String,
+    pub icon_url: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// A client that cannot keep a secret (a single-page app): no secret, PKCE only.
+    #[serde(default)]
+    pub public_client: bool,
+}
+
+/// A registered tool, as its owner sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutsideTool {
+    pub id: ToolId,
+    /// The handle: path segment and actor.
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub home_url: String,
+    pub icon_url: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub webhook_url: Option<String>,
+    pub scopes: Vec<String>,
+    pub public_client: bool,
+    pub client_id: String,
+    /// The account its activities appear under.
+    pub account: AccountId,
+    pub registered_by: Option<AccountId>,
+    pub created_at: Timestamp,
+    pub secret_rotated_at: Timestamp,
+}
+
+/// A registration's answer: the secret is shown this once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Registered {
+    #[serde(flatten)]
+    pub tool: OutsideTool,
+    pub client_secret: Option<String>,
+}
+
+/// A token for one group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ToolToken {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
+    OutsideTool {
+        id: row.id,
+        name: row.name.clone(),
+        display_name,
+        description: row.description.clone(),
+        home_url: row.home_url.clone(),
+        icon_url: row.icon_url.clone(),
+        redirect_uris: serde_json::from_str(&row.redirect_uris).unwrap_or_default(),
+        webhook_url: row.webhook_url.clone(),
+        scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
+        public_client: row.public_client,
+        client_id: row.client_id.clone(),
+        account: row.account_id,
+        registered_by: row.registered_by,
+        created_at: Timestamp(row.created_at),
+        secret_rotated_at: Timestamp(row.secret_rotated_at),
+    }
+}
+
+/// An absolute `http(s)` URL of at most 2,000 characters.
+pub fn check_url(url: &str, https_only: bool) -> std::result::Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|_| "must be an absolute URL".to_string())?;
+    let ok_scheme = match parsed.scheme() {
+        "https" => true,
+        "http" => !https_only || matches!(parsed.host_str(), Some("localhost" | "127.0.0.1")),
+        _ => false,
+    };
+    if !ok_scheme {
+        return Err("must be an https URL (http only for localhost)".into());
+    }
+    if url.len() > 2000 {
+        return Err("must be at most 2,000 characters".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("must not have a fragment".into());
+    }
+    Ok(())
+}
+
+fn slug(name: &str) -> String {
+    let mut s: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    s.trim_matches('_').chars().take(32).collect()
+}
+
+pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Registered> {
+    actor.require(Scope::Write)?;
+    if actor.is_tool() {
+        return Err(Error::Forbidden("a tool cannot register tools".into()));
+    }
+    let mut v = Validation::new();
+    let display_name = crate::people::model::clean_display_name(&input.name).unwrap_or_else(|e| {
+        v.push("name", e);
+        String::new()
+    });
+    let handle = input.handle.clone().unwrap_or_else(|| slug(&input.name));
+    v.check("handle", crate::people::model::check_handle(&handle));
+    if k.tools.get(&handle).is_some() {
+        v.push("handle", "a built-in tool has this name");
+    }
+    let description = input.description.clone().unwrap_or_default();
+    if description.chars().count() > 1000 {
+        v.push("description", "at most 1,000 characters");
+    }
+    v.check("home_url", check_url(&input.home_url, false));
+    if let Some(icon) = &input.icon_url {
+        v.check("icon_url", check_url(icon, false));
+    }
+    if let Some(hook) = &input.webhook_url {
+        v.check("webhook_url", check_url(hook, false));
+    }
+    if input.redirect_uris.len() > 20 {
+        v.push("redirect_uris", "at most 20");
+    }
+    for (i, uri) in input.redirect_uris.iter().enumerate() {
+        v.check(&format!("redirect_uris[{i}]"), check_url(uri, true));
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for (i, s) in input.scopes.iter().enumerate() {
+        if !CLIENT_SCOPES.contains(&s.as_str()) {
+            v.push(
+                format!("scopes[{i}]"),
+                format!("one of: {}", CLIENT_SCOPES.join(", ")),
+            );
+        } else if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    v.finish()?;
+    if scopes.is_empty() {
+        scopes = TOOL_SCOPES.iter().map(|s| s.as_str().to_string()).collect();
+    }
+
+    let now = k.now();
+    let keys = KeyPair::generate();
+    let account = AccountId::new();
+    let secret = (!input.public_client).then(|| {
+        format!(
+            "weft_cs_{}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                random_bytes::<32>()
+            )
+        )
+    });
+    let row = OutsideToolRow {
+        id: ToolId::new(),
+        name: handle.clone(),
+        description,
+        home_url: input.home_url,
+        icon_url: input.icon_url,
+        redirect_uris: serde_json::to_string(&input.redirect_uris).map_err(Error::internal)?,
+        webhook_url: input.webhook_url,
+        scopes: scopes.join(" "),
+        public_client: input.public_client,
+        client_id: format!("weft_client_{}", uuid::Uuid::now_v7().simple()),
+        secret_hash: secret.as_deref().map(hash_secret),
+        account_id: account,
+        registered_by: Some(actor.account),
+        created_at: now.0,
+        secret_rotated_at: now.0,
+    };
+    let mut tx = k.db.begin().await?;
+    // The tool's actor: an account no one can log in to (its password hash is no hash).
+    crate::people::store::insert_account(
+        &mut tx,
+        &crate::people::store::NewAccountRow {
+            id: account,
+            handle: &handle,
+            display_name: &display_name,
+            email: None,
+            password_hash: "!outside-tool",
+            public_key: &keys.public,
+            secret_key: &keys.secret,
+            did: &keys.did,
+            is_admin: false,
+            now,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Conflict { .. } => {
+            Error::conflict("handle", "this name is taken; give another `handle`")
+        }
+        other => other,
+    })?;
+    store::insert(&mut tx, &row).await?;
+    tx.commit().await?;
+    tracing::info!(tool = %handle, by = %actor.handle, "outside tool registered");
+    Ok(Registered {
+        tool: view(&row, display_name),
+        client_secret: secret,
+    })
+}
+
+/// A tool its caller registered (or, for the server's admins, any).
+async fn owned(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideToolRow> {
+    let row = store::by_name(&k.db, name)
+        .await?
+        .ok_or(Error::NotFound("tool"))?;
+    if row.registered_by != Some(actor.account) && !actor.is_admin {
+        return Err(Error::Forbidden(
+            "only who registered the tool manages it".into(),
+        ));
+    }
+    Ok(row)
+}
+
+pub async fn get(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideTool> {
+    actor.require(Scope::Read)?;
+    let row = owned(k, actor, name).await?;
+    let names = crate::people::display_names(k, &[row.account_id]).await?;
+    let display = names.get(&row.account_id).cloned().unwrap_or_default();
+    Ok(view(&row, display))
+}
+
+/// A new client secret; the old one stops working at once.
+pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Registered> {
+    actor.require(Scope::Write)?;
+    let row = owned(k, actor, name).await?;
+    if row.public_client {
+        return Err(Error::conflict(
+            "public_client",
+            "a public client has no secret",
+        ));
+    }
+    let secret = format!(
+        "weft_cs_{}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            random_bytes::<32>()
+        )
+    );
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    store::set_secret(&mut tx, row.id, hash_secret(&secret), now).await?;
+    tx.commit().await?;
+    let row = OutsideToolRow {
+        secret_rotated_at: now.0,
+        ..row
+    };
+    Ok(Registered {
+        tool: view(&row, row.name.clone()),
+        client_secret: Some(secret),
+    })
+}
+
+/// Why a client credentials request is refused, in RFC 6749's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantError {
+    /// Unknown client, wrong secret, or a public client (which may not use this grant).
+    InvalidClient,
+    /// The scope names no group, a group that does not use the tool, or scopes the tool may
+    /// not have.
+    InvalidScope(String),
+    InvalidRequest(String),
+    /// Something failed inside (the database).
+    Internal(String),
+}
+
+/// The client credentials grant: `scope` must name one group (`group:{handle}`) that has
+/// the tool turned on, and may ask for the tool scopes the tool registered (all of them when
+/// it names none).
+pub async fn grant(
+    k: &Kernel,
+    client_id: &str,
+    client_secret: &str,
+    scope: Option<&str>,
+) -> std::result::Result<ToolToken, GrantError> {
+    let internal = |e: Error| GrantError::Internal(e.to_string());
+    let row = store::by_client_id(&k.db, client_id)
+        .await
+        .map_err(internal)?
+        .ok_or(GrantError::InvalidClient)?;
+    let Some(expected) = &row.secret_hash else {
+        return Err(GrantError::InvalidClient);
+    };
+    let given = hash_secret(client_secret);
+    if !constant_time_eq(expected, &given) {
+        return Err(GrantError::InvalidClient);
+    }
+    let mut group = None;
+    let mut wanted: Vec<Scope> = Vec::new();
+    for part in scope.unwrap_or_default().split_whitespace() {
+        if let Some(handle) = part.strip_prefix("group:") {
+            if group.replace(handle.to_string()).is_some() {
+                return Err(GrantError::InvalidScope("one group per token".into()));
+            }
+            continue;
+        }
+        let s: Scope = part
+            .parse()
+            .map_err(|_| GrantError::InvalidScope(format!("unknown scope {part}")))?;
+        if !TOOL_SCOPES.contains(&s) || !row.scopes.split_whitespace().any(|r| r == part) {
+            return Err(GrantError::InvalidScope(format!(
+                "this tool may not have {part}"
+            )));
+        }
+        wanted.push(s);
+    }
+    let Some(group) = group else {
+        return Err(GrantError::InvalidScope(
+            "name the group: scope=group:{handle} …".into(),
+        ));
+    };
+    if wanted.is_empty() {
+        wanted = TOOL_SCOPES
+            .into_iter()
+            .filter(|s| row.scopes.split_whitespace().any(|r| r == s.as_str()))
+            .collect();
+    }
+    let loaded = load(k, None, &group)
+        .await
+        .map_err(|_| GrantError::InvalidScope(format!("no group {group} uses this tool")))?;
+    let enabled = crate::groups::store::enabled_tools(&k.db, loaded.row.id)
+        .await
+        .map_err(internal)?;
+    if !enabled.iter().any(|(n,)| *n == row.name) {
+        return Err(GrantError::InvalidScope(format!(
+            "no group {group} uses this tool"
+        )));
+    }
+    let now = k.now();
+    let token = new_secret(SecretKind::ToolToken);
+    let scopes = Scopes::from_list(
+        &wanted
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .map_err(GrantError::InvalidScope)?;
+    store::insert_token(
+        &k.db,
+        store::NewToolToken {
+            id: ToolTokenId::new(),
+            tool: &row.name,
+            account: row.account_id,
+            group: loaded.row.id,
+            hash: token.hash,
+            scopes: scopes.to_string(),
+            now,
+            expires_at: now.plus_seconds(TOKEN_TTL_S),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    Ok(ToolToken {
+        access_token: token.secret,
+        token_type: "Bearer",
+        expires_in: TOKEN_TTL_S,
+        scope: format!("group:{} {}", loaded.row.handle, scopes),
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
