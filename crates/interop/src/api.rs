@@ -8,6 +8,10 @@ use utoipa_axum::routes;
 use web::{AppState, Caller, Json, Problem};
 
 use crate::activities::{self, IncomingActivity, Posted};
+use crate::webhooks::{self, CreatedWebhook, Delivery, NewWebhook, Webhook};
+use axum::extract::Query;
+use kernel::id::{DeliveryId, WebhookId};
+use kernel::page::{Page, PageRequest};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -15,6 +19,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registration))
         .routes(routes!(rotate_secret))
         .routes(routes!(post_activity))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(deliveries))
+        .routes(routes!(replay))
 }
 
 /// Register an outside tool. It becomes an OAuth client: the answer holds its `client_id`
@@ -79,5 +87,92 @@ async fn post_activity(
     Ok((
         StatusCode::CREATED,
         Json(activities::post(&app.kernel, &actor, &group, input).await?),
+    ))
+}
+
+/// Add a webhook endpoint to a group (who manages its tools). Activities the whole group may
+/// read are sent to it, signed per the Standard Webhooks specification with the `secret`
+/// in the answer, shown this once.
+#[utoipa::path(post, path = "/api/v1/groups/{group}/webhooks", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("group" = String, Path, description = "Group id or handle")),
+    request_body = NewWebhook,
+    responses((status = 201, body = CreatedWebhook)))]
+async fn create_webhook(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+    Json(input): Json<NewWebhook>,
+) -> Result<(StatusCode, Json<CreatedWebhook>), Problem> {
+    Ok((
+        StatusCode::CREATED,
+        Json(webhooks::create(&app.kernel, &actor, &group, input).await?),
+    ))
+}
+
+/// A group's webhook endpoints.
+#[utoipa::path(get, path = "/api/v1/groups/{group}/webhooks", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("group" = String, Path, description = "Group id or handle")),
+    responses((status = 200, body = Vec<Webhook>)))]
+async fn list_webhooks(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+) -> Result<Json<Vec<Webhook>>, Problem> {
+    Ok(Json(webhooks::list(&app.kernel, &actor, &group).await?))
+}
+
+fn webhook_id(id: &str) -> Result<WebhookId, Problem> {
+    id.parse().map_err(|_| Problem::not_found("webhook"))
+}
+
+/// Remove an endpoint; nothing more is sent to it.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Webhook id")),
+    responses((status = 204, description = "Removed")))]
+async fn delete_webhook(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    webhooks::delete(&app.kernel, &actor, webhook_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What was sent to an endpoint, newest first, with each delivery's state and attempts.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Webhook id"), PageRequest),
+    responses((status = 200, body = Page<Delivery>)))]
+async fn deliveries(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Query(page): Query<PageRequest>,
+) -> Result<Json<Page<Delivery>>, Problem> {
+    Ok(Json(
+        webhooks::deliveries(&app.kernel, &actor, webhook_id(&id)?, &page).await?,
+    ))
+}
+
+/// Send a delivery again, now.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery}/replay", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Webhook id"),
+        ("delivery" = uuid::Uuid, Path, description = "Delivery id")),
+    responses((status = 202, body = Delivery)))]
+async fn replay(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, delivery)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Delivery>), Problem> {
+    let delivery: DeliveryId = delivery
+        .parse()
+        .map_err(|_| Problem::not_found("delivery"))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(webhooks::replay(&app.kernel, &actor, webhook_id(&id)?, delivery).await?),
     ))
 }

@@ -1,12 +1,28 @@
 //! Outside tools join Weft's fabric (DESIGN section 6): they register as OAuth clients, a
 //! group turns them on, they get a token for that group by the client credentials grant at
 //! `/oauth/token`, read its members and post ActivityStreams activities that reach members
-//! like a built-in tool's. The registry and the tokens themselves are the kernel's
-//! (`kernel::tool`); this crate is their protocol.
+//! like a built-in tool's; and groups send what happens to outside tools by webhooks signed
+//! per the Standard Webhooks specification. The registry and the tokens themselves are the
+//! kernel's (`kernel::tool`); this crate is their protocol.
 
 pub mod activities;
 pub mod api;
 pub mod oauth;
+pub mod webhooks;
+
+/// Chooses rustls' `ring` provider for the process (HTTPS out, for webhooks). Every HTTP
+/// client of the process needs it, so binaries and test kits call this first; calling it
+/// again does nothing.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The durable jobs of this crate, for the composition root's runner.
+pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
+    vec![std::sync::Arc::new(webhooks::deliver::Deliver {
+        client: webhooks::deliver::client(),
+    })]
+}
 
 /// What the composition root mounts for outside tools.
 pub fn mounts() -> web::Mounts {

@@ -25,6 +25,9 @@ pub struct KernelConfig {
     /// Argon2id memory in KiB and passes. Production defaults follow OWASP; tests go cheap.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Let webhooks go to private, loopback and link-local addresses (tests, a closed
+    /// network). Off by default: a group admin must not reach the server's own network.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for KernelConfig {
@@ -37,6 +40,7 @@ impl Default for KernelConfig {
             password_reset_ttl_s: 3600,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
+            webhooks_allow_private: false,
         }
     }
 }

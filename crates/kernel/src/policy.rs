@@ -387,6 +387,24 @@ mod tests {
                 (visibility == Visibility::Public && matches!(ACTIONS[action], Action::Read | Action::ReadMembers));
             prop_assert_eq!(result.is_ok(), reads, "{:?} on {:?}", ACTIONS[action], visibility);
         }
+
+        /// An outside tool, even holding every scope and handed an owner's standing, reads
+        /// and posts in its one group and nothing more; elsewhere it is refused outright.
+        #[test]
+        fn an_outside_tool_reads_and_posts_in_its_group_only(vis in 0..3usize, action in 0..ACTIONS.len()) {
+            let visibility = [Visibility::Public, Visibility::Listed, Visibility::Secret][vis];
+            let group = GroupFacts { id: GroupId::new(), visibility };
+            let owner = Standing::new(Role::Owner, &BTreeSet::new());
+            let tool = Actor {
+                credential: Credential::Tool(crate::id::ToolTokenId::new()),
+                ..actor(Some(group.id.0), Scopes::all())
+            };
+            let here = authorize(Some(&tool), Some(&owner), ACTIONS[action], &group);
+            let allowed = matches!(ACTIONS[action], Action::See | Action::Read | Action::ReadMembers | Action::Post);
+            prop_assert_eq!(here.is_ok(), allowed, "{:?} on {:?}", ACTIONS[action], visibility);
+            let elsewhere = Actor { group: Some(uuid::Uuid::now_v7()), ..tool };
+            prop_assert!(authorize(Some(&elsewhere), Some(&owner), ACTIONS[action], &group).is_err());
+        }
     }
 
     struct Owned(GroupFacts, AccountId);

@@ -59,6 +59,7 @@ impl Reply {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        interop::install_crypto();
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

@@ -55,6 +55,7 @@ pub fn test_config(data_dir: PathBuf) -> Config {
         listen: "127.0.0.1:0".parse().expect("loopback"),
         argon2_memory_kib: 64,
         argon2_iterations: 1,
+        webhooks_allow_private: true,
         login_attempts_per_minute: 0,
         max_connections: 4,
         ..Config::default()

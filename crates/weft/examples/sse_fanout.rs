@@ -215,6 +215,7 @@ fn summary(label: &str, mut ms: Vec<f64>) {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = Arc::new(Args::parse());
+    interop::install_crypto();
     let setup = reqwest::Client::builder().build()?;
 
     let group = setup

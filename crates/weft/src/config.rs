@@ -31,6 +31,8 @@ pub struct Config {
     /// Argon2id cost; lower only for tests.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// Webhooks may go to private and loopback addresses (`WEFT_WEBHOOKS_ALLOW_PRIVATE`).
+    pub webhooks_allow_private: bool,
     /// `pretty` or `json` logs.
     pub log_format: String,
 }
@@ -50,6 +52,7 @@ impl Default for Config {
             session_ttl_days: 30,
             argon2_memory_kib: kernel.argon2_memory_kib,
             argon2_iterations: kernel.argon2_iterations,
+            webhooks_allow_private: false,
             log_format: "pretty".into(),
         }
     }
@@ -107,6 +110,7 @@ impl Config {
             session_ttl_s: i64::from(self.session_ttl_days) * 24 * 3600,
             argon2_memory_kib: self.argon2_memory_kib,
             argon2_iterations: self.argon2_iterations,
+            webhooks_allow_private: self.webhooks_allow_private,
             ..KernelConfig::default()
         }
     }

@@ -5,6 +5,7 @@ use tracing_subscriber::EnvFilter;
 use weft::cli::{Cli, run};
 
 fn main() -> std::process::ExitCode {
+    interop::install_crypto();
     let cli = Cli::parse();
     let json_logs = std::env::var("WEFT_LOG_FORMAT").is_ok_and(|f| f == "json");
     let filter = EnvFilter::try_from_env("WEFT_LOG")

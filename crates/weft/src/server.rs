@@ -48,11 +48,13 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
 
 /// The kernel's own durable jobs, plus each tool's as it arrives.
 pub fn built_in_jobs(ledger: &Ledger) -> Handlers {
-    Handlers::new(vec![
+    let mut handlers: Vec<Arc<dyn kernel::jobs::JobHandler>> = vec![
         Arc::new(digest::Sweep),
         Arc::new(digest::Digest),
         Arc::new(ledger::jobs::Expire(ledger.clone())),
-    ])
+    ];
+    handlers.extend(interop::jobs());
+    Handlers::new(handlers)
 }
 
 /// The built-in tools. Each tool crate adds its manifest here as it arrives.
@@ -127,6 +129,10 @@ impl Server {
             )
             .spawn(shutdown.clone()),
         );
+        background.push(interop::webhooks::deliver::spawn_fanout(
+            Arc::clone(&kernel),
+            shutdown.clone(),
+        ));
         digest::schedule(&kernel)
             .await
             .map_err(|e| format!("cannot plan the daily digest: {e}"))?;

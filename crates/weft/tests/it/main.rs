@@ -14,3 +14,4 @@ mod log;
 mod people;
 mod permissions;
 mod schema;
+mod webhooks;

@@ -260,6 +260,43 @@ fn rows() -> Vec<Row> {
                         "object": {"type": "Note", "id": "https://tool.example/n/1"}})),
             Group(managed(201, 201, 201)),
         ),
+        // Webhooks: who manages the group's tools.
+        row(
+            "GET",
+            "/api/v1/groups/{group}/webhooks",
+            "/api/v1/groups/{g}/webhooks",
+            None,
+            Group(managed(403, 200, 200)),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/webhooks",
+            "/api/v1/groups/{g}/webhooks",
+            Some(json!({"url": "http://127.0.0.1:9/hook", "events": ["Update"]})),
+            Group(managed(403, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/webhooks/{id}/deliveries",
+            "/api/v1/webhooks/{hook}/deliveries",
+            None,
+            Group([[401, 404, 404, 200, 200]; 3]),
+        ),
+        // A delivery nobody has: who may manage the endpoint hears 404 like everyone else.
+        row(
+            "POST",
+            "/api/v1/webhooks/{id}/deliveries/{delivery}/replay",
+            "/api/v1/webhooks/{hook}/deliveries/{uuid}/replay",
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/webhooks/{id}",
+            "/api/v1/webhooks/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
         // A stream never ends, so the signed-in case sends a position that is not one: the
         // answer (400) shows the caller got past authentication.
         row(
@@ -554,6 +591,7 @@ fn rows() -> Vec<Row> {
 }
 
 struct Fixture {
+    webhook: String,
     handle: String,
     invitation: String,
     join_request: String,
@@ -658,7 +696,15 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         )
         .await;
     assert_eq!(paid.status, 201, "{}", paid.body);
+    let hook = own
+        .post(
+            &format!("/api/v1/groups/{handle}/webhooks"),
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["Update"]}),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
     Fixture {
+        webhook: hook.json["id"].as_str().unwrap().to_string(),
         handle,
         invitation,
         join_request,
@@ -709,7 +755,8 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{cur}", &f.currency)
                 .replace("{acct}", &f.account)
                 .replace("{pool}", &f.pool)
-                .replace("{tr}", &f.transfer);
+                .replace("{tr}", &f.transfer)
+                .replace("{hook}", &f.webhook);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()
