@@ -26,12 +26,30 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// for every enabled endpoint of the group that wants its type.
 pub fn spawn_fanout(k: Arc<Kernel>, shutdown: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // An idle server only reads the log's head; it claims (a write) when the head moved,
+        // and at least every few seconds for entries PostgreSQL held back behind a
+        // transaction that was still open.
+        let mut seen = None;
+        let mut claimed_at = std::time::Instant::now();
         loop {
-            let moved = match fan_out(&k).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook fan-out failed; retrying");
-                    0
+            let head = log::head(&k.db).await.ok();
+            let moved = if head.is_some()
+                && head == seen
+                && claimed_at.elapsed() < Duration::from_secs(2)
+            {
+                0
+            } else {
+                claimed_at = std::time::Instant::now();
+                match fan_out(&k).await {
+                    Ok(0) => {
+                        seen = head;
+                        0
+                    }
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook fan-out failed; retrying");
+                        0
+                    }
                 }
             };
             if moved == 0 {

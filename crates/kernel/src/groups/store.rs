@@ -747,6 +747,29 @@ pub async fn decide_join_request(
     .await
 }
 
+/// The group (by id or handle) if it has `tool` turned on: its id and handle, in one query.
+pub async fn group_using_tool(db: &Db, key: &str, tool: &str) -> Result<Option<(GroupId, String)>> {
+    let by = match key.parse::<uuid::Uuid>() {
+        Ok(id) => Expr::col((Groups::Table, Groups::Id)).eq(id),
+        Err(_) => Expr::col((Groups::Table, Groups::Handle)).eq(key.to_lowercase()),
+    };
+    db.fetch_optional(
+        &Query::select()
+            .column((Groups::Table, Groups::Id))
+            .column((Groups::Table, Groups::Handle))
+            .from(Groups::Table)
+            .inner_join(
+                GroupTools::Table,
+                Expr::col((GroupTools::Table, GroupTools::GroupId))
+                    .equals((Groups::Table, Groups::Id)),
+            )
+            .and_where(by)
+            .and_where(Expr::col((GroupTools::Table, GroupTools::Tool)).eq(tool))
+            .to_owned(),
+    )
+    .await
+}
+
 pub async fn enabled_tools(db: &Db, group: GroupId) -> Result<Vec<(String,)>> {
     db.fetch_all(
         &Query::select()

@@ -39,7 +39,8 @@ impl Default for RunnerOptions {
             node: default_node_name(),
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
-            concurrency: 4,
+            // Most jobs wait on the network (mail, webhooks), not on the CPU.
+            concurrency: 16,
         }
     }
 }

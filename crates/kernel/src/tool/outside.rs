@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::Validation;
-use crate::groups::service::load;
 use crate::id::{AccountId, ToolId, ToolTokenId};
 use crate::people::secrets::{KeyPair, SecretKind, hash_secret, new_secret, random_bytes};
 use crate::people::{Actor, Scope, Scopes};
@@ -374,17 +373,10 @@ pub async fn grant(
             .filter(|s| row.scopes.split_whitespace().any(|r| r == s.as_str()))
             .collect();
     }
-    let loaded = load(k, None, &group)
+    let (group_id, handle) = crate::groups::store::group_using_tool(&k.db, &group, &row.name)
         .await
-        .map_err(|_| GrantError::InvalidScope(format!("no group {group} uses this tool")))?;
-    let enabled = crate::groups::store::enabled_tools(&k.db, loaded.row.id)
-        .await
-        .map_err(internal)?;
-    if !enabled.iter().any(|(n,)| *n == row.name) {
-        return Err(GrantError::InvalidScope(format!(
-            "no group {group} uses this tool"
-        )));
-    }
+        .map_err(internal)?
+        .ok_or_else(|| GrantError::InvalidScope(format!("no group {group} uses this tool")))?;
     let now = k.now();
     let token = new_secret(SecretKind::ToolToken);
     let scopes = Scopes::from_list(
@@ -400,7 +392,7 @@ pub async fn grant(
             id: ToolTokenId::new(),
             tool: &row.name,
             account: row.account_id,
-            group: loaded.row.id,
+            group: group_id,
             hash: token.hash,
             scopes: scopes.to_string(),
             now,
@@ -413,7 +405,7 @@ pub async fn grant(
         access_token: token.secret,
         token_type: "Bearer",
         expires_in: TOKEN_TTL_S,
-        scope: format!("group:{} {}", loaded.row.handle, scopes),
+        scope: format!("group:{handle} {scopes}"),
     })
 }
 
