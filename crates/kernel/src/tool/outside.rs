@@ -134,6 +134,17 @@ pub fn check_url(url: &str, https_only: bool) -> std::result::Result<(), String>
     Ok(())
 }
 
+/// A client secret: long and random, so it is kept as SHA-256 like every bearer secret.
+fn new_client_secret() -> String {
+    format!(
+        "weft_cs_{}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            random_bytes::<32>()
+        )
+    )
+}
+
 fn slug(name: &str) -> String {
     let mut s: String = name
         .trim()
@@ -198,15 +209,7 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     let now = k.now();
     let keys = KeyPair::generate();
     let account = AccountId::new();
-    let secret = (!input.public_client).then(|| {
-        format!(
-            "weft_cs_{}",
-            base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                random_bytes::<32>()
-            )
-        )
-    });
+    let secret = (!input.public_client).then(new_client_secret);
     let row = OutsideToolRow {
         id: ToolId::new(),
         name: handle.clone(),
@@ -288,13 +291,7 @@ pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Regi
             "a public client has no secret",
         ));
     }
-    let secret = format!(
-        "weft_cs_{}",
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            random_bytes::<32>()
-        )
-    );
+    let secret = new_client_secret();
     let now = k.now();
     let mut tx = k.db.begin().await?;
     store::set_secret(&mut tx, row.id, hash_secret(&secret), now).await?;
