@@ -1,6 +1,6 @@
 -- Outside tools (DESIGN section 6): each is an OAuth client with its own actor account (the
--- name under which what it posts appears), and group-scoped tokens it gets by the client
--- credentials grant. Disabling a tool in a group deletes its tokens there.
+-- name under which what it posts appears). Its group tokens are signed, not stored: each use
+-- checks them against the tool's secret and the group's switch (group_tools).
 
 CREATE TABLE outside_tools (
     id                BLOB    NOT NULL PRIMARY KEY,
@@ -22,16 +22,3 @@ CREATE TABLE outside_tools (
     CONSTRAINT outside_tools_client_id_key UNIQUE (client_id)
 );
 CREATE INDEX outside_tools_by_owner ON outside_tools (registered_by);
-
-CREATE TABLE tool_tokens (
-    id          BLOB    NOT NULL PRIMARY KEY,
-    tool        TEXT    NOT NULL,
-    account_id  BLOB    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    group_id    BLOB    NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
-    secret_hash BLOB    NOT NULL,
-    scopes      TEXT    NOT NULL,
-    created_at  INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    CONSTRAINT tool_tokens_secret_hash_key UNIQUE (secret_hash)
-);
-CREATE INDEX tool_tokens_by_group_tool ON tool_tokens (group_id, tool);

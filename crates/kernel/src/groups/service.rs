@@ -1380,8 +1380,8 @@ pub async fn set_tool(
     let changed = if enabled {
         store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?
     } else {
-        // An outside tool loses its tokens for the group at once.
-        crate::tool::store::delete_tokens(&mut tx, loaded.row.id, tool).await?;
+        // An outside tool's tokens for the group stop working at once: each use checks
+        // that the group has the tool on, since before the token was issued.
         store::disable_tool(&mut tx, loaded.row.id, tool).await?
     };
     if changed > 0 {

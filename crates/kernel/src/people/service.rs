@@ -224,7 +224,7 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
     let row: CredentialRow = match kind {
         SecretKind::Session => store::session_by_secret(&k.db, &hash).await?,
         SecretKind::PersonalToken => store::token_by_secret(&k.db, &hash).await?,
-        SecretKind::ToolToken => crate::tool::store::token_by_secret(&k.db, &hash).await?,
+        SecretKind::ToolToken => crate::tool::outside::authenticate(k, secret).await?,
         SecretKind::PasswordReset => None,
     }
     .ok_or_else(unknown)?;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::error::Validation;
 use crate::id::{AccountId, ToolId, ToolTokenId};
-use crate::people::secrets::{KeyPair, SecretKind, hash_secret, new_secret, random_bytes};
+use crate::people::secrets::{KeyPair, SecretKind, hash_secret, random_bytes};
 use crate::people::{Actor, Scope, Scopes};
 use crate::tool::store::{self, OutsideToolRow};
 use crate::{Error, Kernel, Result, Timestamp};
@@ -374,8 +374,6 @@ pub async fn grant(
         .await
         .map_err(internal)?
         .ok_or_else(|| GrantError::InvalidScope(format!("no group {group} uses this tool")))?;
-    let now = k.now();
-    let token = new_secret(SecretKind::ToolToken);
     let scopes = Scopes::from_list(
         &wanted
             .iter()
@@ -383,23 +381,21 @@ pub async fn grant(
             .collect::<Vec<_>>(),
     )
     .map_err(GrantError::InvalidScope)?;
-    store::insert_token(
-        &k.db,
-        store::NewToolToken {
-            id: ToolTokenId::new(),
-            tool: &row.name,
-            account: row.account_id,
-            group: group_id,
-            hash: token.hash,
-            scopes: scopes.to_string(),
-            now,
-            expires_at: now.plus_seconds(TOKEN_TTL_S),
-        },
-    )
-    .await
-    .map_err(internal)?;
+    let now = k.now();
+    let Some(key) = &row.secret_hash else {
+        return Err(GrantError::InvalidClient);
+    };
+    let claims = Claims {
+        id: ToolTokenId::new(),
+        tool: row.name.clone(),
+        group: group_id,
+        scopes: scopes.to_string(),
+        issued_at: now.0,
+        expires_at: now.plus_seconds(TOKEN_TTL_S).0,
+    };
+    let token = claims.sign(key);
     Ok(ToolToken {
-        access_token: token.secret,
+        access_token: token,
         token_type: "Bearer",
         expires_in: TOKEN_TTL_S,
         scope: format!("group:{handle} {scopes}"),
@@ -408,4 +404,135 @@ pub async fn grant(
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What a tool token says. Tokens are not stored: each is these claims, signed with
+/// HMAC-SHA256 under the SHA-256 of the tool's client secret. At each use the token is
+/// checked against the tool's current secret and the group's switch, so rotating the secret
+/// or turning the tool off in the group (or off and on again) ends every token at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    pub id: ToolTokenId,
+    pub tool: String,
+    pub group: crate::id::GroupId,
+    /// Space-separated.
+    pub scopes: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+impl Claims {
+    fn payload(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.id, self.tool, self.group, self.scopes, self.issued_at, self.expires_at
+        )
+    }
+
+    fn mac(payload: &str, key: &[u8]) -> Vec<u8> {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+        mac.update(payload.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// `weft_tool_{payload}.{mac}`, both base64url.
+    pub fn sign(&self, key: &[u8]) -> String {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = self.payload();
+        format!(
+            "{}{}.{}",
+            SecretKind::ToolToken.prefix(),
+            engine.encode(&payload),
+            engine.encode(Self::mac(&payload, key))
+        )
+    }
+
+    /// The claims a token carries, unverified (the key is found from them), with the
+    /// signed text and the MAC to check.
+    pub fn read(token: &str) -> Option<(Claims, String, Vec<u8>)> {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let body = token.strip_prefix(SecretKind::ToolToken.prefix())?;
+        let (payload, mac) = body.split_once('.')?;
+        let payload = String::from_utf8(engine.decode(payload).ok()?).ok()?;
+        let mac = engine.decode(mac).ok()?;
+        let mut parts = payload.split('|');
+        let claims = Claims {
+            id: parts.next()?.parse().ok()?,
+            tool: parts.next()?.to_string(),
+            group: parts.next()?.parse().ok()?,
+            scopes: parts.next()?.to_string(),
+            issued_at: parts.next()?.parse().ok()?,
+            expires_at: parts.next()?.parse().ok()?,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some((claims, payload, mac))
+    }
+}
+
+/// A tool token as a credential, if its signature holds under the tool's current secret,
+/// it has not expired, and the group has had the tool on since before it was issued.
+pub async fn authenticate(
+    k: &Kernel,
+    token: &str,
+) -> Result<Option<crate::people::store::CredentialRow>> {
+    let Some((claims, payload, mac)) = Claims::read(token) else {
+        return Ok(None);
+    };
+    if claims.expires_at <= k.now().0 {
+        return Ok(None);
+    }
+    let Some(found) = store::token_check(&k.db, &claims.tool, claims.group).await? else {
+        return Ok(None);
+    };
+    let Some(key) = &found.secret_hash else {
+        return Ok(None);
+    };
+    if !constant_time_eq(&Claims::mac(&payload, key), &mac) || found.enabled_at > claims.issued_at {
+        return Ok(None);
+    }
+    Ok(Some(crate::people::store::CredentialRow {
+        id: claims.id.0,
+        account_id: found.account_id,
+        handle: claims.tool,
+        is_admin: false,
+        scopes: claims.scopes,
+        group_id: Some(claims.group.0),
+        expires_at: Some(claims.expires_at),
+        last_used_at: Some(claims.issued_at),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_reads_back_and_a_changed_one_does_not_verify() {
+        let claims = Claims {
+            id: ToolTokenId::new(),
+            tool: "loomio".into(),
+            group: crate::id::GroupId::new(),
+            scopes: "members:read activities:write".into(),
+            issued_at: 1,
+            expires_at: 2,
+        };
+        let key = hash_secret("weft_cs_secret");
+        let token = claims.sign(&key);
+        let (read, payload, mac) = Claims::read(&token).unwrap();
+        assert_eq!(read, claims);
+        assert_eq!(Claims::mac(&payload, &key), mac);
+        assert_ne!(Claims::mac(&payload, &hash_secret("weft_cs_other")), mac);
+        let forged = Claims {
+            scopes: "write".into(),
+            ..claims
+        };
+        let (_, forged_payload, _) = Claims::read(&forged.sign(b"guess")).unwrap();
+        assert_ne!(Claims::mac(&forged_payload, &key), mac);
+        assert!(Claims::read("weft_tool_nonsense").is_none());
+    }
 }

@@ -1,10 +1,9 @@
-//! Queries of outside tools and their group tokens.
+//! Queries of outside tools, and what checking their group tokens needs.
 
 use sea_query::{Expr, ExprTrait, Iden, Order, Query};
 
 use crate::db::{Db, Tx};
-use crate::id::{AccountId, GroupId, ToolId, ToolTokenId};
-use crate::people::store::{Accounts, CredentialRow};
+use crate::id::{AccountId, GroupId, ToolId};
 use crate::{Result, Timestamp};
 
 #[derive(Iden)]
@@ -25,19 +24,6 @@ pub enum OutsideTools {
     RegisteredBy,
     CreatedAt,
     SecretRotatedAt,
-}
-
-#[derive(Iden)]
-pub enum ToolTokens {
-    Table,
-    Id,
-    Tool,
-    AccountId,
-    GroupId,
-    SecretHash,
-    Scopes,
-    CreatedAt,
-    ExpiresAt,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -159,90 +145,31 @@ pub async fn set_secret(tx: &mut Tx, id: ToolId, hash: Vec<u8>, now: Timestamp) 
     .map(|_| ())
 }
 
-pub struct NewToolToken<'a> {
-    pub id: ToolTokenId,
-    pub tool: &'a str,
-    pub account: AccountId,
-    pub group: GroupId,
-    pub hash: Vec<u8>,
-    pub scopes: String,
-    pub now: Timestamp,
-    pub expires_at: Timestamp,
+/// What checking a tool token needs: the tool's actor and key, and since when the group has
+/// had it on (no row: the tool is off there).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenCheck {
+    pub account_id: AccountId,
+    pub secret_hash: Option<Vec<u8>>,
+    pub enabled_at: i64,
 }
 
-pub async fn insert_token(db: &Db, t: NewToolToken<'_>) -> Result<()> {
-    db.execute(
-        Query::insert()
-            .into_table(ToolTokens::Table)
-            .columns([
-                ToolTokens::Id,
-                ToolTokens::Tool,
-                ToolTokens::AccountId,
-                ToolTokens::GroupId,
-                ToolTokens::SecretHash,
-                ToolTokens::Scopes,
-                ToolTokens::CreatedAt,
-                ToolTokens::ExpiresAt,
-            ])
-            .values_panic([
-                t.id.into(),
-                t.tool.into(),
-                t.account.into(),
-                t.group.into(),
-                t.hash.into(),
-                t.scopes.into(),
-                t.now.0.into(),
-                t.expires_at.0.into(),
-            ]),
-    )
-    .await
-    .map(|_| ())
-}
-
-/// A tool token as a credential: the tool's actor account, its scopes, its one group.
-pub async fn token_by_secret(db: &Db, hash: &[u8]) -> Result<Option<CredentialRow>> {
+pub async fn token_check(db: &Db, tool: &str, group: GroupId) -> Result<Option<TokenCheck>> {
+    use crate::groups::store::GroupTools;
     db.fetch_optional(
         &Query::select()
-            .column((ToolTokens::Table, ToolTokens::Id))
-            .column((ToolTokens::Table, ToolTokens::AccountId))
-            .column((Accounts::Table, Accounts::Handle))
-            .expr_as(Expr::val(false), "is_admin")
-            .column((ToolTokens::Table, ToolTokens::Scopes))
-            .column((ToolTokens::Table, ToolTokens::GroupId))
-            .column((ToolTokens::Table, ToolTokens::ExpiresAt))
-            .expr_as(
-                Expr::col((ToolTokens::Table, ToolTokens::CreatedAt)),
-                "last_used_at",
-            )
-            .from(ToolTokens::Table)
+            .column((OutsideTools::Table, OutsideTools::AccountId))
+            .column((OutsideTools::Table, OutsideTools::SecretHash))
+            .column((GroupTools::Table, GroupTools::EnabledAt))
+            .from(OutsideTools::Table)
             .inner_join(
-                Accounts::Table,
-                Expr::col((Accounts::Table, Accounts::Id))
-                    .equals((ToolTokens::Table, ToolTokens::AccountId)),
+                GroupTools::Table,
+                Expr::col((GroupTools::Table, GroupTools::Tool))
+                    .equals((OutsideTools::Table, OutsideTools::Name)),
             )
-            .and_where(Expr::col((ToolTokens::Table, ToolTokens::SecretHash)).eq(hash.to_vec()))
+            .and_where(Expr::col((OutsideTools::Table, OutsideTools::Name)).eq(tool))
+            .and_where(Expr::col((GroupTools::Table, GroupTools::GroupId)).eq(group))
             .to_owned(),
-    )
-    .await
-}
-
-/// Revokes every token of `tool` in `group` (the tool was turned off there).
-pub async fn delete_tokens(tx: &mut Tx, group: GroupId, tool: &str) -> Result<u64> {
-    tx.execute(
-        Query::delete()
-            .from_table(ToolTokens::Table)
-            .and_where(Expr::col(ToolTokens::GroupId).eq(group))
-            .and_where(Expr::col(ToolTokens::Tool).eq(tool)),
-    )
-    .await
-}
-
-/// Forgets tokens that expired before `now` (a job's housekeeping).
-pub async fn delete_expired_tokens(db: &Db, now: Timestamp) -> Result<u64> {
-    db.execute(
-        Query::delete()
-            .from_table(ToolTokens::Table)
-            .and_where(Expr::col(ToolTokens::ExpiresAt).lt(now.0)),
     )
     .await
 }

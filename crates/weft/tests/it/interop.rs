@@ -244,6 +244,42 @@ async fn a_tool_joins_one_group_and_nothing_else(backend: Backend) {
         .problem(401);
     let (status, _) = token_reply(&server, &client_id, &secret, "group:garden").await;
     assert_eq!(status, 400);
+    // Turned on again later, the old token stays dead; a new one works.
+    server.clock.advance_seconds(1);
+    assert_eq!(
+        ana.put("/api/v1/groups/garden/tools/loomio", &json!({}))
+            .await
+            .status,
+        204
+    );
+    loomio
+        .get("/api/v1/groups/garden/members")
+        .await
+        .problem(401);
+    let (status, body) = token_reply(&server, &client_id, &secret, "group:garden").await;
+    assert_eq!(status, 200, "{body}");
+    let fresh = server
+        .client()
+        .with_token(body["access_token"].as_str().unwrap());
+    assert_eq!(fresh.get("/api/v1/groups/garden/members").await.status, 200);
+    // A token edited to claim more scopes does not verify.
+    let token = body["access_token"].as_str().unwrap();
+    let (payload, mac) = token
+        .trim_start_matches("weft_tool_")
+        .split_once('.')
+        .unwrap();
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let text = String::from_utf8(engine.decode(payload).unwrap()).unwrap();
+    let widened = text.replace("members:read", "write");
+    assert_ne!(widened, text);
+    let forged = format!("weft_tool_{}.{mac}", engine.encode(widened));
+    server
+        .client()
+        .with_token(&forged)
+        .get("/api/v1/groups/garden/members")
+        .await
+        .problem(401);
 
     // Only who registered it sees its registration and rotates its secret; the old secret
     // stops working.
@@ -264,8 +300,11 @@ async fn a_tool_joins_one_group_and_nothing_else(backend: Backend) {
     assert_eq!(rotated.status, 201, "{}", rotated.body);
     let new_secret = rotated.json["client_secret"].as_str().unwrap();
     assert_ne!(new_secret, secret);
-    ana.put("/api/v1/groups/garden/tools/loomio", &json!({}))
-        .await;
+    // Rotating the secret ends the tokens made with the old one.
+    fresh
+        .get("/api/v1/groups/garden/members")
+        .await
+        .problem(401);
     let (status, body) = token_reply(&server, &client_id, &secret, "group:garden").await;
     assert_eq!(
         (status, body["error"].as_str()),
