@@ -120,9 +120,6 @@ async fn token(
         Err(GrantError::InvalidScope(why)) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why)
         }
-        Err(GrantError::InvalidRequest(why)) => {
-            oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &why)
-        }
         Err(GrantError::Internal(why)) => {
             tracing::error!(error = %why, "a token request failed");
             oauth_error(

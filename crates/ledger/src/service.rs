@@ -677,23 +677,24 @@ async fn legs_of(
     actor: &Actor,
     inputs: &[NewTransfer],
     linked: bool,
-) -> Result<(Vec<Leg>, u32)> {
+) -> Result<(Vec<Leg>, Vec<u32>)> {
     let mut v = Validation::new();
     let mut legs = Vec::with_capacity(inputs.len());
-    let mut scale = 0;
+    // Each leg's currency's scale: linked legs may move several currencies.
+    let mut scales = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
         let prefix = if linked {
             format!("legs[{i}].")
         } else {
             String::new()
         };
-        if let Some((leg, leg_scale)) = leg_of(k, actor, input, &prefix, &mut v).await? {
+        if let Some((leg, scale)) = leg_of(k, actor, input, &prefix, &mut v).await? {
             legs.push(leg);
-            scale = leg_scale;
+            scales.push(scale);
         }
     }
     v.finish()?;
-    Ok((legs, scale))
+    Ok((legs, scales))
 }
 
 pub async fn transfer(
@@ -706,7 +707,7 @@ pub async fn transfer(
     actor.require(kernel::people::Scope::LedgerWrite)?;
     let key = check_key(key)?;
     let inputs = [input];
-    let (legs, scale) = legs_of(k, actor, &inputs, false).await?;
+    let (legs, scales) = legs_of(k, actor, &inputs, false).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("transfer", &inputs, &legs),
         key,
@@ -736,7 +737,7 @@ pub async fn transfer(
     }
     // A new transfer is answered from what was written; a replay reads its current state.
     match rows.into_iter().next() {
-        Some(row) if !replayed => Ok((view(row, None, scale), false)),
+        Some(row) if !replayed => Ok((view(row, None, scales[0]), false)),
         _ => Ok((load_transfer(k, ids[0]).await?, replayed)),
     }
 }
@@ -753,7 +754,7 @@ pub async fn batch(
     if input.legs.is_empty() || input.legs.len() > 100 {
         return Err(Error::invalid("legs", "1 to 100 legs"));
     }
-    let (legs, scale) = legs_of(k, actor, &input.legs, true).await?;
+    let (legs, scales) = legs_of(k, actor, &input.legs, true).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("batch", &input.legs, &legs),
         key,
@@ -779,7 +780,11 @@ pub async fn batch(
         ));
     };
     if !replayed {
-        let transfers = rows.into_iter().map(|r| view(r, None, scale)).collect();
+        let transfers = rows
+            .into_iter()
+            .zip(scales)
+            .map(|(r, scale)| view(r, None, scale))
+            .collect();
         return Ok((Batch { id, transfers }, false));
     }
     let rows = store::batch_transfers(&k.db, id).await?;

@@ -80,7 +80,15 @@ pub async fn fan_out(k: &Kernel) -> Result<usize> {
         .collect();
     groups.sort();
     groups.dedup();
-    let hooks = store::enabled_of_groups(&mut batch.tx, &groups).await?;
+    let hooks: Vec<(store::WebhookRow, Vec<String>)> =
+        store::enabled_of_groups(&mut batch.tx, &groups)
+            .await?
+            .into_iter()
+            .map(|h| {
+                let events = serde_json::from_str(&h.events).unwrap_or_default();
+                (h, events)
+            })
+            .collect();
     let mut deliveries = Vec::new();
     if !hooks.is_empty() {
         for entry in batch.entries.iter().filter(|e| !e.activity.restricted) {
@@ -88,11 +96,10 @@ pub async fn fan_out(k: &Kernel) -> Result<usize> {
             // An endpoint hears of what happens after it was added, not of the past (both
             // ids are UUIDv7: they order by the time they were made).
             let activity = entry.activity.id.0;
-            for hook in hooks
+            for (hook, events) in hooks
                 .iter()
-                .filter(|h| h.group_id == group && h.id.0 < activity)
+                .filter(|(h, _)| h.group_id == group && h.id.0 < activity)
             {
-                let events: Vec<String> = serde_json::from_str(&hook.events).unwrap_or_default();
                 let kind = &entry.activity.kind;
                 if !events.iter().any(|e| e == "*" || e == kind) {
                     continue;

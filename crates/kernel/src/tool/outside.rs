@@ -5,6 +5,7 @@
 //! those tokens at once.
 
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::error::Validation;
@@ -276,9 +277,14 @@ async fn owned(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideToolRow> 
 pub async fn get(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideTool> {
     actor.require(Scope::Read)?;
     let row = owned(k, actor, name).await?;
+    view_named(k, &row).await
+}
+
+/// The registration with its actor's display name.
+async fn view_named(k: &Kernel, row: &OutsideToolRow) -> Result<OutsideTool> {
     let names = crate::people::display_names(k, &[row.account_id]).await?;
     let display = names.get(&row.account_id).cloned().unwrap_or_default();
-    Ok(view(&row, display))
+    Ok(view(row, display))
 }
 
 /// A new client secret; the old one stops working at once.
@@ -301,7 +307,7 @@ pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Regi
         ..row
     };
     Ok(Registered {
-        tool: view(&row, row.name.clone()),
+        tool: view_named(k, &row).await?,
         client_secret: Some(secret),
     })
 }
@@ -314,7 +320,6 @@ pub enum GrantError {
     /// The scope names no group, a group that does not use the tool, or scopes the tool may
     /// not have.
     InvalidScope(String),
-    InvalidRequest(String),
     /// Something failed inside (the database).
     Internal(String),
 }
@@ -337,7 +342,7 @@ pub async fn grant(
         return Err(GrantError::InvalidClient);
     };
     let given = hash_secret(client_secret);
-    if !constant_time_eq(expected, &given) {
+    if !bool::from(expected.as_slice().ct_eq(&given)) {
         return Err(GrantError::InvalidClient);
     }
     let mut group = None;
@@ -402,10 +407,6 @@ pub async fn grant(
     })
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// What a tool token says. Tokens are not stored: each is these claims, signed with
 /// HMAC-SHA256 under the SHA-256 of the tool's client secret. At each use the token is
 /// checked against the tool's current secret and the group's switch, so rotating the secret
@@ -429,11 +430,22 @@ impl Claims {
         )
     }
 
-    fn mac(payload: &str, key: &[u8]) -> Vec<u8> {
+    fn keyed(payload: &str, key: &[u8]) -> hmac::Hmac<sha2::Sha256> {
         use hmac::{KeyInit, Mac};
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
         mac.update(payload.as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        mac
+    }
+
+    fn mac(payload: &str, key: &[u8]) -> Vec<u8> {
+        use hmac::Mac;
+        Self::keyed(payload, key).finalize().into_bytes().to_vec()
+    }
+
+    /// Whether `mac` is the MAC of `payload` under `key` (compared in constant time).
+    fn verifies(payload: &str, key: &[u8], mac: &[u8]) -> bool {
+        use hmac::Mac;
+        Self::keyed(payload, key).verify_slice(mac).is_ok()
     }
 
     /// `weft_tool_{payload}.{mac}`, both base64url.
@@ -492,7 +504,7 @@ pub async fn authenticate(
     let Some(key) = &found.secret_hash else {
         return Ok(None);
     };
-    if !constant_time_eq(&Claims::mac(&payload, key), &mac) || found.enabled_at > claims.issued_at {
+    if !Claims::verifies(&payload, key, &mac) || found.enabled_at > claims.issued_at {
         return Ok(None);
     }
     Ok(Some(crate::people::store::CredentialRow {

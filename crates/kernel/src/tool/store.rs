@@ -113,16 +113,6 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Option<OutsideToolRow>> {
     .await
 }
 
-pub async fn by_id(db: &Db, id: ToolId) -> Result<Option<OutsideToolRow>> {
-    db.fetch_optional(
-        Query::select()
-            .columns(COLUMNS)
-            .from(OutsideTools::Table)
-            .and_where(Expr::col(OutsideTools::Id).eq(id)),
-    )
-    .await
-}
-
 pub async fn by_client_id(db: &Db, client_id: &str) -> Result<Option<OutsideToolRow>> {
     db.fetch_optional(
         Query::select()

@@ -590,6 +590,41 @@ async fn linked_legs_apply_all_or_nothing(backend: Backend) {
         .await
         .problem(422);
     assert_eq!(verify(&s.ana, &s.currency).await["ok"], true);
+
+    // Linked legs may move two currencies; each is written in its own currency's decimals.
+    let seeds = s
+        .ana
+        .post(
+            "/api/v1/groups/garden/currencies",
+            &json!({"code": "SEEDS", "name": "Seeds", "kind": "tracked", "scale": 0,
+                    "default_floor": null}),
+        )
+        .await;
+    assert_eq!(seeds.status, 201, "{}", seeds.body);
+    let seeds = seeds.json["id"].as_str().unwrap().to_string();
+    let accounts = format!("/api/v1/currencies/{seeds}/accounts");
+    let seed_fund = s
+        .ana
+        .post(
+            &accounts,
+            &json!({"owner_kind": "pool", "name": "Seed bank"}),
+        )
+        .await;
+    let seed_fund = seed_fund.json["id"].as_str().unwrap().to_string();
+    let bo_seeds = open(&s.bo, &seeds).await;
+    let both = s
+        .ana
+        .post(
+            "/api/v1/transfer-batches",
+            &json!({"legs": [
+                {"from": fund, "to": s.bo_acct, "amount": "1"},
+                {"from": seed_fund, "to": bo_seeds, "amount": "3"},
+            ]}),
+        )
+        .await;
+    assert_eq!(both.status, 201, "{}", both.body);
+    assert_eq!(both.json["transfers"][0]["amount"], "1.00");
+    assert_eq!(both.json["transfers"][1]["amount"], "3");
 }
 
 /// A small deterministic generator, so a failure can be replayed.
