@@ -7,29 +7,35 @@ VENV  := .venv
 FUZZ_SECONDS ?= 60
 PY_REQUIREMENTS := crates/weft/tests/schemathesis/requirements.txt $(wildcard crates/tally/reference/requirements.txt)
 
-.PHONY: run test test-all test-rust test-api-fuzz test-tally-reference bench lint
+# The browser libraries (htmx, its SSE extension) are embedded into the binary at build
+# time, and the browser tests use playwright-core and axe-core: npm installs them all,
+# exactly as web/package-lock.json pins them.
+WEB_MODULES := web/node_modules/.installed
+
+.PHONY: run test test-all test-rust test-api-fuzz test-tally-reference test-browser bench lint
 
 ## Run Weft on its embedded SQLite database at http://127.0.0.1:8080, with a demo community
 ## on first start (`weft demo` prints how to log in)
-run:
+run: $(WEB_MODULES)
 	$(CARGO) run --release -p weft -- demo --if-empty
 	$(CARGO) run --release -p weft -- serve
 
 ## Every test: unit, property and HTTP integration tests on SQLite and PostgreSQL, the
-## schemathesis fuzzing of the live API, and the tally cross-checks against Python references.
-test: $(VENV)/.installed
+## schemathesis fuzzing of the live API, the tally cross-checks against Python references,
+## and the browser tests in headless Chromium.
+test: $(VENV)/.installed $(WEB_MODULES)
 	crates/testkit/with-postgres $(MAKE) --no-print-directory test-all
 
-test-all: test-rust test-api-fuzz test-tally-reference
+test-all: test-rust test-api-fuzz test-tally-reference test-browser
 
-test-rust:
+test-rust: $(WEB_MODULES)
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
 	  $(CARGO) test --workspace --no-fail-fast; \
 	fi
 
-test-api-fuzz: $(VENV)/.installed
+test-api-fuzz: $(VENV)/.installed $(WEB_MODULES)
 	$(CARGO) build -p weft
 	crates/weft/tests/schemathesis/run target/debug/weft $(VENV)/bin/schemathesis $(FUZZ_SECONDS)
 
@@ -38,14 +44,24 @@ test-tally-reference: $(VENV)/.installed
 	  $(VENV)/bin/python crates/tally/reference/crosscheck.py; \
 	fi
 
+## Pages in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM=…): sign up, log in
+## and out, password reset, /ui, axe-core on every page; screenshots in target/screenshots/.
+test-browser: $(WEB_MODULES)
+	$(CARGO) build -p weft
+	web/tests/run target/debug/weft
+
+$(WEB_MODULES): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $@
+
 $(VENV)/.installed: $(PY_REQUIREMENTS)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet $(addprefix -r ,$(PY_REQUIREMENTS))
 	touch $@
 
-lint:
+lint: $(WEB_MODULES)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-bench:
+bench: $(WEB_MODULES)
 	bench/run

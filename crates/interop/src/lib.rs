@@ -24,10 +24,20 @@ pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
     })]
 }
 
-/// What the composition root mounts for outside tools.
-pub fn mounts() -> web::Mounts {
-    web::Mounts {
-        api: vec![api::routes()],
-        plain: vec![oauth::routes()],
+/// Outside tools' protocol, as the composition root mounts it: the API (registry, activities
+/// in, webhooks) and OAuth's token endpoint.
+pub struct Interop;
+
+impl web::Tool for Interop {
+    fn name(&self) -> &'static str {
+        "interop"
+    }
+
+    fn api(&self) -> Option<utoipa_axum::router::OpenApiRouter<web::AppState>> {
+        Some(api::routes())
+    }
+
+    fn plain(&self) -> Option<axum::Router<web::AppState>> {
+        Some(oauth::routes())
     }
 }

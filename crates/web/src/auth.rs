@@ -4,7 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use kernel::Error;
 use kernel::people::{self, Actor};
 
@@ -35,15 +35,29 @@ fn credential(headers: &HeaderMap) -> Result<Option<(String, bool)>, Error> {
             .ok_or_else(|| Error::Unauthenticated("use Authorization: Bearer <token>".into()))?;
         return Ok(Some((token.to_string(), false)));
     }
-    let cookie = headers
+    Ok(cookie(headers, SESSION_COOKIE).map(|c| (c, true)))
+}
+
+/// The value of the cookie `name` the request carries.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string());
-    Ok(cookie.map(|c| (c, true)))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// The `weft_session` cookie: `value` for `max_age_s` seconds (0 ends it).
+pub fn session_cookie(app: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if app.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
+    );
+    HeaderValue::from_str(&cookie).expect("session cookies are ASCII")
 }
 
 /// Refuses a cookie-authenticated request that changes state unless the browser says it comes

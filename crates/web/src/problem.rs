@@ -129,11 +129,12 @@ pub async fn problem_for_plain_errors(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
-    if is_problem || response.extensions().get::<SpecifiedError>().is_some() {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|ct| ct.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
+    // A page that answers a form with its errors is already what the browser should show.
+    let is_page = content_type.is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page || response.extensions().get::<SpecifiedError>().is_some() {
         return response;
     }
     let (parts, body) = response.into_parts();

@@ -8,6 +8,8 @@ use ledger::Ledger;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::Tool;
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -21,6 +23,8 @@ pub struct Inner {
     pub public_origin: String,
     /// Cancelled when the server shuts down, so long-lived streams end.
     pub shutdown: CancellationToken,
+    /// The tools mounted beside the kernel: their endpoints, pages and tabs.
+    pub tools: Vec<Arc<dyn Tool>>,
 }
 
 impl AppState {
@@ -29,6 +33,7 @@ impl AppState {
         ledger: Ledger,
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
+        tools: Vec<Arc<dyn Tool>>,
     ) -> Self {
         let public_origin = origin_of(&kernel.config.public_url);
         AppState(Arc::new(Inner {
@@ -37,6 +42,7 @@ impl AppState {
             metrics,
             public_origin,
             shutdown,
+            tools,
         }))
     }
 

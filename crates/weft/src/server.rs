@@ -141,8 +141,9 @@ impl Server {
             ledger,
             metrics_handle(),
             shutdown.clone(),
+            vec![Arc::new(interop::Interop)],
         );
-        let app = web::app(state, interop::mounts());
+        let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),
             ready_in_ms = started.elapsed().as_millis() as u64, "Weft is ready");
         Ok(Server {

@@ -337,6 +337,13 @@ pub struct Invitation {
     pub created_at: Timestamp,
 }
 
+/// A group the caller belongs to, and their role in it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnGroup {
+    pub group: GroupSummary,
+    pub role: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GroupSummary {
     pub id: GroupId,

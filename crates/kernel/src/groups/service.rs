@@ -1417,3 +1417,20 @@ pub async fn member_id(k: &Kernel, group: GroupId, who: &str) -> Result<Option<A
     let Some(id) = id else { return Ok(None) };
     Ok(store::membership(&k.db, group, id).await?.map(|_| id))
 }
+
+/// The groups the caller belongs to, with their role in each, by name (the group switcher).
+pub async fn groups_of(k: &Kernel, actor: &Actor) -> Result<Vec<OwnGroup>> {
+    actor.require(people::Scope::GroupsRead)?;
+    Ok(store::groups_of(&k.db, actor.account)
+        .await?
+        .into_iter()
+        .map(|r| OwnGroup {
+            group: GroupSummary {
+                id: r.id,
+                handle: r.handle,
+                name: r.name,
+            },
+            role: r.role,
+        })
+        .collect())
+}

@@ -927,3 +927,33 @@ pub async fn group_with_standing(
     };
     db.fetch_optional(&q).await
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnGroupRow {
+    pub id: GroupId,
+    pub handle: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// The groups `me` belongs to, with their role, by name.
+pub async fn groups_of(db: &Db, me: AccountId) -> Result<Vec<OwnGroupRow>> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                (Groups::Table, Groups::Id),
+                (Groups::Table, Groups::Handle),
+                (Groups::Table, Groups::Name),
+            ])
+            .column((Memberships::Table, Memberships::Role))
+            .from(Memberships::Table)
+            .inner_join(
+                Groups::Table,
+                Expr::col((Groups::Table, Groups::Id))
+                    .equals((Memberships::Table, Memberships::GroupId)),
+            )
+            .and_where(Expr::col((Memberships::Table, Memberships::AccountId)).eq(me))
+            .order_by((Groups::Table, Groups::Name), Order::Asc),
+    )
+    .await
+}

@@ -109,6 +109,13 @@ pub async fn counts(k: &Kernel, actor: &Actor) -> Result<UnreadCounts> {
     Ok(counts)
 }
 
+/// How many items the caller has not read (the bell).
+pub async fn unread_total(k: &Kernel, actor: &Actor) -> Result<i64> {
+    actor.require(Scope::Read)?;
+    let per_group = store::unread_counts(&k.db, actor.account).await?;
+    Ok(per_group.iter().map(|(_, n)| n).sum())
+}
+
 pub async fn mark_read(k: &Kernel, actor: &Actor, input: MarkRead) -> Result<UnreadCounts> {
     actor.require(Scope::Write)?;
     let now = k.now();

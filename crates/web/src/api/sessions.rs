@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::id::SessionId;
 use kernel::page::{Page, PageRequest};
@@ -12,7 +12,7 @@ use kernel::people::{self, ClientInfo, Credential, LogIn, NewSession, SessionInf
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::SESSION_COOKIE;
+use crate::auth::session_cookie;
 use crate::{AppState, Caller, Json, Problem};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -22,19 +22,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_session))
 }
 
-fn session_cookie(app: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if app.secure_cookies() { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"
-    );
-    HeaderValue::from_str(&cookie).expect("session cookies are ASCII")
-}
-
-/// Log in.
-///
-/// Answers with a session token (send it as `Authorization: Bearer …`) and sets the
-/// `weft_session` cookie for browsers. `handle` may also be the account's email. Wrong
-/// handle and wrong password get the same answer; attempts are rate limited.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "people", security(()),
     request_body = LogIn,
     responses((status = 201, body = NewSession,

@@ -11,6 +11,7 @@ mod jobs;
 mod ledger;
 mod ledger_model;
 mod log;
+mod pages;
 mod people;
 mod permissions;
 mod schema;

@@ -1,0 +1,79 @@
+//! `/bell`: the live unread count of the notification bell, as Server-Sent Events of
+//! ready-made HTML (`event: unread`) that htmx's SSE extension swaps into the top bar. The
+//! count is read again whenever the person's live feed moves, and every half minute (items
+//! read in another tab move no feed).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use futures::Stream;
+use kernel::notify::live::LiveFeed;
+use kernel::notify::service::unread_total;
+use kernel::people::Actor;
+
+use crate::{AppState, Problem, StreamCaller};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/bell", get(bell))
+}
+
+#[derive(Template)]
+#[template(path = "bell_count.html")]
+pub struct BellCount {
+    pub unread: i64,
+}
+
+struct Listening {
+    app: AppState,
+    actor: Actor,
+    feed: LiveFeed,
+    tick: tokio::time::Interval,
+    last: Option<i64>,
+}
+
+async fn bell(
+    State(app): State<AppState>,
+    StreamCaller(actor): StreamCaller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let first = unread_total(&app.kernel, &actor).await?;
+    let feed = LiveFeed::open(
+        app.kernel.clone(),
+        &app.kernel.bus,
+        actor.account,
+        None,
+        app.shutdown.clone(),
+    )
+    .await?;
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = Listening {
+        app,
+        actor,
+        feed,
+        tick,
+        last: None,
+    };
+    let events = futures::stream::unfold((state, Some(first)), |(mut s, mut pending)| async move {
+        loop {
+            if let Some(count) = pending.take()
+                && s.last != Some(count)
+            {
+                s.last = Some(count);
+                let html = BellCount { unread: count }.render().unwrap_or_default();
+                let event = Event::default().event("unread").data(html);
+                return Some((Ok(event), (s, None)));
+            }
+            tokio::select! {
+                next = s.feed.next() => { next?; }
+                _ = s.tick.tick() => {}
+            }
+            pending = unread_total(&s.app.kernel, &s.actor).await.ok();
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

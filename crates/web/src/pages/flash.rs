@@ -1,0 +1,68 @@
+//! A one-time message carried across a redirect ("You are logged out") in a short-lived
+//! cookie. Only a code travels; the words are ours, so nobody can make a page say theirs.
+
+use axum::http::HeaderValue;
+
+use super::shell::Toast;
+
+pub const FLASH_COOKIE: &str = "weft_flash";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flash {
+    Welcome,
+    LoggedIn,
+    LoggedOut,
+    PasswordChanged,
+    Saved,
+}
+
+impl Flash {
+    const ALL: [Flash; 5] = [
+        Flash::Welcome,
+        Flash::LoggedIn,
+        Flash::LoggedOut,
+        Flash::PasswordChanged,
+        Flash::Saved,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Flash::Welcome => "welcome",
+            Flash::LoggedIn => "logged_in",
+            Flash::LoggedOut => "logged_out",
+            Flash::PasswordChanged => "password_changed",
+            Flash::Saved => "saved",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Flash> {
+        Flash::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn toast(self) -> Toast {
+        let (kind, text) = match self {
+            Flash::Welcome => ("success", "Welcome to Weft! Your account is ready."),
+            Flash::LoggedIn => ("success", "Welcome back."),
+            Flash::LoggedOut => ("info", "You are logged out. See you soon."),
+            Flash::PasswordChanged => (
+                "success",
+                "Your password is changed. Log in with the new one.",
+            ),
+            Flash::Saved => ("success", "Saved."),
+        };
+        Toast { kind, text }
+    }
+
+    /// The cookie that carries it to the next page.
+    pub fn cookie(self) -> HeaderValue {
+        HeaderValue::from_str(&format!(
+            "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60",
+            self.code()
+        ))
+        .expect("flash codes are ASCII")
+    }
+
+    pub fn clear() -> HeaderValue {
+        HeaderValue::from_static("weft_flash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
+}

@@ -1,0 +1,125 @@
+//! Weft in the browser: server-rendered pages (askama) in one shell, enhanced by htmx and
+//! working without JavaScript. This module holds the shell, the kernel's own pages (landing,
+//! sign up, log in, password reset, groups, profiles, settings, the design language at `/ui`)
+//! and the error pages; tools add theirs through [`crate::Tool`].
+
+pub mod account;
+pub mod bell;
+pub mod csrf;
+pub mod errors;
+pub mod flash;
+pub mod groups;
+pub mod home;
+pub mod shell;
+pub mod ui;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::AppState;
+
+pub use csrf::CsrfForm;
+pub use flash::Flash;
+pub use shell::{NavLink, Shell};
+
+/// The kernel's pages, and the pages of each tool under `/groups/{group}/{tool}`.
+pub fn routes(tools: &[std::sync::Arc<dyn crate::Tool>]) -> Router<AppState> {
+    let mut router = Router::new()
+        .merge(home::routes())
+        .merge(account::routes())
+        .merge(groups::routes())
+        .merge(ui::routes());
+    for tool in tools {
+        if let Some(pages) = tool.pages() {
+            router = router.nest(&format!("/groups/{{group}}/{}", tool.name()), pages);
+        }
+    }
+    router.merge(bell::routes())
+}
+
+/// A rendered page, or the 500 page if the template fails.
+pub fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a template failed to render");
+            crate::Problem::from(kernel::Error::Internal(e.to_string())).into_response()
+        }
+    }
+}
+
+/// A rendered page with another status (a form with errors is 422).
+pub fn render_with(status: StatusCode, page: &impl Template) -> Response {
+    let mut response = render(page);
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// `303 See Other` to `to` (after a form), with a message for the next page.
+pub fn redirect(to: &str, flash: Option<Flash>) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
+    );
+    if let Some(flash) = flash {
+        headers.append(header::SET_COOKIE, flash.cookie());
+    }
+    response
+}
+
+/// A path on this site to come back to after logging in; anything else (another site, a
+/// scheme-relative `//evil.example`) becomes `/`.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// A day as people write it: "24 November 2026".
+pub fn day(t: kernel::Timestamp) -> String {
+    t.to_datetime().format("%-d %B %Y").to_string()
+}
+
+/// What one form field shows: what was typed and what is wrong with it.
+#[derive(Debug, Clone, Default)]
+pub struct Field {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(value: impl Into<String>) -> Self {
+        Field {
+            value: value.into(),
+            error: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed_after_log_in() {
+        use super::local_path;
+        assert_eq!(local_path(Some("/groups/x")), "/groups/x");
+        assert_eq!(local_path(Some("//evil.example/")), "/");
+        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/a\nb")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,382 @@
+//! The pages, as a browser reaches them over HTTP: who gets which page (visitors, outsiders,
+//! members), forms that refuse forgery and keep what was typed, logging in and out by form,
+//! error pages, assets. The browser itself is driven by `web/tests` (headless Chromium).
+
+use serde_json::json;
+use testkit::{Backend, Client, Reply, TestServer, both};
+
+both!(
+    pages_answer_each_kind_of_caller,
+    forms_refuse_forgery_and_keep_what_was_typed,
+    assets_are_versioned_and_open_to_outside_tools,
+);
+
+/// The value of a cookie the answer sets.
+fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A browser on Weft's own pages: cookies instead of a bearer token, asking for HTML.
+fn browser(client: &Client, cookies: &str) -> Client {
+    let mut b = client
+        .without_token()
+        .with_header("accept", "text/html")
+        .with_header("origin", client.url("").trim_end_matches('/'));
+    if !cookies.is_empty() {
+        b = b.with_header("cookie", cookies);
+    }
+    b
+}
+
+async fn form(client: &Client, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let body = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    client
+        .post_raw(path, "application/x-www-form-urlencoded", body.into_bytes())
+        .await
+}
+
+async fn pages_answer_each_kind_of_caller(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = server.account("owner").await;
+    let member = server.account("member").await;
+    let outsider = server.account("outsider").await;
+    for (handle, visibility, policy) in [
+        ("commons", "public", "open"),
+        ("cellar", "secret", "invite"),
+    ] {
+        let reply = owner
+            .post(
+                "/api/v1/groups",
+                &json!({"handle": handle, "name": format!("The {handle}"),
+                        "visibility": visibility, "join_policy": policy}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let invitation = owner
+        .post(
+            "/api/v1/groups/cellar/invitations",
+            &json!({"account": "member"}),
+        )
+        .await;
+    let id = invitation.json["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        member
+            .post(&format!("/api/v1/invitations/{id}/accept"), &json!({}))
+            .await
+            .status,
+        201
+    );
+
+    let plain = server.client();
+    let visitor = browser(&plain, "");
+    let as_outsider = browser(
+        &plain,
+        &format!("weft_session={}", outsider.token().unwrap()),
+    );
+    let as_member = browser(&plain, &format!("weft_session={}", member.token().unwrap()));
+
+    // (path, visitor, outsider, member)
+    let table: &[(&str, u16, u16, u16)] = &[
+        ("/", 200, 200, 200),
+        ("/login", 200, 303, 303),
+        ("/signup", 200, 303, 303),
+        ("/forgot-password", 200, 200, 200),
+        ("/reset-password/weft_rst_unknown", 200, 200, 200),
+        ("/ui", 200, 200, 200),
+        ("/groups", 200, 200, 200),
+        ("/groups?q=comm", 200, 200, 200),
+        ("/groups/commons", 200, 200, 200),
+        ("/groups/cellar", 404, 404, 200),
+        ("/settings", 303, 200, 200),
+        ("/@owner", 200, 200, 200),
+        ("/@nobody", 404, 404, 404),
+        ("/no/such/page", 404, 404, 404),
+    ];
+    for (path, for_visitor, for_outsider, for_member) in table {
+        for (who, client, expected) in [
+            ("visitor", &visitor, for_visitor),
+            ("outsider", &as_outsider, for_outsider),
+            ("member", &as_member, for_member),
+        ] {
+            let reply = client.get(path).await;
+            assert_eq!(reply.status, *expected, "{who} GET {path}: {}", reply.body);
+            if reply.status == 303 {
+                continue;
+            }
+            assert_eq!(
+                reply.header("content-type"),
+                Some("text/html; charset=utf-8"),
+                "{who} GET {path} is a page"
+            );
+            assert!(reply.body.contains(" · Weft</title>"), "{who} GET {path}");
+            assert!(
+                reply
+                    .header("content-security-policy")
+                    .is_some_and(|csp| csp.contains("script-src 'self'")),
+                "{who} GET {path}"
+            );
+            if path.contains("cellar") && reply.status == 404 {
+                assert!(
+                    !reply.body.contains("The cellar"),
+                    "a secret group stays secret"
+                );
+            }
+        }
+    }
+    // Logged in, the page shows the person and their groups; a visitor's does not.
+    let home = as_member.get("/").await;
+    assert!(home.body.contains("Hello, member"), "{}", home.body);
+    assert!(home.body.contains("/groups/cellar"));
+    assert!(!visitor.get("/").await.body.contains("/groups/cellar"));
+    // A visitor is sent to log in, and back.
+    let settings = visitor.get("/settings?tab=x").await;
+    assert_eq!(
+        settings.header("location"),
+        Some("/login?next=%2Fsettings%3Ftab%3Dx")
+    );
+    // A script asking for JSON still gets problem+json.
+    plain.get("/groups/cellar").await.problem(404);
+    // An old handle leads to the new one.
+    assert_eq!(
+        outsider
+            .patch("/api/v1/me", &json!({"handle": "stranger"}))
+            .await
+            .status,
+        200
+    );
+    let moved = visitor.get("/@outsider").await;
+    assert_eq!(moved.status, 303);
+    assert_eq!(moved.header("location"), Some("/@stranger"));
+}
+
+async fn forms_refuse_forgery_and_keep_what_was_typed(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let plain = server.client();
+    let visitor = browser(&plain, "");
+    let page = visitor.get("/signup").await;
+    let csrf = set_cookie(&page, "weft_csrf").expect("a form token cookie");
+    assert!(page.body.contains(&format!("value=\"{csrf}\"")));
+    let with_token = browser(&plain, &format!("weft_csrf={csrf}"));
+
+    // No token, a wrong token, or a token without its cookie: refused, nothing created.
+    let fields = [
+        ("handle", "mallory"),
+        ("password", "tangerine-orbit-cello-47"),
+    ];
+    let missing = form(&with_token, "/signup", &fields).await;
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    assert!(missing.body.contains("Not allowed"));
+    let wrong = form(
+        &with_token,
+        "/signup",
+        &[("csrf", "x".repeat(43).as_str()), fields[0], fields[1]],
+    )
+    .await;
+    assert_eq!(wrong.status, 403);
+    let cookieless = form(
+        &visitor,
+        "/signup",
+        &[("csrf", csrf.as_str()), fields[0], fields[1]],
+    )
+    .await;
+    assert_eq!(cookieless.status, 403);
+    plain.get("/api/v1/accounts/mallory").await.problem(404);
+
+    // Invalid input comes back with what was typed and the reason beside the field.
+    let invalid = form(
+        &with_token,
+        "/signup",
+        &[
+            ("csrf", &csrf),
+            ("handle", "Not A Handle"),
+            ("display_name", "Ada <Lovelace>"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(invalid.status, 422);
+    assert!(
+        invalid.body.contains("id=\"handle-error\""),
+        "{}",
+        invalid.body
+    );
+    assert!(invalid.body.contains("id=\"password-error\""));
+    assert!(invalid.body.contains("value=\"Not A Handle\""));
+    assert!(
+        invalid.body.contains("value=\"Ada &#60;Lovelace&#62;\"")
+            || invalid.body.contains("value=\"Ada &lt;Lovelace&gt;\""),
+        "typed text is escaped: {}",
+        invalid.body
+    );
+    assert!(
+        !invalid.body.contains("value=\"short\""),
+        "a password is never sent back"
+    );
+
+    // Signing up by form logs in: a session cookie, then the home page.
+    let made = form(
+        &with_token,
+        "/signup",
+        &[
+            ("csrf", &csrf),
+            ("handle", "ada"),
+            ("display_name", "Ada"),
+            ("password", "tangerine-orbit-cello-47"),
+            ("next", "//evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert_eq!(
+        made.header("location"),
+        Some("/"),
+        "only local paths are followed"
+    );
+    let session = set_cookie(&made, "weft_session").expect("a session cookie");
+    let ada = browser(
+        &plain,
+        &format!("weft_csrf={csrf}; weft_session={session}; weft_flash=welcome"),
+    );
+    let home = ada.get("/").await;
+    assert!(
+        home.body.contains("Welcome to Weft!"),
+        "the flash shows once"
+    );
+    assert!(home.body.contains("Hello, Ada"));
+    assert_eq!(
+        set_cookie(&home, "weft_flash").as_deref(),
+        Some(""),
+        "then it is forgotten"
+    );
+
+    // Logging out needs the token too, and from another site it is refused even with it.
+    let elsewhere = plain
+        .without_token()
+        .with_header("origin", "https://evil.example")
+        .with_header(
+            "cookie",
+            &format!("weft_csrf={csrf}; weft_session={session}"),
+        );
+    let forged = form(&elsewhere, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(forged.status, 403);
+    assert!(
+        ada.get("/").await.body.contains("Hello, Ada"),
+        "still logged in"
+    );
+    let out = form(&ada, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(set_cookie(&out, "weft_session").as_deref(), Some(""));
+    assert!(
+        !ada.get("/").await.body.contains("Hello, Ada"),
+        "the session ended"
+    );
+
+    // A wrong password is said beside the password field, and the handle is kept.
+    let wrong = form(
+        &with_token,
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("handle", "ada"),
+            ("password", "not-the-password"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("id=\"password-error\""));
+    assert!(wrong.body.contains("value=\"ada\""));
+    let right = form(
+        &with_token,
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("handle", "ada"),
+            ("password", "tangerine-orbit-cello-47"),
+            ("next", "/settings"),
+        ],
+    )
+    .await;
+    assert_eq!(right.status, 303);
+    assert_eq!(right.header("location"), Some("/settings"));
+
+    // Password reset by form: the mailed link sets a new password once.
+    let asked = form(
+        &with_token,
+        "/forgot-password",
+        &[("csrf", &csrf), ("who", "ada")],
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    // Ada has no address: the answer is the same as for anyone, and no mail goes out.
+    assert!(asked.body.contains("Check your mail"));
+    let bad_link = form(
+        &with_token,
+        "/reset-password/weft_rst_unknown",
+        &[("csrf", &csrf), ("password", "a-brand-new-secret-2026")],
+    )
+    .await;
+    assert_eq!(bad_link.status, 410, "{}", bad_link.body);
+    assert!(bad_link.body.contains("Ask for a new link"));
+}
+
+async fn assets_are_versioned_and_open_to_outside_tools(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let client = server.client();
+    let page = client.with_header("accept", "text/html").get("/ui").await;
+    for name in [
+        "weft.css",
+        "htmx.min.js",
+        "sse.min.js",
+        "weft.js",
+        "icons.svg",
+    ] {
+        let start = page
+            .body
+            .find(&format!("/assets/{name}?v="))
+            .unwrap_or_else(|| panic!("/ui links {name}"));
+        let link: String = page.body[start..]
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '#'))
+            .collect();
+        let asset = client.get(&link).await;
+        assert_eq!(asset.status, 200, "{link}");
+        assert_eq!(
+            asset.header("cache-control"),
+            Some("public, max-age=31536000, immutable"),
+            "{link}"
+        );
+        assert_eq!(asset.header("access-control-allow-origin"), Some("*"));
+        let etag = asset.header("etag").unwrap().to_string();
+        let again = client
+            .with_header("if-none-match", &etag)
+            .get(&format!("/assets/{name}"))
+            .await;
+        assert_eq!(again.status, 304);
+    }
+    // An old or missing version is not cached forever.
+    let stale = client.get("/assets/weft.css?v=0000").await;
+    assert_eq!(stale.header("cache-control"), Some("public, no-cache"));
+    client.get("/assets/nothing.js").await.problem(404);
+    // Compressed for browsers that ask.
+    let gzip = client.with_header("accept-encoding", "gzip");
+    let reply = gzip
+        .send(gzip.request(reqwest::Method::GET, "/assets/htmx.min.js"))
+        .await;
+    assert_eq!(reply.header("content-encoding"), Some("gzip"));
+}
