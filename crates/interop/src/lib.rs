@@ -8,6 +8,7 @@
 pub mod activities;
 pub mod api;
 pub mod oauth;
+pub mod pages;
 pub mod webhooks;
 
 /// Chooses rustls' `ring` provider for the process (HTTPS out, for webhooks). Every HTTP
@@ -25,12 +26,21 @@ pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
 }
 
 /// Outside tools' protocol, as the composition root mounts it: the API (registry, activities
-/// in, webhooks) and OAuth's token endpoint.
+/// in, webhooks), OAuth's token endpoint, and a group's webhook pages (its tab, for those who
+/// manage the group's tools).
 pub struct Interop;
 
 impl web::Tool for Interop {
     fn name(&self) -> &'static str {
-        "interop"
+        pages::SEGMENT
+    }
+
+    fn pages(&self) -> Option<axum::Router<web::AppState>> {
+        Some(pages::routes())
+    }
+
+    fn nav(&self, group: &web::pages::groups::GroupContext) -> Option<web::pages::NavLink> {
+        pages::nav(group)
     }
 
     fn api(&self) -> Option<utoipa_axum::router::OpenApiRouter<web::AppState>> {

@@ -14,15 +14,17 @@ pub enum Flash {
     LoggedOut,
     PasswordChanged,
     Saved,
+    Queued,
 }
 
 impl Flash {
-    const ALL: [Flash; 5] = [
+    const ALL: [Flash; 6] = [
         Flash::Welcome,
         Flash::LoggedIn,
         Flash::LoggedOut,
         Flash::PasswordChanged,
         Flash::Saved,
+        Flash::Queued,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Flash {
             Flash::LoggedOut => "logged_out",
             Flash::PasswordChanged => "password_changed",
             Flash::Saved => "saved",
+            Flash::Queued => "queued",
         }
     }
 
@@ -49,6 +52,7 @@ impl Flash {
                 "Your password is changed. Log in with the new one.",
             ),
             Flash::Saved => ("success", "Saved."),
+            Flash::Queued => ("info", "Queued: it is being sent again now."),
         };
         Toast { kind, text }
     }

@@ -9,6 +9,7 @@ both!(
     pages_answer_each_kind_of_caller,
     forms_refuse_forgery_and_keep_what_was_typed,
     assets_are_versioned_and_open_to_outside_tools,
+    webhook_pages_are_for_those_who_manage_tools,
 );
 
 /// The value of a cookie the answer sets.
@@ -379,4 +380,140 @@ async fn assets_are_versioned_and_open_to_outside_tools(backend: Backend) {
         .send(gzip.request(reqwest::Method::GET, "/assets/htmx.min.js"))
         .await;
     assert_eq!(reply.header("content-encoding"), Some("gzip"));
+}
+
+async fn webhook_pages_are_for_those_who_manage_tools(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = server.account("owner").await;
+    let member = server.account("member").await;
+    let outsider = server.account("outsider").await;
+    for (handle, visibility) in [("open_g", "public"), ("secret_g", "secret")] {
+        let made = owner
+            .post(
+                "/api/v1/groups",
+                &json!({"handle": handle, "name": handle, "visibility": visibility, "join_policy": "open"}),
+            )
+            .await;
+        assert_eq!(made.status, 201);
+    }
+    assert_eq!(
+        member
+            .post("/api/v1/groups/open_g/members", &json!({}))
+            .await
+            .status,
+        201
+    );
+    let plain = server.client();
+    let cookie = |c: &Client| format!("weft_session={}", c.token().unwrap());
+    let (as_owner, as_member, as_outsider, visitor) = (
+        browser(&plain, &cookie(&owner)),
+        browser(&plain, &cookie(&member)),
+        browser(&plain, &cookie(&outsider)),
+        browser(&plain, ""),
+    );
+    // The tab shows for the owner only.
+    assert!(
+        as_owner
+            .get("/groups/open_g")
+            .await
+            .body
+            .contains("/groups/open_g/webhooks")
+    );
+    assert!(
+        !as_member
+            .get("/groups/open_g")
+            .await
+            .body
+            .contains("/groups/open_g/webhooks")
+    );
+    for (who, client, open_g, secret_g) in [
+        ("owner", &as_owner, 200, 200),
+        ("member", &as_member, 403, 404),
+        ("outsider", &as_outsider, 403, 404),
+        ("visitor", &visitor, 303, 303),
+    ] {
+        assert_eq!(
+            client.get("/groups/open_g/webhooks").await.status,
+            open_g,
+            "{who}"
+        );
+        assert_eq!(
+            client.get("/groups/secret_g/webhooks").await.status,
+            secret_g,
+            "{who}"
+        );
+    }
+
+    // Adding one by form shows its secret once; it is the API's webhook.
+    let page = as_owner.get("/groups/open_g/webhooks").await;
+    let csrf = set_cookie(&page, "weft_csrf").unwrap();
+    let owner_form = browser(&plain, &format!("{}; weft_csrf={csrf}", cookie(&owner)));
+    let bad = form(
+        &owner_form,
+        "/groups/open_g/webhooks",
+        &[("csrf", &csrf), ("url", "ftp://x"), ("events", "*")],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"url-error\""));
+    let made = form(
+        &owner_form,
+        "/groups/open_g/webhooks",
+        &[
+            ("csrf", &csrf),
+            ("url", "http://127.0.0.1:9/hook"),
+            ("events", "Join, Leave"),
+        ],
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert!(made.body.contains("whsec_"));
+    let hooks = owner.get("/api/v1/groups/open_g/webhooks").await.json;
+    assert_eq!(hooks[0]["events"], json!(["Join", "Leave"]));
+    let id = hooks[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        !as_owner
+            .get("/groups/open_g/webhooks")
+            .await
+            .body
+            .contains("whsec_"),
+        "shown once"
+    );
+
+    // Its deliveries, on this group's path only; a member may not send one again.
+    let deliveries = as_owner.get(&format!("/groups/open_g/webhooks/{id}")).await;
+    assert_eq!(deliveries.status, 200);
+    assert_eq!(
+        as_owner
+            .get(&format!("/groups/secret_g/webhooks/{id}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        as_owner
+            .get("/groups/open_g/webhooks/not-an-id")
+            .await
+            .status,
+        404
+    );
+    let member_form = browser(&plain, &format!("{}; weft_csrf={csrf}", cookie(&member)));
+    let forged = form(
+        &member_form,
+        &format!("/groups/open_g/webhooks/{id}/delete"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let removed = form(
+        &owner_form,
+        &format!("/groups/open_g/webhooks/{id}/delete"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(
+        owner.get("/api/v1/groups/open_g/webhooks").await.json,
+        json!([])
+    );
 }
