@@ -9,6 +9,7 @@ use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware;
 use axum::response::Response;
 use tower::ServiceBuilder;
+use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -73,7 +74,11 @@ pub fn app(state: AppState) -> Router {
                     tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CompressionLayer::new().compress_when(compressible()))
+                .layer(
+                    CompressionLayer::new()
+                        .quality(CompressionLevel::Fastest)
+                        .compress_when(compressible()),
+                )
                 .layer(middleware::map_response(security_headers))
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
@@ -114,7 +119,9 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Text worth compressing; never the event streams, which must flush each event.
+/// Text worth compressing; never the event streams, which must flush each event. At the
+/// fastest level: the pages are small, and the best level costs a page ~2 ms of CPU, which
+/// queues requests arriving together (see docs/benchmarks.md, web).
 fn compressible() -> impl Predicate {
     SizeAbove::new(1024)
         .and(NotForContentType::const_new("text/event-stream"))

@@ -220,10 +220,20 @@ pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<
 }
 
 pub async fn get_group(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Group> {
+    Ok(get_group_loaded(k, actor, key).await?.0)
+}
+
+/// The group as the caller sees it, and what the policy knows of it (for pages that ask the
+/// policy more than once), in one load.
+pub async fn get_group_loaded(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+) -> Result<(Group, Loaded)> {
     let (loaded, count) = load_counted(k, actor, key).await?;
     loaded.authorize(actor, Action::See)?;
     let sees_members = loaded.authorize(actor, Action::ReadMembers).is_ok();
-    Ok(group_of(&loaded, sees_members.then_some(count)))
+    Ok((group_of(&loaded, sees_members.then_some(count)), loaded))
 }
 
 pub async fn update_group(
@@ -1355,8 +1365,20 @@ pub async fn group_tools(
     key: &str,
 ) -> Result<Vec<ToolManifest>> {
     let loaded = load(k, actor, key).await?;
+    tools_of(k, actor, &loaded).await
+}
+
+/// The tools a loaded group uses, for whoever may read it.
+pub async fn tools_of(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    loaded: &Loaded,
+) -> Result<Vec<ToolManifest>> {
     loaded.authorize(actor, Action::Read)?;
     let names = store::enabled_tools(&k.db, loaded.row.id).await?;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
     let all = crate::tool::all(k).await?;
     Ok(all
         .into_iter()

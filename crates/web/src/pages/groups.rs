@@ -52,10 +52,9 @@ pub async fn enter_group(
 ) -> Result<GroupContext, Problem> {
     let k = &app.kernel;
     let actor = shell.actor.clone();
-    let group = groups::get_group(k, actor.as_ref(), key).await?;
-    let loaded = groups::load(k, actor.as_ref(), key).await?;
+    let (group, loaded) = groups::get_group_loaded(k, actor.as_ref(), key).await?;
     let tools = if loaded.authorize(actor.as_ref(), Action::Read).is_ok() {
-        groups::group_tools(k, actor.as_ref(), key).await?
+        groups::tools_of(k, actor.as_ref(), &loaded).await?
     } else {
         Vec::new()
     };

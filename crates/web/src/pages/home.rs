@@ -41,6 +41,12 @@ struct Item {
     when_iso: String,
     unread: bool,
     url: Option<String>,
+    /// The link leads to an outside tool.
+    external: bool,
+}
+
+fn is_local(url: &str) -> bool {
+    url.starts_with('/') && !url.starts_with("//")
 }
 
 async fn home(State(app): State<AppState>, shell: Shell) -> Result<Response, Problem> {
@@ -70,8 +76,11 @@ async fn home(State(app): State<AppState>, shell: Shell) -> Result<Response, Pro
                 when: day(a.published),
                 when_iso: a.published.to_rfc3339(),
                 unread: !n.read,
-                // Only links on this site: an outside tool's link is shown, not followed blind.
-                url: a.url.filter(|u| u.starts_with('/') && !u.starts_with("//")),
+                external: a.url.as_deref().is_some_and(|u| !is_local(u)),
+                // Links on this site, or an outside tool's link back (http or https only).
+                url: a.url.filter(|u| {
+                    is_local(u) || u.starts_with("https://") || u.starts_with("http://")
+                }),
             }
         })
         .collect();

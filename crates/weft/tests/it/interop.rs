@@ -182,6 +182,23 @@ async fn a_tool_joins_one_group_and_nothing_else(backend: Backend) {
         "{}",
         inbox.body
     );
+    // In the browser, bo's home page shows it, with the tool's name and the link back.
+    let home = server
+        .client()
+        .with_header("accept", "text/html")
+        .with_header("cookie", &format!("weft_session={}", bo.token().unwrap()))
+        .get("/")
+        .await;
+    assert!(
+        home.body
+            .contains("Kofi started a proposal: where to plant")
+            && home.body.contains(
+                "href=\"https://loomio.example/p/7\" rel=\"noopener noreferrer nofollow\""
+            )
+            && home.body.contains("(in loomio)"),
+        "{}",
+        home.body
+    );
 
     // Nothing else: not another group, not the group's settings, not anyone's account.
     let note = json!({"type": "Create", "summary": "hello",
