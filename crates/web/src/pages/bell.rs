@@ -1,8 +1,9 @@
-//! `/bell`: the live unread count of the notification bell, as Server-Sent Events of
-//! ready-made HTML (`event: unread`) that htmx's SSE extension swaps into the top bar. The
-//! count is read again whenever the person's live feed moves, and every half minute (items
-//! read in another tab move no feed).
+//! `/bell`: what a logged-in page hears live, as Server-Sent Events of ready-made HTML that
+//! htmx's SSE extension swaps in: `unread`, the bell's count, read again whenever the person's
+//! live feed moves and every half minute (items read in another tab move no feed); and
+//! `item`, each new line of the inbox, which the dashboard puts on top of its list.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -34,6 +35,26 @@ struct Listening {
     feed: LiveFeed,
     tick: tokio::time::Interval,
     last: Option<i64>,
+    /// Events ready to send.
+    ready: VecDeque<Event>,
+}
+
+/// A live feed's item, as `kernel::notify::live` writes it.
+#[derive(serde::Deserialize)]
+struct LiveItem {
+    read: bool,
+    activity: kernel::activity::Activity,
+}
+
+/// The inbox line of a feed event, rendered.
+fn item_event(data: &str) -> Option<Event> {
+    let live: LiveItem = serde_json::from_str(data).ok()?;
+    let html = super::home::InboxItem {
+        item: super::home::Item::of(live.activity, live.read),
+    }
+    .render()
+    .ok()?;
+    Some(Event::default().event("item").data(html))
 }
 
 async fn bell(
@@ -57,6 +78,7 @@ async fn bell(
         feed,
         tick,
         last: None,
+        ready: VecDeque::new(),
     };
     let events = futures::stream::unfold((state, Some(first)), |(mut s, mut pending)| async move {
         loop {
@@ -65,11 +87,21 @@ async fn bell(
             {
                 s.last = Some(count);
                 let html = BellCount { unread: count }.render().unwrap_or_default();
-                let event = Event::default().event("unread").data(html);
+                s.ready
+                    .push_back(Event::default().event("unread").data(html));
+            }
+            if let Some(event) = s.ready.pop_front() {
                 return Some((Ok(event), (s, None)));
             }
             tokio::select! {
-                next = s.feed.next() => { next?; }
+                next = s.feed.next() => {
+                    let next = next?;
+                    if matches!(next.event, "notification" | "activity")
+                        && let Some(event) = item_event(&next.data)
+                    {
+                        s.ready.push_back(event);
+                    }
+                }
                 _ = s.tick.tick() => {}
             }
             pending = unread_total(&s.app.kernel, &s.actor).await.ok();

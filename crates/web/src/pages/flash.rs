@@ -15,16 +15,30 @@ pub enum Flash {
     PasswordChanged,
     Saved,
     Queued,
+    Joined,
+    Asked,
+    Left,
+    Invited,
+    Declined,
+    Approved,
+    AllRead,
 }
 
 impl Flash {
-    const ALL: [Flash; 6] = [
+    const ALL: [Flash; 13] = [
         Flash::Welcome,
         Flash::LoggedIn,
         Flash::LoggedOut,
         Flash::PasswordChanged,
         Flash::Saved,
         Flash::Queued,
+        Flash::Joined,
+        Flash::Asked,
+        Flash::Left,
+        Flash::Invited,
+        Flash::Declined,
+        Flash::Approved,
+        Flash::AllRead,
     ];
 
     pub fn code(self) -> &'static str {
@@ -35,6 +49,13 @@ impl Flash {
             Flash::PasswordChanged => "password_changed",
             Flash::Saved => "saved",
             Flash::Queued => "queued",
+            Flash::Joined => "joined",
+            Flash::Asked => "asked",
+            Flash::Left => "left",
+            Flash::Invited => "invited",
+            Flash::Declined => "declined",
+            Flash::Approved => "approved",
+            Flash::AllRead => "all_read",
         }
     }
 
@@ -53,6 +74,16 @@ impl Flash {
             ),
             Flash::Saved => ("success", "Saved."),
             Flash::Queued => ("info", "Queued: it is being sent again now."),
+            Flash::Joined => ("success", "Welcome! You are a member now."),
+            Flash::Asked => (
+                "info",
+                "Your request is with the group's admins. You will hear when they decide.",
+            ),
+            Flash::Left => ("info", "You have left the group."),
+            Flash::Invited => ("success", "Invitation made."),
+            Flash::Declined => ("info", "Invitation declined."),
+            Flash::Approved => ("success", "Approved: they are a member now."),
+            Flash::AllRead => ("success", "All caught up."),
         };
         Toast { kind, text }
     }

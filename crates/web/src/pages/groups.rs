@@ -150,6 +150,11 @@ struct GroupPage {
     parent: Option<Group>,
     members: Option<Vec<MemberLine>>,
     tools: Vec<ToolManifest>,
+    /// What the viewer may do here, for the buttons.
+    signed_in: bool,
+    may_invite: bool,
+    may_decide: bool,
+    may_edit: bool,
 }
 
 struct MemberLine {
@@ -190,7 +195,16 @@ async fn group_page(
         Some(id) => groups::get_group(k, actor, &id.to_string()).await.ok(),
         None => None,
     };
+    let (may_invite, may_decide, may_edit) = (
+        context.may(Action::Invite),
+        context.may(Action::ManageMembers),
+        context.may(Action::Edit),
+    );
     Ok(render(&GroupPage {
+        signed_in: context.actor.is_some(),
+        may_invite,
+        may_decide,
+        may_edit,
         tools: context.tools,
         card: card(context.group),
         parent,

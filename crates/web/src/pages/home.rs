@@ -1,20 +1,25 @@
-//! `/`: for visitors, what Weft is; for people who are logged in, their groups and what is
-//! new for them (the full dashboard with filters and live items grows here).
+//! `/`: for visitors, what Weft is; for people who are logged in, their dashboard — one inbox
+//! of what every tool of every group says to them, filtered by group and by what is unread,
+//! marked read, and growing live (the bell's stream carries new items as ready HTML).
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::get;
-use kernel::notify::{self, NotificationFilter};
+use axum::routing::{get, post};
+use kernel::activity::Activity;
+use kernel::notify::{self, MarkRead, NotificationFilter};
 use kernel::page::PageRequest;
+use serde::Deserialize;
 
 use super::shell::{Shell, hue, initials};
-use super::{day, render};
+use super::{CsrfForm, Flash, day, redirect, render};
 use crate::{AppState, Problem};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home))
+        .route("/notifications/read", post(mark_read))
 }
 
 #[derive(Template)]
@@ -28,61 +33,163 @@ struct Landing {
 struct Home {
     shell: Shell,
     items: Vec<Item>,
+    /// The filter: a group's handle, and unread only.
+    group: Option<String>,
+    unread_only: bool,
+    /// (handle, name, unread) of each group with something unread; then the totals.
+    counts: Vec<(String, String, i64)>,
+    total: i64,
+    /// Older items.
+    next: Option<String>,
 }
 
 /// One line of the inbox.
-struct Item {
-    summary: String,
-    actor_initials: String,
-    actor_hue: u8,
-    group: Option<(String, String)>,
-    tool: String,
-    when: String,
-    when_iso: String,
-    unread: bool,
-    url: Option<String>,
+pub struct Item {
+    pub id: String,
+    pub summary: String,
+    pub actor_initials: String,
+    pub actor_hue: u8,
+    pub group: Option<(String, String)>,
+    pub tool: String,
+    pub when: String,
+    pub when_iso: String,
+    pub unread: bool,
+    pub url: Option<String>,
     /// The link leads to an outside tool.
-    external: bool,
+    pub external: bool,
+}
+
+/// One inbox line alone, as the live stream sends it.
+#[derive(Template)]
+#[template(path = "inbox_item.html")]
+pub struct InboxItem {
+    pub item: Item,
 }
 
 fn is_local(url: &str) -> bool {
     url.starts_with('/') && !url.starts_with("//")
 }
 
-async fn home(State(app): State<AppState>, shell: Shell) -> Result<Response, Problem> {
+impl Item {
+    pub fn of(a: Activity, read: bool) -> Item {
+        let who = a.actor.as_ref();
+        Item {
+            id: a.id.to_string(),
+            actor_initials: who.map_or("W".into(), |w| initials(&w.name)),
+            actor_hue: who.map_or(0, |w| hue(&w.handle)),
+            group: a
+                .audience
+                .and_then(|g| Some((g.handle?, g.name.unwrap_or_default()))),
+            when: day(a.published),
+            when_iso: a.published.to_rfc3339(),
+            unread: !read,
+            external: a.url.as_deref().is_some_and(|u| !is_local(u)),
+            // Links on this site, or an outside tool's link back (http or https only).
+            url: a
+                .url
+                .filter(|u| is_local(u) || u.starts_with("https://") || u.starts_with("http://")),
+            summary: a.summary,
+            tool: a.tool,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    group: Option<String>,
+    unread: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn home(
+    State(app): State<AppState>,
+    shell: Shell,
+    Query(q): Query<Filter>,
+) -> Result<Response, Problem> {
     let Some(actor) = shell.actor.clone() else {
         return Ok(render(&Landing { shell }));
     };
+    let group = q.group.filter(|g| !g.is_empty());
+    let unread_only = q.unread.is_some_and(|u| u == "true" || u == "on");
     let page = PageRequest {
         limit: Some(30),
-        cursor: None,
+        cursor: q.cursor,
     };
-    let inbox =
-        notify::service::list(&app.kernel, &actor, &NotificationFilter::default(), &page).await?;
+    let filter = NotificationFilter {
+        group: group.clone(),
+        tool: None,
+        unread: Some(unread_only),
+    };
+    let (inbox, counts) = tokio::try_join!(
+        notify::service::list(&app.kernel, &actor, &filter, &page),
+        notify::service::counts(&app.kernel, &actor),
+    )?;
+    let next = inbox.next_cursor.map(|c| {
+        let mut link = format!("/?cursor={c}");
+        if let Some(g) = &group {
+            link.push_str(&format!("&group={g}"));
+        }
+        if unread_only {
+            link.push_str("&unread=true");
+        }
+        link
+    });
     let items = inbox
         .items
         .into_iter()
-        .map(|n| {
-            let a = n.activity;
-            let who = a.actor.as_ref();
-            Item {
-                summary: a.summary,
-                actor_initials: who.map_or("W".into(), |w| initials(&w.name)),
-                actor_hue: who.map_or(0, |w| hue(&w.handle)),
-                group: a
-                    .audience
-                    .and_then(|g| Some((g.handle?, g.name.unwrap_or_default()))),
-                tool: a.tool,
-                when: day(a.published),
-                when_iso: a.published.to_rfc3339(),
-                unread: !n.read,
-                external: a.url.as_deref().is_some_and(|u| !is_local(u)),
-                // Links on this site, or an outside tool's link back (http or https only).
-                url: a.url.filter(|u| {
-                    is_local(u) || u.starts_with("https://") || u.starts_with("http://")
-                }),
-            }
-        })
+        .map(|n| Item::of(n.activity, n.read))
         .collect();
-    Ok(render(&Home { shell, items }))
+    Ok(render(&Home {
+        shell,
+        items,
+        group,
+        unread_only,
+        counts: counts
+            .groups
+            .into_iter()
+            .map(|g| (g.group.handle, g.group.name, g.unread))
+            .collect(),
+        total: counts.total,
+        next,
+    }))
+}
+
+#[derive(Deserialize)]
+struct MarkReadForm {
+    /// Only this group's items, up to the newest shown (`up_to`).
+    group: Option<String>,
+    up_to: Option<String>,
+}
+
+async fn mark_read(
+    State(app): State<AppState>,
+    shell: Shell,
+    CsrfForm(form): CsrfForm<MarkReadForm>,
+) -> Result<Response, Problem> {
+    let actor = shell.require_actor()?;
+    let group = form.group.filter(|g| !g.is_empty());
+    let input = match (&group, form.up_to.as_deref()) {
+        (Some(g), Some(up_to)) => MarkRead {
+            ids: None,
+            group: Some(g.clone()),
+            up_to: Some(
+                up_to
+                    .parse()
+                    .map_err(|_| Problem::not_found("notification"))?,
+            ),
+            all: None,
+        },
+        _ => MarkRead {
+            ids: None,
+            group: None,
+            up_to: None,
+            all: Some(true),
+        },
+    };
+    notify::service::mark_read(&app.kernel, actor, input).await?;
+    let back = match group {
+        Some(g) => format!("/?group={g}"),
+        None => "/".into(),
+    };
+    Ok(redirect(&back, Some(Flash::AllRead)))
 }

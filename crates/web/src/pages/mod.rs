@@ -10,6 +10,7 @@ pub mod errors;
 pub mod flash;
 pub mod groups;
 pub mod home;
+pub mod membership;
 pub mod shell;
 pub mod ui;
 
@@ -30,6 +31,7 @@ pub fn routes(tools: &[std::sync::Arc<dyn crate::Tool>]) -> Router<AppState> {
         .merge(home::routes())
         .merge(account::routes())
         .merge(groups::routes())
+        .merge(membership::routes())
         .merge(ui::routes());
     for tool in tools {
         if let Some(pages) = tool.pages() {

@@ -10,6 +10,7 @@ both!(
     forms_refuse_forgery_and_keep_what_was_typed,
     assets_are_versioned_and_open_to_outside_tools,
     webhook_pages_are_for_those_who_manage_tools,
+    membership_pages_follow_the_policy,
 );
 
 /// The value of a cookie the answer sets.
@@ -515,5 +516,223 @@ async fn webhook_pages_are_for_those_who_manage_tools(backend: Backend) {
     assert_eq!(
         owner.get("/api/v1/groups/open_g/webhooks").await.json,
         json!([])
+    );
+}
+
+async fn membership_pages_follow_the_policy(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = server.account("owner").await;
+    let member = server.account("member").await;
+    let outsider = server.account("outsider").await;
+    let plain = server.client();
+    let page = browser(&plain, "").get("/login").await;
+    let csrf = set_cookie(&page, "weft_csrf").unwrap();
+    let with = |c: &Client| {
+        browser(
+            &plain,
+            &format!("weft_session={}; weft_csrf={csrf}", c.token().unwrap()),
+        )
+    };
+    let (as_owner, as_member, as_outsider, visitor) = (
+        with(&owner),
+        with(&member),
+        with(&outsider),
+        browser(&plain, &format!("weft_csrf={csrf}")),
+    );
+
+    // A group started by form; a bad handle is said beside the field.
+    let bad = form(
+        &as_owner,
+        "/groups/new",
+        &[
+            ("csrf", &csrf),
+            ("name", "Cellar"),
+            ("handle", "No!"),
+            ("visibility", "secret"),
+            ("join_policy", "request"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"handle-error\""));
+    let made = form(
+        &as_owner,
+        "/groups/new",
+        &[
+            ("csrf", &csrf),
+            ("name", "Cellar"),
+            ("handle", "cellar"),
+            ("visibility", "secret"),
+            ("join_policy", "request"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (made.status, made.header("location")),
+        (303, Some("/groups/cellar"))
+    );
+    assert_eq!(
+        form(
+            &visitor,
+            "/groups/new",
+            &[("csrf", &csrf), ("name", "X"), ("handle", "xx")]
+        )
+        .await
+        .status,
+        401
+    );
+
+    // Who may open what.
+    for (path, v, o, m, own) in [
+        ("/groups/new", 303, 200, 200, 200),
+        ("/groups/cellar/invite", 303, 404, 404, 200),
+        ("/groups/cellar/requests", 303, 404, 404, 200),
+    ] {
+        for (who, client, expected) in [
+            ("visitor", &visitor, v),
+            ("outsider", &as_outsider, o),
+            ("member", &as_member, m),
+            ("owner", &as_owner, own),
+        ] {
+            assert_eq!(client.get(path).await.status, expected, "{who} GET {path}");
+        }
+    }
+
+    // An invitation by handle; its page; accepting it makes a member, whose invite page is 403.
+    let invited = form(
+        &as_owner,
+        "/groups/cellar/invite",
+        &[("csrf", &csrf), ("kind", "person"), ("who", "@member")],
+    )
+    .await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let unknown = form(
+        &as_owner,
+        "/groups/cellar/invite",
+        &[("csrf", &csrf), ("kind", "person"), ("who", "nobody_here")],
+    )
+    .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("id=\"who-error\""));
+    let id = owner.get("/api/v1/groups/cellar/invitations").await.json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        as_member.get(&format!("/invitations/{id}")).await.status,
+        200
+    );
+    assert_eq!(
+        as_outsider.get(&format!("/invitations/{id}")).await.status,
+        404,
+        "someone else's invitation"
+    );
+    assert_eq!(
+        form(
+            &as_outsider,
+            &format!("/invitations/{id}/accept"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        404
+    );
+    let accepted = form(
+        &as_member,
+        &format!("/invitations/{id}/accept"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        (accepted.status, accepted.header("location")),
+        (303, Some("/groups/cellar"))
+    );
+    assert_eq!(as_member.get("/groups/cellar/invite").await.status, 403);
+    assert_eq!(as_member.get("/groups/cellar").await.status, 200);
+
+    // Asking to join a group that takes requests; only its admins decide.
+    let asked = form(
+        &as_outsider,
+        "/groups/cellar/join",
+        &[("csrf", &csrf), ("message", "Let me in")],
+    )
+    .await;
+    assert_eq!(
+        asked.status, 404,
+        "a secret group takes no request from outside"
+    );
+    assert_eq!(
+        owner
+            .patch("/api/v1/groups/cellar", &json!({"visibility": "public"}))
+            .await
+            .status,
+        200
+    );
+    let asked = form(
+        &as_outsider,
+        "/groups/cellar/join",
+        &[("csrf", &csrf), ("message", "Let me in")],
+    )
+    .await;
+    assert_eq!(asked.status, 303);
+    let requests = as_owner.get("/groups/cellar/requests").await;
+    assert!(requests.body.contains("Let me in"));
+    let request = owner.get("/api/v1/groups/cellar/join-requests").await.json["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        form(
+            &as_member,
+            &format!("/join-requests/{request}/approve"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        403
+    );
+    let approved = form(
+        &as_owner,
+        &format!("/join-requests/{request}/approve"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        (approved.status, approved.header("location")),
+        (303, Some("/groups/cellar/requests"))
+    );
+    assert_eq!(
+        owner.get("/api/v1/groups/cellar").await.json["member_count"],
+        3
+    );
+
+    // Leaving; the owner cannot leave without handing over.
+    assert_eq!(
+        form(&as_member, "/groups/cellar/leave", &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        owner.get("/api/v1/groups/cellar").await.json["member_count"],
+        2
+    );
+    assert_eq!(
+        form(&as_owner, "/groups/cellar/leave", &[("csrf", &csrf)])
+            .await
+            .status,
+        409
+    );
+
+    // Mark all read empties the bell.
+    assert_eq!(
+        form(&as_owner, "/notifications/read", &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        owner.get("/api/v1/notifications/counts").await.json["total"],
+        0
     );
 }
