@@ -509,6 +509,7 @@ async fn profile_page(
 #[template(path = "settings.html")]
 struct SettingsPage {
     shell: Shell,
+    tab: &'static str,
     display_name: Field,
     handle: Field,
     email: Field,
@@ -541,6 +542,7 @@ async fn settings_page(State(app): State<AppState>, shell: Shell) -> Result<Resp
         current_password: Field::default(),
         new_password: Field::default(),
         alerts: Vec::new(),
+        tab: "profile",
         shell,
     }))
 }
@@ -577,6 +579,7 @@ async fn save_settings(
             };
             let mut page = SettingsPage {
                 shell,
+                tab: "profile",
                 display_name: Field::new(form.display_name),
                 handle: Field::new(form.handle),
                 email: Field::new(form.email),

@@ -11,6 +11,7 @@ pub mod flash;
 pub mod groups;
 pub mod home;
 pub mod membership;
+pub mod settings;
 pub mod shell;
 pub mod ui;
 
@@ -32,6 +33,7 @@ pub fn routes(tools: &[std::sync::Arc<dyn crate::Tool>]) -> Router<AppState> {
         .merge(account::routes())
         .merge(groups::routes())
         .merge(membership::routes())
+        .merge(settings::routes())
         .merge(ui::routes());
     for tool in tools {
         if let Some(pages) = tool.pages() {
