@@ -81,3 +81,58 @@ test("a founder invites a friend by link, sees them arrive live, approves a requ
   await page.context().close();
   await friendPage.context().close();
 });
+
+test("an owner edits the group, turns a tool on, makes a role, gives it and hands ownership over", async () => {
+  const owner = await person("keeper");
+  const helper = await person("helper");
+  const handle = uniqueHandle("kept");
+  await api("POST", "/api/v1/groups", {
+    token: owner.token,
+    body: { handle, name: "Kept Garden", visibility: "public", join_policy: "open" },
+  });
+  await api("POST", `/api/v1/groups/${handle}/members`, { token: helper.token, body: {} });
+  const toolName = uniqueHandle("wiki");
+  await api("POST", "/api/v1/tools", {
+    token: owner.token,
+    body: { name: toolName, description: "The group's wiki", home_url: "https://wiki.example", redirect_uris: [], scopes: [] },
+  });
+
+  const page = await openPage(browser);
+  await logIn(page, owner.handle);
+  await page.goto(`${BASE}/groups/${handle}`);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.waitForURL(`${BASE}/groups/${handle}/settings`);
+  await checkPage(page, "group-settings");
+  await page.getByLabel("What it is about").fill("Vegetables, shared.");
+  await page.getByLabel("How people join").selectOption("request");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved.").waitFor();
+  const group = await api("GET", `/api/v1/groups/${handle}`, { token: owner.token });
+  assert.equal(group.description, "Vegetables, shared.");
+  assert.equal(group.join_policy, "request");
+
+  await page.getByRole("button", { name: `Turn on ${toolName}` }).click();
+  await page.getByText("Saved.").waitFor();
+  const tools = await api("GET", `/api/v1/groups/${handle}/tools`, { token: owner.token });
+  assert.ok(JSON.stringify(tools).includes(toolName), "the tool is on");
+
+  await page.goto(`${BASE}/groups/${handle}/members`);
+  await checkPage(page, "group-members");
+  await page.getByLabel("New role").fill("greeter");
+  await page.getByLabel("Invite people").check();
+  await page.getByRole("button", { name: "Make role" }).click();
+  await page.getByText("Saved.").waitFor();
+  await page.getByLabel(`Role of ${helper.handle}`).selectOption("greeter");
+  await page.getByRole("button", { name: `Change role of ${helper.handle}` }).click();
+  await page.getByText("Saved.").waitFor();
+  let members = await api("GET", `/api/v1/groups/${handle}/members`, { token: owner.token });
+  assert.equal(members.items.find((m) => m.account.handle === helper.handle).role, "greeter");
+
+  await page.getByLabel("New owner").selectOption(helper.handle);
+  await page.getByRole("button", { name: "Make owner" }).click();
+  await page.getByText("Saved.").waitFor();
+  members = await api("GET", `/api/v1/groups/${handle}/members`, { token: owner.token });
+  assert.equal(members.items.find((m) => m.account.handle === helper.handle).role, "owner");
+  assert.equal(members.items.find((m) => m.account.handle === owner.handle).role, "admin");
+  await page.context().close();
+});

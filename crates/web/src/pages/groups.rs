@@ -155,6 +155,7 @@ struct GroupPage {
     may_invite: bool,
     may_decide: bool,
     may_edit: bool,
+    may_manage_tools: bool,
 }
 
 struct MemberLine {
@@ -205,6 +206,7 @@ async fn group_page(
         may_invite,
         may_decide,
         may_edit,
+        may_manage_tools: context.may(Action::ManageTools),
         tools: context.tools,
         card: card(context.group),
         parent,

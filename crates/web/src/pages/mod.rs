@@ -8,6 +8,7 @@ pub mod bell;
 pub mod csrf;
 pub mod errors;
 pub mod flash;
+pub mod group_admin;
 pub mod groups;
 pub mod home;
 pub mod membership;
@@ -33,6 +34,7 @@ pub fn routes(tools: &[std::sync::Arc<dyn crate::Tool>]) -> Router<AppState> {
         .merge(account::routes())
         .merge(groups::routes())
         .merge(membership::routes())
+        .merge(group_admin::routes())
         .merge(settings::routes())
         .merge(ui::routes());
     for tool in tools {

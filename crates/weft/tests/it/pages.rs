@@ -11,6 +11,7 @@ both!(
     assets_are_versioned_and_open_to_outside_tools,
     webhook_pages_are_for_those_who_manage_tools,
     membership_pages_follow_the_policy,
+    group_admin_pages_follow_the_policy,
 );
 
 /// The value of a cookie the answer sets.
@@ -738,5 +739,249 @@ async fn membership_pages_follow_the_policy(backend: Backend) {
     assert_eq!(
         owner.get("/api/v1/notifications/counts").await.json["total"],
         0
+    );
+}
+
+async fn group_admin_pages_follow_the_policy(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = server.account("owner").await;
+    let member = server.account("member").await;
+    let outsider = server.account("outsider").await;
+    let made = owner
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "plot", "name": "Plot", "visibility": "public", "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(made.status, 201);
+    assert_eq!(
+        member
+            .post("/api/v1/groups/plot/members", &json!({}))
+            .await
+            .status,
+        201
+    );
+    let plain = server.client();
+    let page = browser(&plain, "").get("/login").await;
+    let csrf = set_cookie(&page, "weft_csrf").unwrap();
+    let with = |c: &Client| {
+        browser(
+            &plain,
+            &format!("weft_session={}; weft_csrf={csrf}", c.token().unwrap()),
+        )
+    };
+    let (as_owner, as_member, as_outsider) = (with(&owner), with(&member), with(&outsider));
+    for (path, o, m, own) in [
+        ("/groups/plot/settings", 403, 403, 200),
+        ("/groups/plot/members", 200, 200, 200),
+    ] {
+        for (who, client, expected) in [
+            ("outsider", &as_outsider, o),
+            ("member", &as_member, m),
+            ("owner", &as_owner, own),
+        ] {
+            assert_eq!(client.get(path).await.status, expected, "{who} GET {path}");
+        }
+    }
+    // Only admins see the buttons that change members.
+    assert!(
+        as_owner
+            .get("/groups/plot/members")
+            .await
+            .body
+            .contains("/members/member/remove")
+    );
+    assert!(
+        !as_member
+            .get("/groups/plot/members")
+            .await
+            .body
+            .contains("/remove")
+    );
+
+    // Edit, with a bad name kept and explained.
+    let bad = form(
+        &as_owner,
+        "/groups/plot/settings",
+        &[
+            ("csrf", &csrf),
+            ("name", ""),
+            ("description", "Soil"),
+            ("visibility", "public"),
+            ("join_policy", "open"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"name-error\""));
+    let edited = form(
+        &as_owner,
+        "/groups/plot/settings",
+        &[
+            ("csrf", &csrf),
+            ("name", "The Plot"),
+            ("description", "Soil"),
+            ("visibility", "listed"),
+            ("join_policy", "request"),
+        ],
+    )
+    .await;
+    assert_eq!(edited.status, 303);
+    let group = owner.get("/api/v1/groups/plot").await.json;
+    assert_eq!(
+        (group["name"].as_str(), group["visibility"].as_str()),
+        (Some("The Plot"), Some("listed"))
+    );
+    assert_eq!(
+        form(
+            &as_member,
+            "/groups/plot/settings",
+            &[("csrf", &csrf), ("name", "Mine")]
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Tools on and off.
+    assert_eq!(
+        form(&as_owner, "/groups/plot/tools/polls/on", &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        owner
+            .get("/api/v1/groups/plot/tools")
+            .await
+            .body
+            .contains("\"polls\"")
+    );
+    assert_eq!(
+        form(
+            &as_member,
+            "/groups/plot/tools/polls/off",
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        form(
+            &as_owner,
+            "/groups/plot/tools/polls/off",
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        303
+    );
+    assert!(
+        !owner
+            .get("/api/v1/groups/plot/tools")
+            .await
+            .body
+            .contains("\"polls\"")
+    );
+
+    // A custom role, given; a member may not; ownership handed over.
+    let role = form(
+        &as_owner,
+        "/groups/plot/roles",
+        &[
+            ("csrf", &csrf),
+            ("name", "greeter"),
+            ("permissions", "invite"),
+            ("permissions", "post"),
+        ],
+    )
+    .await;
+    assert_eq!(role.status, 303, "{}", role.body);
+    let roles = owner.get("/api/v1/groups/plot/roles").await.json;
+    let greeter = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "greeter")
+        .unwrap()
+        .clone();
+    assert_eq!(greeter["permissions"], json!(["invite", "post"]));
+    assert_eq!(
+        form(
+            &as_member,
+            "/groups/plot/members/member/role",
+            &[("csrf", &csrf), ("role", "admin")]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        form(
+            &as_owner,
+            "/groups/plot/members/member/role",
+            &[("csrf", &csrf), ("role", "greeter")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        form(
+            &as_owner,
+            "/groups/plot/owner",
+            &[("csrf", &csrf), ("account", "member")]
+        )
+        .await
+        .status,
+        303
+    );
+    let members = owner.get("/api/v1/groups/plot/members").await.json;
+    let role_of = |h: &str| {
+        members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["account"]["handle"] == h)
+            .unwrap()["role"]
+            .clone()
+    };
+    assert_eq!(
+        (role_of("member"), role_of("owner")),
+        (json!("owner"), json!("admin"))
+    );
+    assert_eq!(
+        form(
+            &as_owner,
+            "/groups/plot/roles/greeter/delete",
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        303,
+        "nobody holds it now: it goes"
+    );
+    assert!(
+        !owner
+            .get("/api/v1/groups/plot/roles")
+            .await
+            .body
+            .contains("greeter")
+    );
+    // The new owner removes the former one.
+    assert_eq!(
+        form(
+            &as_member,
+            "/groups/plot/members/owner/remove",
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        member.get("/api/v1/groups/plot").await.json["member_count"],
+        1
     );
 }
