@@ -1456,3 +1456,31 @@ pub async fn groups_of(k: &Kernel, actor: &Actor) -> Result<Vec<OwnGroup>> {
         })
         .collect())
 }
+
+/// The groups the caller and `other` both belong to, with when `other` joined each (a
+/// profile's "groups in common": the caller is in them, so nothing private is told).
+pub async fn groups_in_common(
+    k: &Kernel,
+    actor: &Actor,
+    other: AccountId,
+) -> Result<Vec<(GroupSummary, Timestamp)>> {
+    actor.require(people::Scope::GroupsRead)?;
+    let (mine, theirs) = tokio::try_join!(
+        store::groups_of(&k.db, actor.account),
+        store::groups_of(&k.db, other),
+    )?;
+    Ok(theirs
+        .into_iter()
+        .filter(|t| mine.iter().any(|m| m.id == t.id))
+        .map(|t| {
+            (
+                GroupSummary {
+                    id: t.id,
+                    handle: t.handle,
+                    name: t.name,
+                },
+                Timestamp(t.joined_at),
+            )
+        })
+        .collect())
+}

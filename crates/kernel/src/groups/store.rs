@@ -934,6 +934,7 @@ pub struct OwnGroupRow {
     pub handle: String,
     pub name: String,
     pub role: String,
+    pub joined_at: i64,
 }
 
 /// The groups `me` belongs to, with their role, by name.
@@ -946,6 +947,7 @@ pub async fn groups_of(db: &Db, me: AccountId) -> Result<Vec<OwnGroupRow>> {
                 (Groups::Table, Groups::Name),
             ])
             .column((Memberships::Table, Memberships::Role))
+            .column((Memberships::Table, Memberships::JoinedAt))
             .from(Memberships::Table)
             .inner_join(
                 Groups::Table,

@@ -468,6 +468,8 @@ struct ProfilePage {
     since: String,
     /// Former handles: (handle, from, until).
     history: Vec<(String, String, String)>,
+    /// Groups the viewer shares with them: (handle, name, joined).
+    in_common: Option<Vec<(String, String, String)>>,
 }
 
 async fn profile_page(
@@ -487,6 +489,16 @@ async fn profile_page(
         .actor
         .as_ref()
         .is_some_and(|a| a.account == profile.id);
+    let in_common = match &shell.actor {
+        Some(actor) if !yours && !actor.is_tool() => Some(
+            kernel::groups::groups_in_common(&app.kernel, actor, profile.id)
+                .await?
+                .into_iter()
+                .map(|(g, joined)| (g.handle, g.name, day(joined)))
+                .collect(),
+        ),
+        _ => None,
+    };
     let history = profile
         .handle_history
         .iter()
@@ -495,6 +507,7 @@ async fn profile_page(
     Ok(render(&ProfilePage {
         since: day(profile.created_at),
         history,
+        in_common,
         initials: initials(&profile.display_name),
         hue: hue(&profile.handle),
         yours,

@@ -148,6 +148,7 @@ struct GroupPage {
     shell: Shell,
     card: GroupCard,
     parent: Option<Group>,
+    subgroups: Vec<GroupCard>,
     members: Option<Vec<MemberLine>>,
     tools: Vec<ToolManifest>,
     /// What the viewer may do here, for the buttons.
@@ -192,6 +193,20 @@ async fn group_page(
     } else {
         None
     };
+    let subgroups = if context.may(Action::Read) {
+        let page = PageRequest {
+            limit: Some(50),
+            cursor: None,
+        };
+        groups::subgroups(k, actor, &key, &page)
+            .await?
+            .items
+            .into_iter()
+            .map(card)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let parent = match context.group.parent {
         Some(id) => groups::get_group(k, actor, &id.to_string()).await.ok(),
         None => None,
@@ -210,6 +225,7 @@ async fn group_page(
         tools: context.tools,
         card: card(context.group),
         parent,
+        subgroups,
         members,
         shell,
     }))

@@ -151,6 +151,25 @@ async fn pages_answer_each_kind_of_caller(backend: Backend) {
     assert!(home.body.contains("Hello, member"), "{}", home.body);
     assert!(home.body.contains("/groups/cellar"));
     assert!(!visitor.get("/").await.body.contains("/groups/cellar"));
+    // A group's page lists its subgroups.
+    let sub = owner
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "commons_kids", "name": "Kids of the commons", "visibility": "public",
+                    "join_policy": "open", "parent": "commons"}),
+        )
+        .await;
+    assert_eq!(sub.status, 201, "{}", sub.body);
+    let parent = visitor.get("/groups/commons").await.body;
+    assert!(parent.contains("Subgroups") && parent.contains("/groups/commons_kids"));
+    // A profile shows the groups the viewer shares with its person, and only those.
+    let shared = as_member.get("/@owner").await.body;
+    assert!(
+        shared.contains("Groups you share") && shared.contains("/groups/cellar"),
+        "{shared}"
+    );
+    let none = as_outsider.get("/@owner").await.body;
+    assert!(none.contains("You are in no group together yet.") && !none.contains("/groups/cellar"));
     // A visitor is sent to log in, and back.
     let settings = visitor.get("/settings?tab=x").await;
     assert_eq!(
