@@ -37,6 +37,8 @@ struct Listening {
     last: Option<i64>,
     /// Events ready to send.
     ready: VecDeque<Event>,
+    /// The browser's form token, for the buttons of the items sent.
+    csrf: String,
 }
 
 /// A live feed's item, as `kernel::notify::live` writes it.
@@ -47,10 +49,11 @@ struct LiveItem {
 }
 
 /// The inbox line of a feed event, rendered.
-fn item_event(data: &str) -> Option<Event> {
+fn item_event(data: &str, csrf: &str) -> Option<Event> {
     let live: LiveItem = serde_json::from_str(data).ok()?;
     let html = super::home::InboxItem {
         item: super::home::Item::of(live.activity, live.read),
+        csrf: csrf.to_string(),
     }
     .render()
     .ok()?;
@@ -60,6 +63,7 @@ fn item_event(data: &str) -> Option<Event> {
 async fn bell(
     State(app): State<AppState>,
     StreamCaller(actor): StreamCaller,
+    headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let first = unread_total(&app.kernel, &actor).await?;
     let feed = LiveFeed::open(
@@ -79,6 +83,7 @@ async fn bell(
         tick,
         last: None,
         ready: VecDeque::new(),
+        csrf: crate::auth::cookie(&headers, super::csrf::CSRF_COOKIE).unwrap_or_default(),
     };
     let events = futures::stream::unfold((state, Some(first)), |(mut s, mut pending)| async move {
         loop {
@@ -97,7 +102,7 @@ async fn bell(
                 next = s.feed.next() => {
                     let next = next?;
                     if matches!(next.event, "notification" | "activity")
-                        && let Some(event) = item_event(&next.data)
+                        && let Some(event) = item_event(&next.data, &s.csrf)
                     {
                         s.ready.push_back(event);
                     }

@@ -57,13 +57,16 @@ pub struct Item {
     pub url: Option<String>,
     /// The link leads to an outside tool.
     pub external: bool,
+    /// An invitation to answer right here.
+    pub invitation: Option<String>,
 }
 
-/// One inbox line alone, as the live stream sends it.
+/// One inbox line alone, as the live stream sends it (with the form token its buttons send).
 #[derive(Template)]
 #[template(path = "inbox_item.html")]
 pub struct InboxItem {
     pub item: Item,
+    pub csrf: String,
 }
 
 fn is_local(url: &str) -> bool {
@@ -73,7 +76,11 @@ fn is_local(url: &str) -> bool {
 impl Item {
     pub fn of(a: Activity, read: bool) -> Item {
         let who = a.actor.as_ref();
+        let invitation = (a.tool == "groups" && !read)
+            .then(|| a.extra.get("invitation")?.as_str().map(str::to_string))
+            .flatten();
         Item {
+            invitation,
             id: a.id.to_string(),
             actor_initials: who.map_or("W".into(), |w| initials(&w.name)),
             actor_hue: who.map_or(0, |w| hue(&w.handle)),
