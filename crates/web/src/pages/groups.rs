@@ -149,6 +149,8 @@ struct GroupPage {
     card: GroupCard,
     parent: Option<Group>,
     subgroups: Vec<GroupCard>,
+    /// What happened lately, for those who may read the group.
+    recent: Vec<super::home::Item>,
     members: Option<Vec<MemberLine>>,
     tools: Vec<ToolManifest>,
     /// What the viewer may do here, for the buttons.
@@ -207,6 +209,20 @@ async fn group_page(
     } else {
         Vec::new()
     };
+    let recent = if context.may(Action::Read) {
+        let page = PageRequest {
+            limit: Some(10),
+            cursor: None,
+        };
+        kernel::activity::service::group_activities(k, actor, &key, &page)
+            .await?
+            .items
+            .into_iter()
+            .map(|a| super::home::Item::of(a, true))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let parent = match context.group.parent {
         Some(id) => groups::get_group(k, actor, &id.to_string()).await.ok(),
         None => None,
@@ -226,6 +242,7 @@ async fn group_page(
         card: card(context.group),
         parent,
         subgroups,
+        recent,
         members,
         shell,
     }))

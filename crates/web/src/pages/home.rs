@@ -33,8 +33,9 @@ struct Landing {
 struct Home {
     shell: Shell,
     items: Vec<Item>,
-    /// The filter: a group's handle, and unread only.
+    /// The filter: a group's handle, a tool, and unread only.
     group: Option<String>,
+    tool: Option<String>,
     unread_only: bool,
     /// (handle, name, unread) of each group with something unread; then the totals.
     counts: Vec<(String, String, i64)>,
@@ -104,6 +105,7 @@ impl Item {
 #[derive(Deserialize)]
 struct Filter {
     group: Option<String>,
+    tool: Option<String>,
     unread: Option<String>,
     cursor: Option<String>,
 }
@@ -117,6 +119,7 @@ async fn home(
         return Ok(render(&Landing { shell }));
     };
     let group = q.group.filter(|g| !g.is_empty());
+    let tool = q.tool.filter(|t| !t.is_empty());
     let unread_only = q.unread.is_some_and(|u| u == "true" || u == "on");
     let page = PageRequest {
         limit: Some(30),
@@ -124,7 +127,7 @@ async fn home(
     };
     let filter = NotificationFilter {
         group: group.clone(),
-        tool: None,
+        tool: tool.clone(),
         unread: Some(unread_only),
     };
     let (inbox, counts) = tokio::try_join!(
@@ -135,6 +138,9 @@ async fn home(
         let mut link = format!("/?cursor={c}");
         if let Some(g) = &group {
             link.push_str(&format!("&group={g}"));
+        }
+        if let Some(t) = &tool {
+            link.push_str(&format!("&tool={t}"));
         }
         if unread_only {
             link.push_str("&unread=true");
@@ -150,6 +156,7 @@ async fn home(
         shell,
         items,
         group,
+        tool,
         unread_only,
         counts: counts
             .groups

@@ -748,6 +748,16 @@ async fn membership_pages_follow_the_policy(backend: Backend) {
         409
     );
 
+    // The group's page tells what happened lately; the dashboard filters by tool.
+    let lately = as_owner.get("/groups/cellar").await.body;
+    assert!(
+        lately.contains("Lately") && lately.contains("joined"),
+        "{lately}"
+    );
+    let by_tool = as_owner.get("/?tool=groups").await.body;
+    assert!(by_tool.contains("From groups") && by_tool.contains("id=\"item-"));
+    let no_tool = as_owner.get("/?tool=nothing_here").await.body;
+    assert!(!no_tool.contains("id=\"item-"));
     // Mark all read empties the bell.
     assert_eq!(
         form(&as_owner, "/notifications/read", &[("csrf", &csrf)])
