@@ -1122,6 +1122,23 @@ fn usable(row: &InvitationRow, actor: &Actor, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
+/// The caller's own invitation to a group they may see, still usable, if any (the group's page
+/// shows "Invited" with it).
+pub async fn your_invitation(
+    k: &Kernel,
+    actor: &Actor,
+    loaded: &Loaded,
+) -> Result<Option<InvitationId>> {
+    let now = k.now();
+    Ok(
+        store::open_invitations_for(&k.db, loaded.row.id, actor.account)
+            .await?
+            .into_iter()
+            .find(|row| usable(row, actor, now).is_ok())
+            .map(|row| row.id),
+    )
+}
+
 pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<Member> {
     actor.require(people::Scope::Write)?;
     let now = k.now();

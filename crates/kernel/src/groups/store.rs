@@ -616,6 +616,20 @@ pub async fn invitations_of_group(
     db.fetch_all(&q).await
 }
 
+/// The open invitations of `account` to `group`, newest first.
+pub async fn open_invitations_for(
+    db: &Db,
+    group: GroupId,
+    account: AccountId,
+) -> Result<Vec<InvitationRow>> {
+    let mut q = select_invitations();
+    q.and_where(Expr::col(Invitations::GroupId).eq(group))
+        .and_where(Expr::col(Invitations::AccountId).eq(account))
+        .and_where(Expr::col(Invitations::Status).eq("open"))
+        .order_by(Invitations::Id, Order::Desc);
+    db.fetch_all(&q).await
+}
+
 pub async fn set_invitation(tx: &mut Tx, id: InvitationId, status: &str, uses: i64) -> Result<()> {
     tx.execute(
         Query::update()

@@ -159,6 +159,8 @@ struct GroupPage {
     may_decide: bool,
     may_edit: bool,
     may_manage_tools: bool,
+    /// The viewer's own open invitation to this group.
+    invited: Option<String>,
 }
 
 struct MemberLine {
@@ -209,6 +211,12 @@ async fn group_page(
     } else {
         Vec::new()
     };
+    let invited = match (&context.actor, &context.group.your_role) {
+        (Some(actor), None) => groups::your_invitation(k, actor, &context.loaded)
+            .await?
+            .map(|id| id.to_string()),
+        _ => None,
+    };
     let recent = if context.may(Action::Read) {
         let page = PageRequest {
             limit: Some(10),
@@ -238,6 +246,7 @@ async fn group_page(
         may_decide,
         may_edit,
         may_manage_tools: context.may(Action::ManageTools),
+        invited,
         tools: context.tools,
         card: card(context.group),
         parent,

@@ -638,6 +638,8 @@ async fn membership_pages_follow_the_policy(backend: Backend) {
     .await;
     assert_eq!(unknown.status, 422);
     assert!(unknown.body.contains("id=\"who-error\""));
+    // A secret group stays secret even to whom it invites: the invitation's page is the way in.
+    assert_eq!(as_member.get("/groups/cellar").await.status, 404);
     let id = owner.get("/api/v1/groups/cellar/invitations").await.json["items"][0]["id"]
         .as_str()
         .unwrap()
@@ -758,6 +760,27 @@ async fn membership_pages_follow_the_policy(backend: Backend) {
     assert!(by_tool.contains("From groups") && by_tool.contains("id=\"item-"));
     let no_tool = as_owner.get("/?tool=nothing_here").await.body;
     assert!(!no_tool.contains("id=\"item-"));
+    // A group one may see shows one's own invitation to accept.
+    let guest = server.account("guest").await;
+    let invite = owner
+        .post(
+            "/api/v1/groups/cellar/invitations",
+            &json!({"account": "guest"}),
+        )
+        .await;
+    assert_eq!(invite.status, 201);
+    let invited_page = with(&guest).get("/groups/cellar").await.body;
+    assert!(
+        invited_page.contains("Accept the invitation"),
+        "{invited_page}"
+    );
+    assert!(
+        !as_outsider
+            .get("/groups/cellar")
+            .await
+            .body
+            .contains("Accept the invitation")
+    );
     // Mark all read empties the bell.
     assert_eq!(
         form(&as_owner, "/notifications/read", &[("csrf", &csrf)])
