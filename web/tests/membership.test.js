@@ -36,7 +36,7 @@ test("a founder invites a friend by link, sees them arrive live, approves a requ
 
   // The founder watches the dashboard.
   await page.goto(BASE);
-  await page.waitForTimeout(300);
+  await page.locator("body[data-live=open]").waitFor();
 
   // The friend, in another browser, signs up through the link and joins.
   const friendPage = await openPage(browser);
@@ -73,8 +73,13 @@ test("a founder invites a friend by link, sees them arrive live, approves a requ
   await friendPage.getByText("You have left the group.").waitFor();
   assert.equal(await friendPage.getByRole("button", { name: "Leave the group" }).count(), 0);
 
-  // Mark everything read from the dashboard.
+  // Mark one item read, then everything, from the dashboard.
   await page.goto(BASE);
+  const unreadBefore = await page.locator("#inbox .list__item--unread").count();
+  assert.ok(unreadBefore >= 2, `several unread items (${unreadBefore})`);
+  await page.getByRole("button", { name: /^Mark read/ }).first().click();
+  await page.waitForURL(`${BASE}/`);
+  assert.equal(await page.locator("#inbox .list__item--unread").count(), unreadBefore - 1);
   await page.getByRole("button", { name: "Mark all read" }).click();
   await page.getByText("All caught up.").waitFor();
   assert.equal(await page.locator(".bell__count").isHidden(), true);

@@ -40,8 +40,7 @@ test("someone logged in moves through their pages, and the bell counts live", as
   assert.equal(await page.locator(".bell__count").isHidden(), true, "no unread items yet");
 
   // The owner invites me while my page is open: the bell shows it without a reload.
-  await page.waitForFunction(() => document.querySelector(".bell__live")?.dataset !== undefined);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await page.locator("body[data-live=open]").waitFor();
   await api("POST", `/api/v1/groups/${group}/invitations`, { token: owner.token, body: { account: me.handle } });
   await page.locator(".bell__count:not([hidden])").waitFor({ timeout: 10000 });
   assert.match(await page.locator(".bell__count").innerText(), /^1/);

@@ -60,6 +60,15 @@
     dismissLater(element);
   }
 
+  // The page's live stream (the bell, the dashboard) is open: say so on <body>, for styles
+  // and for tests that must not act before the page listens.
+  document.addEventListener("htmx:sseOpen", function () {
+    document.body.setAttribute("data-live", "open");
+  });
+  document.addEventListener("htmx:sseError", function () {
+    document.body.setAttribute("data-live", "closed");
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("#toasts .toast").forEach(dismissLater);
   });

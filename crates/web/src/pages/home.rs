@@ -170,6 +170,8 @@ async fn home(
 
 #[derive(Deserialize)]
 struct MarkReadForm {
+    /// One item.
+    id: Option<String>,
     /// Only this group's items, up to the newest shown (`up_to`).
     group: Option<String>,
     up_to: Option<String>,
@@ -182,7 +184,17 @@ async fn mark_read(
 ) -> Result<Response, Problem> {
     let actor = shell.require_actor()?;
     let group = form.group.filter(|g| !g.is_empty());
+    let one = match form.id.as_deref() {
+        Some(id) => Some(id.parse().map_err(|_| Problem::not_found("notification"))?),
+        None => None,
+    };
     let input = match (&group, form.up_to.as_deref()) {
+        _ if one.is_some() => MarkRead {
+            ids: one.map(|id| vec![id]),
+            group: None,
+            up_to: None,
+            all: None,
+        },
         (Some(g), Some(up_to)) => MarkRead {
             ids: None,
             group: Some(g.clone()),
@@ -205,5 +217,5 @@ async fn mark_read(
         Some(g) => format!("/?group={g}"),
         None => "/".into(),
     };
-    Ok(redirect(&back, Some(Flash::AllRead)))
+    Ok(redirect(&back, (one.is_none()).then_some(Flash::AllRead)))
 }
