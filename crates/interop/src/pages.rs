@@ -14,7 +14,9 @@ use kernel::page::PageRequest;
 use kernel::policy::Action;
 use serde::Deserialize;
 use web::pages::groups::{GroupContext, enter_group};
-use web::pages::{CsrfForm, Field, Flash, NavLink, Shell, day, redirect, render, render_with};
+use web::pages::{
+    CsrfForm, EmptyForm, Field, Flash, NavLink, Shell, day, redirect, render, render_with,
+};
 use web::{AppState, Problem};
 
 use crate::webhooks::{self, Delivery, NewWebhook, Webhook};
@@ -264,9 +266,6 @@ async fn deliveries_page(
         next,
     }))
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 async fn delete(
     State(app): State<AppState>,

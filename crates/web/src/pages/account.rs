@@ -18,7 +18,10 @@ use kernel::people::{
 use serde::Deserialize;
 
 use super::shell::{hue, initials};
-use super::{CsrfForm, Field, Flash, Shell, day, local_path, redirect, render, render_with};
+use super::{
+    CsrfForm, EmptyForm, Field, Flash, Shell, day, field_errors, local_path, redirect, render,
+    render_with,
+};
 use crate::auth::session_cookie;
 use crate::{AppState, Problem};
 
@@ -34,18 +37,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/settings", get(settings_page).post(save_settings))
         .route("/{at_handle}", get(profile_page))
-}
-
-/// Splits a kernel error into what belongs beside fields, or passes it on.
-fn field_errors(e: Error) -> Result<Vec<(String, String)>, Problem> {
-    match e {
-        Error::Invalid(errors) => Ok(errors.into_iter().map(|e| (e.field, e.detail)).collect()),
-        Error::Conflict {
-            field: Some(field),
-            detail,
-        } => Ok(vec![(field, detail)]),
-        other => Err(other.into()),
-    }
 }
 
 fn set_errors(errors: &[(String, String)], fields: &mut [(&str, &mut Field)]) -> Vec<String> {
@@ -302,9 +293,6 @@ async fn log_in(
         }
     }
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 async fn log_out(
     State(app): State<AppState>,

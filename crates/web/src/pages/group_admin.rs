@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::groups::enter_group;
 use super::shell::{hue, initials};
-use super::{CsrfForm, Field, Flash, Shell, day, redirect, render, render_with};
+use super::{CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with};
 use crate::{AppState, Problem};
 
 pub fn routes() -> Router<AppState> {
@@ -38,9 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/groups/{group}/roles", post(create_role))
         .route("/groups/{group}/roles/{name}/delete", post(delete_role))
 }
-
-#[derive(Deserialize)]
-struct EmptyForm {}
 
 /// The permissions a custom role may hold, with what each allows.
 pub const PERMISSIONS: [(&str, &str); 7] = [

@@ -19,7 +19,9 @@ use kernel::policy::Action;
 use serde::Deserialize;
 
 use super::groups::enter_group;
-use super::{CsrfForm, Field, Flash, Shell, day, redirect, render, render_with};
+use super::{
+    CsrfForm, EmptyForm, Field, Flash, Shell, day, field_errors, redirect, render, render_with,
+};
 use crate::{AppState, Problem};
 
 pub fn routes() -> Router<AppState> {
@@ -32,20 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/join-requests/{id}/{decision}", post(decide))
         .route("/invitations/{id}", get(invitation_page))
         .route("/invitations/{id}/{answer}", post(answer_invitation))
-}
-
-#[derive(Deserialize)]
-struct EmptyForm {}
-
-fn field_errors(e: Error) -> Result<Vec<(String, String)>, Problem> {
-    match e {
-        Error::Invalid(errors) => Ok(errors.into_iter().map(|e| (e.field, e.detail)).collect()),
-        Error::Conflict {
-            field: Some(field),
-            detail,
-        } => Ok(vec![(field, detail)]),
-        other => Err(other.into()),
-    }
 }
 
 // ----- A new group -----

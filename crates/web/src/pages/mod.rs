@@ -100,6 +100,24 @@ pub fn day(t: kernel::Timestamp) -> String {
     t.to_datetime().format("%-d %B %Y").to_string()
 }
 
+/// A form with nothing but its token (a button: log out, remove, revoke…).
+#[derive(serde::Deserialize)]
+pub struct EmptyForm {}
+
+/// Splits a kernel error into what belongs beside a form's fields, or passes it on.
+pub fn field_errors(e: kernel::Error) -> Result<Vec<(String, String)>, crate::Problem> {
+    match e {
+        kernel::Error::Invalid(errors) => {
+            Ok(errors.into_iter().map(|e| (e.field, e.detail)).collect())
+        }
+        kernel::Error::Conflict {
+            field: Some(field),
+            detail,
+        } => Ok(vec![(field, detail)]),
+        other => Err(other.into()),
+    }
+}
+
 /// What one form field shows: what was typed and what is wrong with it.
 #[derive(Debug, Clone, Default)]
 pub struct Field {

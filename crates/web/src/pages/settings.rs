@@ -14,7 +14,7 @@ use kernel::notify::{self, GroupLevel, Level, NotificationSettings, SettingsUpda
 use kernel::page::PageRequest;
 use kernel::people::{self, Credential, SessionInfo, TokenInfo, TokenRequest};
 
-use super::{CsrfForm, Field, Flash, Shell, day, redirect, render, render_with};
+use super::{CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with};
 use crate::auth::session_cookie;
 use crate::{AppState, Problem};
 
@@ -201,9 +201,6 @@ async fn create_token(
         },
     ))
 }
-
-#[derive(serde::Deserialize)]
-struct EmptyForm {}
 
 async fn revoke_token(
     State(app): State<AppState>,
