@@ -12,6 +12,7 @@ both!(
     webhook_pages_are_for_those_who_manage_tools,
     membership_pages_follow_the_policy,
     group_admin_pages_follow_the_policy,
+    a_failure_inside_is_a_page_that_tells_nothing_of_it,
 );
 
 /// The value of a cookie the answer sets.
@@ -1036,4 +1037,49 @@ async fn group_admin_pages_follow_the_policy(backend: Backend) {
         member.get("/api/v1/groups/plot").await.json["member_count"],
         1
     );
+}
+
+async fn a_failure_inside_is_a_page_that_tells_nothing_of_it(backend: Backend) {
+    use sea_query::{Alias, Expr, ExprTrait, Query};
+    let server = TestServer::start(backend).await;
+    let ada = server.account("ada").await;
+    let made = ada
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "script", "scopes": ["read"]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let token = made.json["token"].as_str().unwrap().to_string();
+    // A row damaged behind Weft's back: its scopes no longer parse, so using it fails inside.
+    server
+        .kernel
+        .db
+        .execute(
+            Query::update()
+                .table(Alias::new("access_tokens"))
+                .value(Alias::new("scopes"), "not-a-scope secret-detail-42")
+                .and_where(Expr::col(Alias::new("name")).eq("script")),
+        )
+        .await
+        .unwrap();
+    let broken = server.client().with_token(&token);
+    let page = broken.with_header("accept", "text/html").get("/").await;
+    assert_eq!(page.status, 500);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        page.body.contains("Something went wrong on our side"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(" · Weft</title>") && page.body.contains("class=\"error-page\""));
+    assert!(
+        !page.body.contains("secret-detail-42"),
+        "what failed inside is logged, not shown"
+    );
+    // A script still gets problem+json.
+    broken.get("/api/v1/me").await.problem(500);
 }
