@@ -13,6 +13,13 @@ test("the demo community can be clicked through as amara", async () => {
   assert.match(await page.locator("h1").innerText(), /Hello, Amara/);
   assert.ok((await page.locator("#inbox li").count()) > 0, "the demo has happened: the inbox is not empty");
   await checkPage(page, "demo-dashboard");
+  // The same inbox grouped: a section per group, with the tools each item came from.
+  await page.getByRole("link", { name: "By group" }).click();
+  await page.waitForURL(`${BASE}/?view=grouped`);
+  for (const group of ["Riverside Commons", "Community Garden", "Food Co-op", "Stewards"]) {
+    assert.equal(await page.getByRole("heading", { name: group }).count(), 1, `a section for ${group}`);
+  }
+  await checkPage(page, "demo-dashboard-grouped");
 
   await page.locator(".switcher summary").click();
   await page.getByRole("navigation", { name: "Your groups" }).getByRole("link", { name: /Riverside Commons/ }).click();

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use kernel::Error;
 use kernel::groups::{
     self, CustomRole, Group, GroupChanges, JoinPolicy, Member, OwnerChange, RoleChange, RoleInput,
-    Visibility,
+    RoleUpdate, Visibility,
 };
 use kernel::page::PageRequest;
 use kernel::policy::Action;
@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/groups/{group}/members/{who}/remove", post(remove))
         .route("/groups/{group}/owner", post(hand_over))
         .route("/groups/{group}/roles", post(create_role))
+        .route("/groups/{group}/roles/{name}", post(update_role))
         .route("/groups/{group}/roles/{name}/delete", post(delete_role))
 }
 
@@ -205,12 +206,16 @@ struct MembersPage {
     shell: Shell,
     group: String,
     members: Vec<MemberRow>,
-    roles: Vec<CustomRole>,
+    /// Each role, with every permission a custom role may hold and whether it holds it.
+    roles: Vec<(CustomRole, Held)>,
     role_name: Field,
     may_manage_members: bool,
     may_manage_roles: bool,
     may_hand_over: bool,
 }
+
+/// (permission, what it allows, whether the role holds it), for each permission.
+type Held = Vec<(&'static str, &'static str, bool)>;
 
 struct MemberRow {
     member: Member,
@@ -246,7 +251,16 @@ async fn members_view(
                 member: m,
             })
             .collect(),
-        roles,
+        roles: roles
+            .into_iter()
+            .map(|r| {
+                let held = PERMISSIONS
+                    .iter()
+                    .map(|(p, meaning)| (*p, *meaning, r.permissions.iter().any(|h| h == p)))
+                    .collect();
+                (r, held)
+            })
+            .collect(),
         role_name,
         may_manage_members: context.may(Action::ManageMembers),
         may_manage_roles: context.may(Action::ManageRoles),
@@ -378,6 +392,29 @@ async fn create_role(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+async fn update_role(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path((key, name)): Path<(String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Problem> {
+    let actor = shell.require_actor()?;
+    let permissions = fields
+        .iter()
+        .filter(|(n, _)| n == "permissions")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let input = RoleUpdate {
+        name: None,
+        permissions: Some(permissions),
+    };
+    groups::update_role(&app.kernel, actor, &key, &name, input).await?;
+    Ok(redirect(
+        &format!("/groups/{key}/members"),
+        Some(Flash::Saved),
+    ))
 }
 
 async fn delete_role(

@@ -42,7 +42,22 @@ struct Home {
     total: i64,
     /// Older items.
     next: Option<String>,
+    /// The grouped view: a section per group, newest first in each.
+    sections: Option<Vec<Section>>,
 }
+
+/// A group's part of the grouped view: its newest items and the tools they came from.
+struct Section {
+    handle: String,
+    name: String,
+    unread: i64,
+    items: Vec<Item>,
+    /// (tool, how many of the items shown came from it)
+    tools: Vec<(String, usize)>,
+}
+
+/// How many items each section of the grouped view shows.
+const PER_SECTION: u32 = 5;
 
 /// One line of the inbox.
 pub struct Item {
@@ -104,6 +119,8 @@ impl Item {
 
 #[derive(Deserialize)]
 struct Filter {
+    /// `grouped` for a section per group.
+    view: Option<String>,
     group: Option<String>,
     tool: Option<String>,
     unread: Option<String>,
@@ -152,7 +169,13 @@ async fn home(
         .into_iter()
         .map(|n| Item::of(n.activity, n.read))
         .collect();
+    let sections = if q.view.as_deref() == Some("grouped") {
+        Some(sections(&app, &actor, &shell, &counts, unread_only).await?)
+    } else {
+        None
+    };
     Ok(render(&Home {
+        sections,
         shell,
         items,
         group,
@@ -166,6 +189,72 @@ async fn home(
         total: counts.total,
         next,
     }))
+}
+
+async fn sections(
+    app: &AppState,
+    actor: &kernel::people::Actor,
+    shell: &Shell,
+    counts: &notify::UnreadCounts,
+    unread_only: bool,
+) -> Result<Vec<Section>, Problem> {
+    let groups: Vec<(String, String)> = shell
+        .viewer
+        .as_ref()
+        .map(|v| {
+            v.groups
+                .iter()
+                .map(|g| (g.handle.clone(), g.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = PageRequest {
+        limit: Some(PER_SECTION),
+        cursor: None,
+    };
+    let lists = futures::future::try_join_all(groups.iter().map(|(handle, _)| {
+        let filter = NotificationFilter {
+            group: Some(handle.clone()),
+            tool: None,
+            unread: Some(unread_only),
+        };
+        let page = &page;
+        async move { notify::service::list(&app.kernel, actor, &filter, page).await }
+    }))
+    .await?;
+    let mut sections: Vec<Section> = groups
+        .into_iter()
+        .zip(lists)
+        .map(|((handle, name), list)| {
+            let items: Vec<Item> = list
+                .items
+                .into_iter()
+                .map(|n| Item::of(n.activity, n.read))
+                .collect();
+            let mut tools: Vec<(String, usize)> = Vec::new();
+            for item in &items {
+                match tools.iter_mut().find(|(t, _)| *t == item.tool) {
+                    Some((_, n)) => *n += 1,
+                    None => tools.push((item.tool.clone(), 1)),
+                }
+            }
+            let unread = counts
+                .groups
+                .iter()
+                .find(|g| g.group.handle == handle)
+                .map_or(0, |g| g.unread);
+            Section {
+                handle,
+                name,
+                unread,
+                items,
+                tools,
+            }
+        })
+        .collect();
+    // The groups with the most unread first; quiet ones last.
+    sections.sort_by(|a, b| b.unread.cmp(&a.unread).then(a.name.cmp(&b.name)));
+    Ok(sections)
 }
 
 #[derive(Deserialize)]

@@ -775,12 +775,76 @@ async fn membership_pages_follow_the_policy(backend: Backend) {
         invited_page.contains("Accept the invitation"),
         "{invited_page}"
     );
+    // Declined, it is gone; a request rejected makes no member.
+    let guest_invitation = invite.json["id"].as_str().unwrap().to_string();
+    let declined = form(
+        &with(&guest),
+        &format!("/invitations/{guest_invitation}/decline"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        (declined.status, declined.header("location")),
+        (303, Some("/"))
+    );
+    assert!(
+        !with(&guest)
+            .get("/groups/cellar")
+            .await
+            .body
+            .contains("Accept the invitation")
+    );
+    assert_eq!(
+        form(&with(&guest), "/groups/cellar/join", &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    let pending = owner.get("/api/v1/groups/cellar/join-requests").await.json;
+    let guest_request = pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"]["handle"] == "guest" && r["status"] == "pending")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rejected = form(
+        &as_owner,
+        &format!("/join-requests/{guest_request}/reject"),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(rejected.status, 303);
+    assert!(
+        !owner
+            .get("/api/v1/groups/cellar/members")
+            .await
+            .body
+            .contains("\"guest\"")
+    );
     assert!(
         !as_outsider
             .get("/groups/cellar")
             .await
             .body
             .contains("Accept the invitation")
+    );
+    // The grouped view: a section per group, each with its tools.
+    let grouped = as_owner.get("/?view=grouped").await.body;
+    assert!(
+        grouped.contains("id=\"section-cellar\"")
+            && grouped.contains("/?group=cellar&amp;tool=groups"),
+        "{grouped}"
+    );
+    // Someone whose request was rejected has no section for it.
+    assert!(
+        !with(&guest)
+            .get("/?view=grouped")
+            .await
+            .body
+            .contains("section-cellar")
     );
     // Mark all read empties the bell.
     assert_eq!(
@@ -960,6 +1024,40 @@ async fn group_admin_pages_follow_the_policy(backend: Backend) {
         .unwrap()
         .clone();
     assert_eq!(greeter["permissions"], json!(["invite", "post"]));
+    // Its permissions changed in place; only who manages roles may.
+    assert_eq!(
+        form(
+            &as_member,
+            "/groups/plot/roles/greeter",
+            &[("csrf", &csrf), ("permissions", "moderate")]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        form(
+            &as_owner,
+            "/groups/plot/roles/greeter",
+            &[
+                ("csrf", &csrf),
+                ("permissions", "post"),
+                ("permissions", "moderate")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
+    let roles = owner.get("/api/v1/groups/plot/roles").await.json;
+    let greeter = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "greeter")
+        .unwrap()
+        .clone();
+    assert_eq!(greeter["permissions"], json!(["post", "moderate"]));
     assert_eq!(
         form(
             &as_member,
