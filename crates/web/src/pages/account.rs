@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::shell::{hue, initials};
 use super::{
     CsrfForm, EmptyForm, Field, Flash, Shell, day, field_errors, local_path, redirect, render,
-    render_with,
+    render_with, sentence, set_errors,
 };
 use crate::auth::session_cookie;
 use crate::{AppState, Problem};
@@ -37,25 +37,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/settings", get(settings_page).post(save_settings))
         .route("/{at_handle}", get(profile_page))
-}
-
-fn set_errors(errors: &[(String, String)], fields: &mut [(&str, &mut Field)]) -> Vec<String> {
-    let mut unplaced = Vec::new();
-    for (name, detail) in errors {
-        match fields.iter_mut().find(|(n, _)| n == name) {
-            Some((_, field)) => field.error = Some(sentence(detail)),
-            None => unplaced.push(sentence(detail)),
-        }
-    }
-    unplaced
-}
-
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn client_info(headers: &HeaderMap, addr: SocketAddr) -> ClientInfo {

@@ -12,8 +12,8 @@ use kernel::people;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
-use super::render;
 use super::shell::Shell;
+use super::{render, sentence};
 use crate::AppState;
 
 /// Paths that belong to machines, never answered with a page.
@@ -177,25 +177,12 @@ fn words_for(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-/// "no such path" → "No such path."
-fn sentence(text: &str) -> String {
-    let mut chars = text.trim().chars();
-    let mut out: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn details_read_as_sentences() {
-        assert_eq!(super::sentence("no such path"), "No such path.");
-        assert_eq!(super::sentence("Done!"), "Done!");
-        assert_eq!(super::sentence(""), "");
+        assert_eq!(crate::pages::sentence("no such path"), "No such path.");
+        assert_eq!(crate::pages::sentence("Done!"), "Done!");
+        assert_eq!(crate::pages::sentence(""), "");
     }
 }

@@ -21,7 +21,9 @@ use serde::Deserialize;
 
 use super::groups::enter_group;
 use super::shell::{hue, initials};
-use super::{CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with};
+use super::{
+    CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with, values_of,
+};
 use crate::{AppState, Problem};
 
 pub fn routes() -> Router<AppState> {
@@ -117,10 +119,8 @@ struct SettingsForm {
     name: String,
     #[serde(default)]
     description: String,
-    #[serde(default)]
-    visibility: String,
-    #[serde(default)]
-    join_policy: String,
+    visibility: Option<Visibility>,
+    join_policy: Option<JoinPolicy>,
 }
 
 async fn save_settings(
@@ -134,18 +134,8 @@ async fn save_settings(
         handle: None,
         name: Some(form.name.trim().to_string()),
         description: Some(form.description.trim().to_string()),
-        visibility: match form.visibility.as_str() {
-            "public" => Some(Visibility::Public),
-            "listed" => Some(Visibility::Listed),
-            "secret" => Some(Visibility::Secret),
-            _ => None,
-        },
-        join_policy: match form.join_policy.as_str() {
-            "open" => Some(JoinPolicy::Open),
-            "request" => Some(JoinPolicy::Request),
-            "invite" => Some(JoinPolicy::Invite),
-            _ => None,
-        },
+        visibility: form.visibility,
+        join_policy: form.join_policy,
         parent_admins_manage: None,
     };
     match groups::update_group(&app.kernel, &actor, &key, changes).await {
@@ -358,11 +348,7 @@ async fn create_role(
         .find(|(n, _)| n == "name")
         .map(|(_, v)| v.trim().to_lowercase())
         .unwrap_or_default();
-    let permissions = fields
-        .iter()
-        .filter(|(n, _)| n == "permissions")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let permissions = values_of(&fields, "permissions");
     let input = RoleInput {
         name: name.clone(),
         permissions,
@@ -401,11 +387,7 @@ async fn update_role(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     let actor = shell.require_actor()?;
-    let permissions = fields
-        .iter()
-        .filter(|(n, _)| n == "permissions")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let permissions = values_of(&fields, "permissions");
     let input = RoleUpdate {
         name: None,
         permissions: Some(permissions),

@@ -13,7 +13,7 @@ use kernel::page::PageRequest;
 use serde::Deserialize;
 
 use super::shell::{Shell, hue, initials};
-use super::{CsrfForm, Flash, day, redirect, render};
+use super::{CsrfForm, Flash, day, is_local_path, redirect, render};
 use crate::{AppState, Problem};
 
 pub fn routes() -> Router<AppState> {
@@ -85,10 +85,6 @@ pub struct InboxItem {
     pub csrf: String,
 }
 
-fn is_local(url: &str) -> bool {
-    url.starts_with('/') && !url.starts_with("//")
-}
-
 impl Item {
     pub fn of(a: Activity, read: bool) -> Item {
         let who = a.actor.as_ref();
@@ -106,11 +102,11 @@ impl Item {
             when: day(a.published),
             when_iso: a.published.to_rfc3339(),
             unread: !read,
-            external: a.url.as_deref().is_some_and(|u| !is_local(u)),
+            external: a.url.as_deref().is_some_and(|u| !is_local_path(u)),
             // Links on this site, or an outside tool's link back (http or https only).
-            url: a
-                .url
-                .filter(|u| is_local(u) || u.starts_with("https://") || u.starts_with("http://")),
+            url: a.url.filter(|u| {
+                is_local_path(u) || u.starts_with("https://") || u.starts_with("http://")
+            }),
             summary: a.summary,
             tool: a.tool,
         }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use super::groups::enter_group;
 use super::{
     CsrfForm, EmptyForm, Field, Flash, Shell, day, field_errors, redirect, render, render_with,
+    set_errors,
 };
 use crate::{AppState, Problem};
 
@@ -59,10 +60,8 @@ struct NewGroupForm {
     name: String,
     #[serde(default)]
     description: String,
-    #[serde(default)]
-    visibility: String,
-    #[serde(default)]
-    join_policy: String,
+    visibility: Option<Visibility>,
+    join_policy: Option<JoinPolicy>,
     #[serde(default)]
     parent: String,
 }
@@ -95,16 +94,8 @@ async fn create_group(
     CsrfForm(form): CsrfForm<NewGroupForm>,
 ) -> Result<Response, Problem> {
     let actor = shell.require_actor()?.clone();
-    let visibility = match form.visibility.as_str() {
-        "listed" => Visibility::Listed,
-        "secret" => Visibility::Secret,
-        _ => Visibility::Public,
-    };
-    let join_policy = match form.join_policy.as_str() {
-        "open" => JoinPolicy::Open,
-        "invite" => JoinPolicy::Invite,
-        _ => JoinPolicy::Request,
-    };
+    let visibility = form.visibility.unwrap_or(Visibility::Public);
+    let join_policy = form.join_policy.unwrap_or(JoinPolicy::Request);
     let input = NewGroup {
         handle: form.handle.trim().to_lowercase(),
         name: form.name.trim().to_string(),
@@ -126,23 +117,19 @@ async fn create_group(
                 handle: Field::new(form.handle),
                 group_name: Field::new(form.name),
                 description: Field::new(form.description),
-                visibility: form.visibility,
-                join_policy: form.join_policy,
+                visibility: visibility.as_str().into(),
+                join_policy: join_policy.as_str().into(),
                 parent: form.parent,
                 alerts: Vec::new(),
             };
-            for (field, detail) in errors {
-                let target = match field.as_str() {
-                    "handle" => &mut page.handle,
-                    "name" => &mut page.group_name,
-                    "description" => &mut page.description,
-                    _ => {
-                        page.alerts.push(format!("{field}: {detail}"));
-                        continue;
-                    }
-                };
-                target.error.get_or_insert(detail);
-            }
+            page.alerts = set_errors(
+                &errors,
+                &mut [
+                    ("handle", &mut page.handle),
+                    ("name", &mut page.group_name),
+                    ("description", &mut page.description),
+                ],
+            );
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

@@ -79,20 +79,55 @@ pub fn redirect(to: &str, flash: Option<Flash>) -> Response {
     response
 }
 
-/// A path on this site to come back to after logging in; anything else (another site, a
-/// scheme-relative `//evil.example`) becomes `/`.
+/// Whether `p` is a path on this site — not another site, not a scheme-relative
+/// `//evil.example`, not `/\\evil.example` (which browsers read as the same).
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
+}
+
+/// A path on this site to come back to after logging in; anything else becomes `/`.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(char::is_control) =>
-        {
-            p.to_string()
-        }
+        Some(p) if is_local_path(p) => p.to_string(),
         _ => "/".to_string(),
     }
+}
+
+/// Puts each field error beside its field; answers the ones no field takes.
+pub fn set_errors(errors: &[(String, String)], fields: &mut [(&str, &mut Field)]) -> Vec<String> {
+    let mut unplaced = Vec::new();
+    for (name, detail) in errors {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some((_, field)) => field.error = Some(sentence(detail)),
+            None => unplaced.push(sentence(detail)),
+        }
+    }
+    unplaced
+}
+
+/// "no such path" → "No such path."
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Every value a form sent under `name` (checkboxes: one pair per box ticked).
+pub fn values_of(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// A day as people write it: "24 November 2026".
@@ -145,5 +180,8 @@ mod tests {
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(Some("/a\nb")), "/");
         assert_eq!(local_path(None), "/");
+        // The dashboard marks links the same way: these lead elsewhere.
+        assert!(!super::is_local_path("/\\evil.example"));
+        assert!(super::is_local_path("/groups/x?tab=1"));
     }
 }

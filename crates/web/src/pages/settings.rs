@@ -14,7 +14,9 @@ use kernel::notify::{self, GroupLevel, Level, NotificationSettings, SettingsUpda
 use kernel::page::PageRequest;
 use kernel::people::{self, Credential, SessionInfo, TokenInfo, TokenRequest};
 
-use super::{CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with};
+use super::{
+    CsrfForm, EmptyForm, Field, Flash, Shell, day, redirect, render, render_with, values_of,
+};
 use crate::auth::session_cookie;
 use crate::{AppState, Problem};
 
@@ -157,11 +159,7 @@ async fn create_token(
             .unwrap_or_default()
     };
     let name = value("name");
-    let scopes: Vec<String> = fields
-        .iter()
-        .filter(|(n, _)| n == "scopes")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let scopes = values_of(&fields, "scopes");
     let expires_in = value("expires_in").parse::<i64>().ok().filter(|s| *s > 0);
     let input = TokenRequest {
         name: name.clone(),
