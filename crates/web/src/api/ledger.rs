@@ -204,8 +204,8 @@ async fn update_limits(
 /// `Accept: text/csv`, the whole statement as CSV, oldest first.
 #[utoipa::path(get, path = "/api/v1/ledger-accounts/{id}/statement", tag = "ledger",
     security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Ledger account id"), PageRequest),
-    responses((status = 200, body = Page<StatementEntry>, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv")))]
+    responses((status = 200, description = "The statement, as JSON pages or as CSV",
+        content((Page<StatementEntry> = "application/json"), (String = "text/csv")))))]
 async fn statement(
     State(app): State<AppState>,
     Caller(actor): Caller,
