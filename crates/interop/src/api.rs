@@ -2,12 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kernel::tool::outside::{self, NewTool, OutsideTool, Registered};
+use kernel::tool::outside::{self, NewTool, OutsideTool, Registered, SignInUpdate};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use web::{AppState, Caller, Json, Problem};
 
 use crate::activities::{self, IncomingActivity, Posted};
+use crate::oidc::keys::{self, KeyInfo};
 use crate::webhooks::{self, CreatedWebhook, Delivery, NewWebhook, Webhook};
 use axum::extract::Query;
 use kernel::id::{DeliveryId, WebhookId};
@@ -16,7 +17,9 @@ use kernel::page::{Page, PageRequest};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
-        .routes(routes!(registration))
+        .routes(routes!(registration, update_sign_in))
+        .routes(routes!(oidc_keys))
+        .routes(routes!(rotate_oidc_keys))
         .routes(routes!(rotate_secret))
         .routes(routes!(post_activity))
         .routes(routes!(list_webhooks, create_webhook))
@@ -40,6 +43,50 @@ async fn register(
         StatusCode::CREATED,
         Json(outside::register(&app.kernel, &actor, input).await?),
     ))
+}
+
+/// Change how people sign in to a tool: its redirect URIs, the algorithm of its ID tokens
+/// (`RS256` or `EdDSA`), and claims of its own mapped from group roles.
+#[utoipa::path(patch, path = "/api/v1/tools/{tool}/registration", tag = "tools",
+    security(("bearer" = [])),
+    params(("tool" = String, Path, description = "The tool's handle")),
+    request_body = SignInUpdate,
+    responses((status = 200, body = OutsideTool)))]
+async fn update_sign_in(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(tool): Path<String>,
+    Json(input): Json<SignInUpdate>,
+) -> Result<Json<OutsideTool>, Problem> {
+    Ok(Json(
+        outside::update_sign_in(&app.kernel, &actor, &tool, input).await?,
+    ))
+}
+
+/// The OpenID Connect signing keys, for the server's administrators: which sign, and which
+/// the JWKS still lists.
+#[utoipa::path(get, path = "/api/v1/oidc/keys", tag = "tools", security(("bearer" = [])),
+    responses((status = 200, body = Vec<KeyInfo>)))]
+async fn oidc_keys(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<KeyInfo>>, Problem> {
+    kernel::policy::administer_server(Some(&actor))?;
+    Ok(Json(keys::list(&app.kernel).await?))
+}
+
+/// Rotate the OpenID Connect signing keys: new keys sign from now on; the old ones stay in
+/// the JWKS until the ID tokens they signed have expired.
+#[utoipa::path(post, path = "/api/v1/oidc/keys/rotate", tag = "tools",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<KeyInfo>)))]
+async fn rotate_oidc_keys(
+    State(app): State<AppState>,
+    axum::Extension(provider): axum::Extension<std::sync::Arc<crate::oidc::Provider>>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<KeyInfo>>, Problem> {
+    kernel::policy::administer_server(Some(&actor))?;
+    Ok(Json(keys::rotate(&app.kernel, &provider.keys).await?))
 }
 
 /// A tool's registration, for who registered it (its secret is never shown again).

@@ -2,12 +2,15 @@
 //! group turns them on, they get a token for that group by the client credentials grant at
 //! `/oauth/token`, read its members and post ActivityStreams activities that reach members
 //! like a built-in tool's; and groups send what happens to outside tools by webhooks signed
-//! per the Standard Webhooks specification. The registry and the tokens themselves are the
-//! kernel's (`kernel::tool`); this crate is their protocol.
+//! per the Standard Webhooks specification. People sign in to outside tools with their Weft
+//! account: Weft is an OpenID Connect provider whose `groups` claim tells a tool which of the
+//! person's groups use it, and with what role (`oidc`). The registry and the group tokens are
+//! the kernel's (`kernel::tool`); this crate is their protocol.
 
 pub mod activities;
 pub mod api;
 pub mod oauth;
+pub mod oidc;
 pub mod pages;
 pub mod webhooks;
 
@@ -28,7 +31,18 @@ pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
 /// Outside tools' protocol, as the composition root mounts it: the API (registry, activities
 /// in, webhooks), OAuth's token endpoint, and a group's webhook pages (its tab, for those who
 /// manage the group's tools).
-pub struct Interop;
+#[derive(Default)]
+pub struct Interop {
+    /// This server's OpenID Connect provider: its signing keys as last read, its queue of
+    /// code exchanges.
+    oidc: std::sync::Arc<oidc::Provider>,
+}
+
+impl Interop {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
 
 impl web::Tool for Interop {
     fn name(&self) -> &'static str {
@@ -44,10 +58,18 @@ impl web::Tool for Interop {
     }
 
     fn api(&self) -> Option<utoipa_axum::router::OpenApiRouter<web::AppState>> {
-        Some(api::routes())
+        Some(api::routes().layer(axum::Extension(self.oidc.clone())))
     }
 
     fn plain(&self) -> Option<axum::Router<web::AppState>> {
-        Some(oauth::routes())
+        Some(oauth::routes().layer(axum::Extension(self.oidc.clone())))
+    }
+
+    fn root_pages(&self) -> Option<axum::Router<web::AppState>> {
+        Some(oidc::pages())
+    }
+
+    fn settings_tab(&self) -> Option<web::pages::NavLink> {
+        Some(oidc::apps::tab())
     }
 }

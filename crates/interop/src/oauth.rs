@@ -1,8 +1,12 @@
-//! The OAuth 2.0 token endpoint (RFC 6749). Today it serves the client credentials grant
-//! (section 4.4): an outside tool trades its client id and secret for a token limited to one
-//! group. Requests are form-encoded; answers are `application/json` with RFC 6749's
-//! `error` and `error_description` (OAuth clients parse those), plus the `type`, `title`,
-//! `status` and `detail` of our problem documents.
+//! The OAuth 2.0 token endpoint (RFC 6749). It serves three grants:
+//! - client credentials (section 4.4): an outside tool trades its client id and secret for a
+//!   token limited to one group;
+//! - authorization code (section 4.1, with PKCE) and refresh token (section 6): a person's
+//!   sign-in to a tool (`crate::oidc::grant`).
+//!
+//! Requests are form-encoded; answers are `application/json` with RFC 6749's `error` and
+//! `error_description` (OAuth clients parse those), plus the `type`, `title`, `status` and
+//! `detail` of our problem documents.
 
 use axum::Router;
 use axum::extract::{Form, State};
@@ -10,13 +14,24 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
-use kernel::tool::outside::{self, GrantError};
+use kernel::tool::outside::{self, ClientError, GrantError};
+use kernel::tool::store::OutsideToolRow;
 use serde::Deserialize;
 use serde_json::json;
 use web::AppState;
 
+use crate::oidc::grant::{self, OAuthError};
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/oauth/token", post(token))
+    // A single-page app (a public client) exchanges its code from the browser.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    Router::new()
+        .route("/oauth/token", post(token))
+        .layer(cors)
+        .merge(crate::oidc::routes())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,9 +40,13 @@ pub struct TokenForm {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub scope: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let body = json!({
         "error": error,
         "error_description": description,
@@ -51,25 +70,166 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     response
 }
 
-/// Client id and secret from HTTP Basic (preferred by RFC 6749) or from the form.
-fn client_of(headers: &HeaderMap, form: &TokenForm) -> Option<(String, String)> {
-    if let Some(basic) = headers
+/// Client id and secret from HTTP Basic (`client_secret_basic`; each form-urlencoded, RFC
+/// 6749 section 2.3.1), if the request has that header.
+fn basic_of(headers: &HeaderMap) -> Option<Option<(String, String)>> {
+    let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-    {
+        .and_then(|v| v.strip_prefix("Basic "))?;
+    let decode = |s: &str| -> Option<String> {
+        let plus_as_space = s.replace('+', " ");
+        url::form_urlencoded::parse(format!("x={plus_as_space}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    let parsed = (|| {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(basic.trim())
             .ok()?;
         let text = String::from_utf8(decoded).ok()?;
         let (id, secret) = text.split_once(':')?;
-        return Some((id.to_string(), secret.to_string()));
+        Some((decode(id)?, decode(secret)?))
+    })();
+    Some(parsed)
+}
+
+/// The client a request comes from, authenticated by `client_secret_basic`,
+/// `client_secret_post`, or — a public client — by its id alone; or the refusal to send.
+pub async fn client_from(
+    app: &AppState,
+    headers: &HeaderMap,
+    form_id: Option<&str>,
+    form_secret: Option<&str>,
+) -> Result<OutsideToolRow, Response> {
+    let unauthenticated = || {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client, or a wrong secret",
+        )
+    };
+    let (id, secret) = match basic_of(headers) {
+        Some(_) if form_secret.is_some() => {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "authenticate the client one way: HTTP Basic or the form, not both",
+            ));
+        }
+        Some(Some((id, secret))) => (id, Some(secret)),
+        Some(None) => return Err(unauthenticated()),
+        None => match form_id {
+            Some(id) => (id.to_string(), form_secret.map(str::to_string)),
+            None => {
+                return Err(oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "authenticate the client: HTTP Basic, or client_id (and client_secret) in the form",
+                ));
+            }
+        },
+    };
+    match outside::authenticate_client(&app.kernel, &id, secret.as_deref()).await {
+        Ok(tool) => Ok(tool),
+        Err(ClientError::Invalid) => Err(unauthenticated()),
+        Err(ClientError::Internal(why)) => {
+            tracing::error!(error = %why, "a client could not be authenticated");
+            Err(oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "something went wrong on our side; it has been logged",
+            ))
+        }
     }
-    Some((form.client_id.clone()?, form.client_secret.clone()?))
+}
+
+/// A JSON answer that caches may keep as `cache` says.
+pub fn json_answer(body: impl serde::Serialize, cache: &'static str) -> Response {
+    let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// A JSON answer no cache may keep (tokens, claims; RFC 6749 section 5.1).
+pub fn no_store(body: impl serde::Serialize) -> Response {
+    let mut response = json_answer(body, "no-store");
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The code and refresh grants: a person's sign-in to a tool.
+async fn person_grant(
+    app: &AppState,
+    provider: &crate::oidc::Provider,
+    headers: &HeaderMap,
+    form: TokenForm,
+) -> Response {
+    let tool = match client_from(
+        app,
+        headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await
+    {
+        Ok(tool) => tool,
+        Err(refusal) => return refusal,
+    };
+    let k = &app.kernel;
+    let outcome = if form.grant_type.as_deref() == Some("authorization_code") {
+        let Some(code) = form.code.as_deref() else {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "code is missing",
+            );
+        };
+        grant::exchange_code(
+            k,
+            provider,
+            &tool,
+            code,
+            form.redirect_uri.as_deref(),
+            form.code_verifier.as_deref(),
+        )
+        .await
+    } else {
+        let Some(refresh) = form.refresh_token.as_deref() else {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "refresh_token is missing",
+            );
+        };
+        grant::refresh(k, &provider.keys, &tool, refresh, form.scope.as_deref()).await
+    };
+    match outcome {
+        Ok(tokens) => no_store(tokens),
+        Err(OAuthError::InvalidGrant(why)) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", &why)
+        }
+        Err(OAuthError::InvalidScope(why)) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why)
+        }
+        Err(OAuthError::Internal(e)) => {
+            tracing::error!(error = %e, "a token request failed");
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "something went wrong on our side; it has been logged",
+            )
+        }
+    }
 }
 
 async fn token(
     State(app): State<AppState>,
+    axum::Extension(provider): axum::Extension<std::sync::Arc<crate::oidc::Provider>>,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -77,16 +237,19 @@ async fn token(
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
-            "send application/x-www-form-urlencoded fields: grant_type, scope, and the client's id and secret",
+            "send application/x-www-form-urlencoded fields: grant_type, the grant's own, and the client's credentials",
         );
     };
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
+        Some("authorization_code" | "refresh_token") => {
+            return person_grant(&app, &provider, &headers, form).await;
+        }
         Some(_) => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "this endpoint grants client_credentials",
+                "this endpoint grants authorization_code, refresh_token and client_credentials",
             );
         }
         None => {
@@ -97,25 +260,23 @@ async fn token(
             );
         }
     }
-    let Some((id, secret)) = client_of(&headers, &form) else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "authenticate the client: HTTP Basic, or client_id and client_secret in the form",
-        );
+    let tool = match client_from(
+        &app,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await
+    {
+        Ok(tool) => tool,
+        Err(refusal) => return refusal,
     };
-    match outside::grant(&app.kernel, &id, &secret, form.scope.as_deref()).await {
-        Ok(token) => {
-            let mut response = (StatusCode::OK, axum::Json(token)).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+    match outside::grant(&app.kernel, &tool, form.scope.as_deref()).await {
+        Ok(token) => no_store(token),
         Err(GrantError::InvalidClient) => oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "unknown client, or a wrong secret",
+            "a public client may not use the client credentials grant",
         ),
         Err(GrantError::InvalidScope(why)) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why)

@@ -135,3 +135,14 @@ id_type!(
     /// One activity sent (or to be sent) to one webhook endpoint.
     DeliveryId
 );
+
+id_type!(
+    /// An authorization code of the OpenID Connect code flow (and the family of tokens grown
+    /// from it).
+    AuthCodeId
+);
+
+id_type!(
+    /// An access or refresh token a person's sign-in gave a tool.
+    OAuthTokenId
+);

@@ -219,6 +219,26 @@ pub fn authorize(
     }
 }
 
+/// Whether `actor` may run the server itself (its signing keys, for one): a server
+/// administrator, signed in as themselves with a token that may write, not limited to a
+/// group. Default deny.
+pub fn administer_server(actor: Option<&Actor>) -> Result<()> {
+    let Some(actor) = actor else {
+        return Err(Error::Unauthenticated("log in first".into()));
+    };
+    if actor.is_tool() || !actor.is_admin {
+        return Err(Error::Forbidden(
+            "only the server's administrators may do this".into(),
+        ));
+    }
+    if actor.group.is_some() {
+        return Err(Error::Forbidden(
+            "a token limited to a group cannot run the server".into(),
+        ));
+    }
+    actor.require(Scope::Write)
+}
+
 /// The condition a query of groups adds to its `WHERE` so a list never loads what the caller
 /// may not see: public and listed groups, and the secret ones the caller belongs to.
 pub fn visible_groups(actor: Option<&Actor>) -> Condition {

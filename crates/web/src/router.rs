@@ -109,6 +109,29 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("cross-origin-opener-policy", "same-origin"),
 ];
 
+/// The page's security policy when its forms may lead to other origins: a sign-in page whose
+/// answer sends the browser on to a tool's redirect URI (browsers hold a form's redirects to
+/// `form-action` too).
+pub fn csp_allowing_forms_to(origins: &[String]) -> HeaderValue {
+    let extra: Vec<&str> = origins
+        .iter()
+        .map(String::as_str)
+        .filter(|o| {
+            !o.is_empty()
+                && o.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(c))
+        })
+        .collect();
+    if extra.is_empty() {
+        return HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+    }
+    let policy = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", extra.join(" ")),
+    );
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+}
+
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {

@@ -61,9 +61,20 @@ impl Deref for AppState {
 
 /// `https://weft.example.org:8443/some/path` → `https://weft.example.org:8443`.
 pub fn origin_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let authority = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{authority}")
+    origin_of_url(url).unwrap_or_else(|| {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        format!("{scheme}://{authority}")
+    })
+}
+
+/// The origin (`scheme://host[:port]`, as browsers write it) of an absolute URL.
+pub fn origin_of_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    match parsed.origin() {
+        url::Origin::Tuple(..) => Some(parsed.origin().ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -32,4 +32,15 @@ pub trait Tool: Send + Sync + 'static {
     fn nav(&self, _group: &GroupContext) -> Option<NavLink> {
         None
     }
+
+    /// Pages at paths of the tool's own choosing outside any group (a sign-in consent page,
+    /// a tab of the account's settings), in the shell, with its forms' CSRF protection.
+    fn root_pages(&self) -> Option<Router<AppState>> {
+        None
+    }
+
+    /// A tab of the account's settings (`/settings/…`), served by [`Tool::root_pages`].
+    fn settings_tab(&self) -> Option<NavLink> {
+        None
+    }
 }

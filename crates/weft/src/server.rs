@@ -141,7 +141,7 @@ impl Server {
             ledger,
             metrics_handle(),
             shutdown.clone(),
-            vec![Arc::new(interop::Interop)],
+            vec![Arc::new(interop::Interop::new())],
         );
         let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),

@@ -784,6 +784,46 @@ pub async fn group_using_tool(db: &Db, key: &str, tool: &str) -> Result<Option<(
     .await
 }
 
+/// A person's place in a group that uses a tool: what the tool may learn of it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ToolGroupRow {
+    pub handle: String,
+    pub name: String,
+    pub role: String,
+}
+
+/// The groups `account` belongs to that have `tool` turned on, with the account's role in
+/// each, by handle.
+pub async fn memberships_using_tool(
+    db: &Db,
+    account: AccountId,
+    tool: &str,
+) -> Result<Vec<ToolGroupRow>> {
+    db.fetch_all(
+        &Query::select()
+            .column((Groups::Table, Groups::Handle))
+            .column((Groups::Table, Groups::Name))
+            .column((Memberships::Table, Memberships::Role))
+            .from(Memberships::Table)
+            .inner_join(
+                Groups::Table,
+                Expr::col((Groups::Table, Groups::Id))
+                    .equals((Memberships::Table, Memberships::GroupId)),
+            )
+            .inner_join(
+                GroupTools::Table,
+                Expr::col((GroupTools::Table, GroupTools::GroupId))
+                    .equals((Memberships::Table, Memberships::GroupId)),
+            )
+            .and_where(Expr::col((Memberships::Table, Memberships::AccountId)).eq(account))
+            .and_where(Expr::col((GroupTools::Table, GroupTools::Tool)).eq(tool))
+            .order_by((Groups::Table, Groups::Handle), Order::Asc)
+            .limit(1000)
+            .to_owned(),
+    )
+    .await
+}
+
 pub async fn enabled_tools(db: &Db, group: GroupId) -> Result<Vec<(String,)>> {
     db.fetch_all(
         &Query::select()

@@ -371,6 +371,24 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     Ok(me_of(&row))
 }
 
+/// A person's own account as a tool they signed in to may learn of it (the OpenID Connect
+/// provider hands on only what the person consented to, by scope).
+pub async fn account_for_sign_in(k: &Kernel, id: AccountId) -> Result<Me> {
+    let row = store::account_by_id(&k.db, id)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    Ok(me_of(&row))
+}
+
+/// When the actor logged in, if they act through a log-in session (OpenID Connect's
+/// `auth_time`).
+pub async fn logged_in_at(k: &Kernel, actor: &Actor) -> Result<Option<Timestamp>> {
+    match actor.credential {
+        Credential::Session(id) => Ok(store::session_started(&k.db, id).await?.map(Timestamp)),
+        _ => Ok(None),
+    }
+}
+
 /// The display names of these accounts (one query).
 pub async fn display_names(
     k: &Kernel,

@@ -496,6 +496,19 @@ pub async fn sessions_of(
     db.fetch_all(&q).await
 }
 
+/// When a session began (when its holder logged in).
+pub async fn session_started(db: &Db, id: SessionId) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            Query::select()
+                .column(Sessions::CreatedAt)
+                .from(Sessions::Table)
+                .and_where(Expr::col(Sessions::Id).eq(id)),
+        )
+        .await?;
+    Ok(row.map(|(t,)| t))
+}
+
 pub async fn delete_session(db: &Db, account: AccountId, id: SessionId) -> Result<u64> {
     db.execute(
         Query::delete()

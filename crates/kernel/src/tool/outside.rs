@@ -54,6 +54,116 @@ pub struct NewTool {
     /// A client that cannot keep a secret (a single-page app): no secret, PKCE only.
     #[serde(default)]
     pub public_client: bool,
+    /// How its ID tokens are signed: `RS256` (the default, which every OpenID Connect client
+    /// reads) or `EdDSA` (Ed25519: smaller and about fifty times cheaper to sign).
+    pub id_token_signed_response_alg: Option<String>,
+    /// Claims of the tool's own, mapped from the person's role (see [`ClaimRule`]).
+    #[serde(default)]
+    pub claims: Vec<ClaimRule>,
+}
+
+/// What a tool may change of how people sign in to it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInUpdate {
+    pub redirect_uris: Option<Vec<String>>,
+    pub id_token_signed_response_alg: Option<String>,
+    pub claims: Option<Vec<ClaimRule>>,
+}
+
+/// A claim of the tool's own in ID tokens and userinfo (with the `groups` scope), made from
+/// the person's role: in `group` when it is given, else their highest role among the groups
+/// that use the tool (owner, admin, a custom role, member). Grafana, for one, reads a `role`
+/// claim: `{"claim": "role", "values": {"owner": "Admin", "admin": "Editor"}, "default":
+/// "Viewer"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRule {
+    pub claim: String,
+    /// A group's handle.
+    pub group: Option<String>,
+    /// Role name → the claim's value.
+    pub values: std::collections::BTreeMap<String, String>,
+    /// The value when no role is mapped; without it the claim is left out.
+    pub default: Option<String>,
+}
+
+/// Claims a rule may not take: the standard ones Weft fills itself.
+const RESERVED_CLAIMS: [&str; 22] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "at_hash",
+    "c_hash",
+    "sid",
+    "name",
+    "preferred_username",
+    "email",
+    "email_verified",
+    "groups",
+    "profile",
+    "updated_at",
+];
+
+/// The signing algorithms a tool may choose for its ID tokens.
+pub const ID_TOKEN_ALGS: [&str; 2] = ["RS256", "EdDSA"];
+
+fn check_claims(v: &mut Validation, rules: &[ClaimRule]) {
+    if rules.len() > 10 {
+        v.push("claims", "at most 10 rules");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let name_ok = (1..=64).contains(&rule.claim.len())
+            && rule
+                .claim
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c));
+        if !name_ok {
+            v.push(
+                format!("claims[{i}].claim"),
+                "1–64 of letters, digits and _ - . :",
+            );
+        } else if RESERVED_CLAIMS.contains(&rule.claim.as_str()) {
+            v.push(
+                format!("claims[{i}].claim"),
+                "Weft fills this claim itself; choose another name",
+            );
+        } else if !seen.insert(rule.claim.clone()) {
+            v.push(format!("claims[{i}].claim"), "each claim once");
+        }
+        if rule.values.len() > 50 {
+            v.push(format!("claims[{i}].values"), "at most 50 roles");
+        }
+        let too_long = rule
+            .values
+            .iter()
+            .any(|(k, val)| k.len() > 64 || val.len() > 200)
+            || rule.default.as_ref().is_some_and(|d| d.len() > 200);
+        if too_long {
+            v.push(
+                format!("claims[{i}].values"),
+                "roles of at most 64 characters, values of at most 200",
+            );
+        }
+    }
+}
+
+fn check_alg(v: &mut Validation, alg: Option<&str>) -> String {
+    let alg = alg.unwrap_or("RS256");
+    if !ID_TOKEN_ALGS.contains(&alg) {
+        v.push("id_token_signed_response_alg", "RS256 or EdDSA");
+    }
+    alg.to_string()
 }
 
 /// A registered tool, as its owner sees it.
@@ -76,6 +186,8 @@ pub struct OutsideTool {
     pub registered_by: Option<AccountId>,
     pub created_at: Timestamp,
     pub secret_rotated_at: Timestamp,
+    pub id_token_signed_response_alg: String,
+    pub claims: Vec<ClaimRule>,
 }
 
 /// A registration's answer: the secret is shown this once.
@@ -103,7 +215,7 @@ pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
         description: row.description.clone(),
         home_url: row.home_url.clone(),
         icon_url: row.icon_url.clone(),
-        redirect_uris: serde_json::from_str(&row.redirect_uris).unwrap_or_default(),
+        redirect_uris: redirect_uris(row),
         webhook_url: row.webhook_url.clone(),
         scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
         public_client: row.public_client,
@@ -112,7 +224,22 @@ pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
         registered_by: row.registered_by,
         created_at: Timestamp(row.created_at),
         secret_rotated_at: Timestamp(row.secret_rotated_at),
+        id_token_signed_response_alg: row.id_token_alg.clone(),
+        claims: claim_rules(row),
     }
+}
+
+/// The tool's claim rules (none when it keeps none).
+pub fn claim_rules(row: &OutsideToolRow) -> Vec<ClaimRule> {
+    row.claim_map
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default()
+}
+
+/// Registered redirect URIs.
+pub fn redirect_uris(row: &OutsideToolRow) -> Vec<String> {
+    serde_json::from_str(&row.redirect_uris).unwrap_or_default()
 }
 
 /// An absolute `http(s)` URL of at most 2,000 characters.
@@ -191,6 +318,8 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     for (i, uri) in input.redirect_uris.iter().enumerate() {
         v.check(&format!("redirect_uris[{i}]"), check_url(uri, true));
     }
+    let id_token_alg = check_alg(&mut v, input.id_token_signed_response_alg.as_deref());
+    check_claims(&mut v, &input.claims);
     let mut scopes: Vec<String> = Vec::new();
     for (i, s) in input.scopes.iter().enumerate() {
         if !CLIENT_SCOPES.contains(&s.as_str()) {
@@ -227,6 +356,11 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
         registered_by: Some(actor.account),
         created_at: now.0,
         secret_rotated_at: now.0,
+        id_token_alg,
+        claim_map: (!input.claims.is_empty())
+            .then(|| serde_json::to_string(&input.claims))
+            .transpose()
+            .map_err(Error::internal)?,
     };
     let mut tx = k.db.begin().await?;
     // The tool's actor: an account no one can log in to (its password hash is no hash).
@@ -287,6 +421,85 @@ async fn view_named(k: &Kernel, row: &OutsideToolRow) -> Result<OutsideTool> {
     Ok(view(row, display))
 }
 
+/// Changes how people sign in to a tool: its redirect URIs, ID token algorithm, claim rules.
+pub async fn update_sign_in(
+    k: &Kernel,
+    actor: &Actor,
+    name: &str,
+    input: SignInUpdate,
+) -> Result<OutsideTool> {
+    actor.require(Scope::Write)?;
+    let row = owned(k, actor, name).await?;
+    let mut v = Validation::new();
+    let uris = input.redirect_uris.unwrap_or_else(|| redirect_uris(&row));
+    if uris.len() > 20 {
+        v.push("redirect_uris", "at most 20");
+    }
+    for (i, uri) in uris.iter().enumerate() {
+        v.check(&format!("redirect_uris[{i}]"), check_url(uri, true));
+    }
+    let alg = check_alg(
+        &mut v,
+        Some(
+            input
+                .id_token_signed_response_alg
+                .as_deref()
+                .unwrap_or(&row.id_token_alg),
+        ),
+    );
+    let rules = input.claims.unwrap_or_else(|| claim_rules(&row));
+    check_claims(&mut v, &rules);
+    v.finish()?;
+    let uris_json = serde_json::to_string(&uris).map_err(Error::internal)?;
+    let map = (!rules.is_empty())
+        .then(|| serde_json::to_string(&rules))
+        .transpose()
+        .map_err(Error::internal)?;
+    let mut tx = k.db.begin().await?;
+    store::set_sign_in(&mut tx, row.id, &uris_json, &alg, map.as_deref()).await?;
+    tx.commit().await?;
+    let row = OutsideToolRow {
+        redirect_uris: uris_json,
+        id_token_alg: alg,
+        claim_map: map,
+        ..row
+    };
+    view_named(k, &row).await
+}
+
+/// Why a client is not who it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// Unknown client, a wrong or missing secret, or a secret from a public client.
+    Invalid,
+    Internal(String),
+}
+
+/// The client a request comes from: a confidential client proves itself with its secret; a
+/// public client names itself and has none (PKCE stands in for it).
+pub async fn authenticate_client(
+    k: &Kernel,
+    client_id: &str,
+    client_secret: Option<&str>,
+) -> std::result::Result<OutsideToolRow, ClientError> {
+    let row = store::by_client_id(&k.db, client_id)
+        .await
+        .map_err(|e| ClientError::Internal(e.to_string()))?
+        .ok_or(ClientError::Invalid)?;
+    match (&row.secret_hash, client_secret) {
+        (Some(expected), Some(given)) => {
+            let given = hash_secret(given);
+            if bool::from(expected.as_slice().ct_eq(&given)) {
+                Ok(row)
+            } else {
+                Err(ClientError::Invalid)
+            }
+        }
+        (None, None) if row.public_client => Ok(row),
+        _ => Err(ClientError::Invalid),
+    }
+}
+
 /// A new client secret; the old one stops working at once.
 pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Registered> {
     actor.require(Scope::Write)?;
@@ -324,25 +537,17 @@ pub enum GrantError {
     Internal(String),
 }
 
-/// The client credentials grant: `scope` must name one group (`group:{handle}`) that has
-/// the tool turned on, and may ask for the tool scopes the tool registered (all of them when
-/// it names none).
+/// The client credentials grant, for a client [`authenticate_client`] let in: `scope` must
+/// name one group (`group:{handle}`) that has the tool turned on, and may ask for the tool
+/// scopes the tool registered (all of them when it names none). A public client has no
+/// secret to sign with, so it may not use this grant.
 pub async fn grant(
     k: &Kernel,
-    client_id: &str,
-    client_secret: &str,
+    row: &OutsideToolRow,
     scope: Option<&str>,
 ) -> std::result::Result<ToolToken, GrantError> {
     let internal = |e: Error| GrantError::Internal(e.to_string());
-    let row = store::by_client_id(&k.db, client_id)
-        .await
-        .map_err(internal)?
-        .ok_or(GrantError::InvalidClient)?;
-    let Some(expected) = &row.secret_hash else {
-        return Err(GrantError::InvalidClient);
-    };
-    let given = hash_secret(client_secret);
-    if !bool::from(expected.as_slice().ct_eq(&given)) {
+    if row.secret_hash.is_none() {
         return Err(GrantError::InvalidClient);
     }
     let mut group = None;

@@ -24,6 +24,8 @@ pub enum OutsideTools {
     RegisteredBy,
     CreatedAt,
     SecretRotatedAt,
+    IdTokenAlg,
+    ClaimMap,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,9 +47,13 @@ pub struct OutsideToolRow {
     pub registered_by: Option<AccountId>,
     pub created_at: i64,
     pub secret_rotated_at: i64,
+    /// `RS256` or `EdDSA`: how its ID tokens are signed.
+    pub id_token_alg: String,
+    /// A JSON array of claim rules, if the tool maps group roles to claims of its own.
+    pub claim_map: Option<String>,
 }
 
-const COLUMNS: [OutsideTools; 15] = [
+const COLUMNS: [OutsideTools; 17] = [
     OutsideTools::Id,
     OutsideTools::Name,
     OutsideTools::Description,
@@ -63,6 +69,8 @@ const COLUMNS: [OutsideTools; 15] = [
     OutsideTools::RegisteredBy,
     OutsideTools::CreatedAt,
     OutsideTools::SecretRotatedAt,
+    OutsideTools::IdTokenAlg,
+    OutsideTools::ClaimMap,
 ];
 
 pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
@@ -86,6 +94,8 @@ pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
                 t.registered_by.map(|a| a.0).into(),
                 t.created_at.into(),
                 t.secret_rotated_at.into(),
+                t.id_token_alg.clone().into(),
+                t.claim_map.clone().into(),
             ]),
     )
     .await
@@ -119,6 +129,37 @@ pub async fn by_client_id(db: &Db, client_id: &str) -> Result<Option<OutsideTool
             .columns(COLUMNS)
             .from(OutsideTools::Table)
             .and_where(Expr::col(OutsideTools::ClientId).eq(client_id)),
+    )
+    .await
+}
+
+/// What a tool's sign-in settings may change.
+pub async fn set_sign_in(
+    tx: &mut Tx,
+    id: ToolId,
+    redirect_uris: &str,
+    id_token_alg: &str,
+    claim_map: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table(OutsideTools::Table)
+            .value(OutsideTools::RedirectUris, redirect_uris)
+            .value(OutsideTools::IdTokenAlg, id_token_alg)
+            .value(OutsideTools::ClaimMap, claim_map.map(str::to_string))
+            .and_where(Expr::col(OutsideTools::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A tool by its id.
+pub async fn by_id(db: &Db, id: ToolId) -> Result<Option<OutsideToolRow>> {
+    db.fetch_optional(
+        Query::select()
+            .columns(COLUMNS)
+            .from(OutsideTools::Table)
+            .and_where(Expr::col(OutsideTools::Id).eq(id)),
     )
     .await
 }

@@ -79,6 +79,9 @@ async fn open_session(
 #[derive(Deserialize, Default)]
 struct Next {
     next: Option<String>,
+    /// Log in again even if logged in (a tool asked for a fresh log-in).
+    #[serde(default)]
+    again: Option<String>,
 }
 
 // ----- Sign up -----
@@ -112,15 +115,38 @@ async fn sign_up_page(shell: Shell, Query(q): Query<Next>) -> Response {
     if shell.actor.is_some() {
         return redirect(&local_path(q.next.as_deref()), None);
     }
-    render(&SignUpPage {
-        shell,
-        handle: Field::default(),
-        display_name: Field::default(),
-        email: Field::default(),
-        password: Field::default(),
-        alerts: Vec::new(),
-        next: local_path(q.next.as_deref()),
-    })
+    let next = local_path(q.next.as_deref());
+    leading_to(
+        render(&SignUpPage {
+            shell,
+            handle: Field::default(),
+            display_name: Field::default(),
+            email: Field::default(),
+            password: Field::default(),
+            alerts: Vec::new(),
+            next: next.clone(),
+        }),
+        &next,
+    )
+}
+
+/// A sign-in page whose `next` is a tool's authorization request may, once its form is
+/// answered, send the browser on to the tool: its policy lets the form lead to that origin.
+/// (The authorization endpoint itself only ever follows a registered redirect URI.)
+fn leading_to(mut response: Response, next: &str) -> Response {
+    let Some(query) = next.strip_prefix("/oauth/authorize?") else {
+        return response;
+    };
+    let target = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "redirect_uri")
+        .and_then(|(_, v)| crate::state::origin_of_url(&v));
+    if let Some(origin) = target {
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            crate::router::csp_allowing_forms_to(&[origin]),
+        );
+    }
+    response
 }
 
 async fn sign_up(
@@ -173,7 +199,11 @@ async fn sign_up(
                     ("password", &mut page.password),
                 ],
             );
-            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            let next = page.next.clone();
+            Ok(leading_to(
+                render_with(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                &next,
+            ))
         }
     }
 }
@@ -201,16 +231,25 @@ struct LogInForm {
 
 async fn log_in_page(shell: Shell, Query(q): Query<Next>) -> Response {
     let next = local_path(q.next.as_deref());
-    if shell.actor.is_some() {
+    let again = q.again.is_some();
+    if shell.actor.is_some() && !again {
         return redirect(&next, None);
     }
-    render(&LogInPage {
-        shell,
-        handle: Field::default(),
-        password: Field::default(),
-        alerts: Vec::new(),
-        next,
-    })
+    let alerts = if again && shell.actor.is_some() {
+        vec!["The tool you are signing in to asks you to log in again.".to_string()]
+    } else {
+        Vec::new()
+    };
+    leading_to(
+        render(&LogInPage {
+            shell,
+            handle: Field::default(),
+            password: Field::default(),
+            alerts,
+            next: next.clone(),
+        }),
+        &next,
+    )
 }
 
 async fn log_in(
@@ -235,7 +274,10 @@ async fn log_in(
         page.password.error = Some("Enter your password.".into());
     }
     if page.handle.error.is_some() || page.password.error.is_some() {
-        return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        return Ok(leading_to(
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page),
+            &next,
+        ));
     }
     let client = client_info(&headers, addr);
     match open_session(
@@ -253,13 +295,19 @@ async fn log_in(
             page.password.error = Some(
                 "That handle and password do not match. Check both, or reset your password.".into(),
             );
-            Ok(render_with(StatusCode::UNAUTHORIZED, &page))
+            Ok(leading_to(
+                render_with(StatusCode::UNAUTHORIZED, &page),
+                &next,
+            ))
         }
         Err(Error::RateLimited { retry_after_s }) => {
             page.alerts.push(format!(
                 "Too many attempts. Wait {retry_after_s} seconds, then try again."
             ));
-            Ok(render_with(StatusCode::TOO_MANY_REQUESTS, &page))
+            Ok(leading_to(
+                render_with(StatusCode::TOO_MANY_REQUESTS, &page),
+                &next,
+            ))
         }
         Err(e) => {
             let errors = field_errors(e)?;
@@ -270,7 +318,10 @@ async fn log_in(
                     ("password", &mut page.password),
                 ],
             );
-            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            Ok(leading_to(
+                render_with(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                &next,
+            ))
         }
     }
 }

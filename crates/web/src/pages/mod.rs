@@ -41,6 +41,9 @@ pub fn routes(tools: &[std::sync::Arc<dyn crate::Tool>]) -> Router<AppState> {
         if let Some(pages) = tool.pages() {
             router = router.nest(&format!("/groups/{{group}}/{}", tool.name()), pages);
         }
+        if let Some(pages) = tool.root_pages() {
+            router = router.merge(pages);
+        }
     }
     router.merge(bell::routes())
 }

@@ -21,6 +21,8 @@ pub struct Shell {
     /// The token every form of the page sends back.
     pub csrf: String,
     pub toast: Option<Toast>,
+    /// The account settings' tabs that tools add.
+    pub settings_tabs: Vec<NavLink>,
 }
 
 pub struct Viewer {
@@ -80,6 +82,7 @@ impl Shell {
             group: None,
             csrf,
             toast: flash.map(Flash::toast),
+            settings_tabs: app.tools.iter().filter_map(|t| t.settings_tab()).collect(),
         })
     }
 

@@ -11,6 +11,7 @@ mod jobs;
 mod ledger;
 mod ledger_model;
 mod log;
+mod oidc;
 mod pages;
 mod people;
 mod permissions;

@@ -245,6 +245,28 @@ fn rows() -> Vec<Row> {
             Person([401, 403]),
         ),
         row(
+            "PATCH",
+            "/api/v1/tools/{tool}/registration",
+            "/api/v1/tools/fixture_tool/registration",
+            Some(json!({"id_token_signed_response_alg": "EdDSA"})),
+            Person([401, 403]),
+        ),
+        // The server's signing keys: its administrators only.
+        row(
+            "GET",
+            "/api/v1/oidc/keys",
+            "/api/v1/oidc/keys",
+            None,
+            Person([401, 403]),
+        ),
+        row(
+            "POST",
+            "/api/v1/oidc/keys/rotate",
+            "/api/v1/oidc/keys/rotate",
+            None,
+            Person([401, 403]),
+        ),
+        row(
             "POST",
             "/api/v1/tools/{tool}/secret",
             "/api/v1/tools/fixture_tool/secret",
