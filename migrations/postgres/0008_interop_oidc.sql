@@ -5,6 +5,8 @@
 -- How a tool wants its ID tokens signed, and the claims it maps from group roles (JSON).
 ALTER TABLE outside_tools ADD COLUMN id_token_alg TEXT NOT NULL DEFAULT 'RS256';
 ALTER TABLE outside_tools ADD COLUMN claim_map TEXT;
+-- Where a tool may ask Weft to send someone after logging them out (a JSON array).
+ALTER TABLE outside_tools ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '[]';
 
 -- Signing keys. The newest unretired key of an algorithm signs; a retired key is still
 -- published in the JWKS until the ID tokens it signed have expired.

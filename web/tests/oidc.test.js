@@ -126,3 +126,35 @@ test("a person signs in to a tool with Weft, and takes it back", async () => {
   await checkPage(page, "oidc-refused");
   await page.context().close();
 });
+
+test("a tool logs a person out of Weft, after asking", async () => {
+  const ana = await person("leaver");
+  const bye = callback.replace("/callback", "/bye");
+  const registered = await api("POST", "/api/v1/tools", {
+    token: ana.token,
+    body: {
+      name: "Notes",
+      handle: `notes_${ana.handle}`.slice(0, 32),
+      home_url: callback.replace("/callback", "/"),
+      redirect_uris: [callback],
+      post_logout_redirect_uris: [bye],
+    },
+  });
+  const page = await openPage(browser);
+  await logIn(page, ana.handle);
+
+  // Without an ID token as a hint, Weft asks on its own page, then goes back to the tool.
+  const q = new URLSearchParams({ client_id: registered.client_id, post_logout_redirect_uri: bye, state: "so-long" });
+  await page.goto(`${BASE}/oauth/logout?${q}`);
+  await page.getByRole("heading", { name: "Log out of Weft?" }).waitFor();
+  await page.locator("main").getByText(`@${ana.handle}`).waitFor();
+  await checkPage(page, "oidc-logout");
+  await page.locator("main").getByRole("button", { name: "Log out", exact: true }).click();
+  await page.waitForURL((url) => url.href.startsWith(bye));
+  assert.equal(new URL(page.url()).searchParams.get("state"), "so-long");
+
+  // The session is over.
+  await page.goto(`${BASE}/settings`);
+  await page.waitForURL(/\/login\?next=/);
+  await page.context().close();
+});

@@ -40,7 +40,7 @@ pub struct AuthParams {
 impl AuthParams {
     /// The parameters as hidden fields of the consent form, so its answer re-checks them all.
     fn fields(&self) -> Vec<(&'static str, String)> {
-        [
+        given([
             ("response_type", &self.response_type),
             ("client_id", &self.client_id),
             ("redirect_uri", &self.redirect_uri),
@@ -49,11 +49,33 @@ impl AuthParams {
             ("nonce", &self.nonce),
             ("code_challenge", &self.code_challenge),
             ("code_challenge_method", &self.code_challenge_method),
-        ]
+        ])
+    }
+}
+
+/// The parameters that were given, as a form's hidden fields.
+pub(super) fn given<const N: usize>(
+    params: [(&'static str, &Option<String>); N],
+) -> Vec<(&'static str, String)> {
+    params
         .into_iter()
         .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
         .collect()
+}
+
+/// A page whose form's answer redirects to `then` (on the tool's site): the form may lead
+/// there (Chrome applies `form-action` to the redirects after a form), and nothing keeps it.
+pub(super) fn leading_to(mut response: Response, then: Option<&str>) -> Response {
+    if let Some(origin) = then.and_then(web::state::origin_of_url) {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            web::router::csp_allowing_forms_to(&[origin]),
+        );
     }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The consent form's answer: the request again, and the person's decision.
@@ -89,7 +111,7 @@ enum Refusal {
 }
 
 /// `uri` with the query parameters added.
-fn with_params(uri: &str, params: &[(&str, &str)]) -> String {
+pub(super) fn with_params(uri: &str, params: &[(&str, &str)]) -> String {
     match url::Url::parse(uri) {
         Ok(mut url) => {
             {
@@ -240,11 +262,13 @@ async fn validate(k: &kernel::Kernel, p: &AuthParams) -> Result<Valid, Refusal> 
     })
 }
 
+/// A request Weft refuses on its own page.
 #[derive(Template)]
 #[template(path = "oidc_refused.html")]
-struct RefusedPage {
-    shell: Shell,
-    reason: String,
+pub(super) struct RefusedPage {
+    pub shell: Shell,
+    pub heading: &'static str,
+    pub reason: String,
 }
 
 #[derive(Template)]
@@ -265,7 +289,7 @@ struct ConsentPage {
     hidden: Vec<(&'static str, String)>,
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(to) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -278,9 +302,14 @@ fn see_other(to: &str) -> Response {
 
 fn refuse(k: &kernel::Kernel, shell: Shell, refusal: Refusal) -> Response {
     match refusal {
-        Refusal::Page(reason) => {
-            render_with(StatusCode::BAD_REQUEST, &RefusedPage { shell, reason })
-        }
+        Refusal::Page(reason) => render_with(
+            StatusCode::BAD_REQUEST,
+            &RefusedPage {
+                shell,
+                heading: "This sign-in cannot go on",
+                reason,
+            },
+        ),
         Refusal::Back {
             redirect_uri,
             error,
@@ -477,18 +506,10 @@ async fn consent_page(
         groups,
         hidden,
     };
-    let mut response = render_with(StatusCode::OK, &page);
-    // The answer's redirect leads to the tool: the form may go there.
-    if let Some(origin) = web::state::origin_of_url(&v.redirect_uri) {
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            web::router::csp_allowing_forms_to(&[origin]),
-        );
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(leading_to(
+        render_with(StatusCode::OK, &page),
+        Some(&v.redirect_uri),
+    ))
 }
 
 /// `POST /oauth/authorize`: the consent form's answer.

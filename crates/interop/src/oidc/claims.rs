@@ -1,6 +1,7 @@
 //! What a tool learns of the person who signs in, by scope: `profile` (name, handle, profile
 //! page), `email`, and `groups` — the groups that have the tool turned on, with the person's
-//! role in each, and the claims the tool maps from those roles. The same claims go into the
+//! role in each (as objects, and as plain strings for tools that read only those), and the
+//! claims the tool maps from those roles. The same claims go into the
 //! ID token and come from userinfo; they are read at the moment of asking, so a group that
 //! turns the tool off leaves the claim at once.
 
@@ -102,6 +103,21 @@ pub async fn about(
             .iter()
             .filter_map(|rule| apply(rule, &groups).map(|v| (rule.claim.clone(), v)))
             .collect();
+        // Most tools (Gitea, Nextcloud, Outline…) read group membership as a list of
+        // strings: the handles, and `handle:role` for mapping roles to admin rights or teams.
+        claims.insert(
+            "group_handles".into(),
+            json!(groups.iter().map(|g| &g.handle).collect::<Vec<_>>()),
+        );
+        claims.insert(
+            "group_roles".into(),
+            json!(
+                groups
+                    .iter()
+                    .map(|g| format!("{}:{}", g.handle, g.role))
+                    .collect::<Vec<_>>()
+            ),
+        );
         claims.insert(
             "groups".into(),
             serde_json::to_value(&groups).map_err(Error::internal)?,

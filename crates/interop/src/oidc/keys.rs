@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use kernel::{Error, Kernel, Result};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -212,6 +212,43 @@ pub async fn jwks(k: &Kernel) -> Result<JwkSet> {
         .filter_map(|row| serde_json::from_str::<Jwk>(&row.public_jwk).ok())
         .collect();
     Ok(JwkSet { keys })
+}
+
+/// What an ID token Weft signed says of whom, to which tool.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Hint {
+    pub sub: String,
+    /// The tool's `client_id`.
+    pub aud: String,
+}
+
+/// The subject and audience of an ID token Weft signed with any key it ever had, expired or
+/// not: what the token is as a hint (RP-Initiated Logout's `id_token_hint`). `None` for
+/// anything else — a token of another issuer, a forged or altered one, not a JWT at all.
+pub async fn verify_hint(k: &Kernel, token: &str) -> Result<Option<Hint>> {
+    let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) else {
+        return Ok(None);
+    };
+    let Some(row) = store::key(&k.db, &kid).await? else {
+        return Ok(None);
+    };
+    let Ok(jwk) = serde_json::from_str::<Jwk>(&row.public_jwk) else {
+        return Ok(None);
+    };
+    let (Some(alg), Ok(key)) = (Alg::parse(&row.alg), DecodingKey::from_jwk(&jwk)) else {
+        return Ok(None);
+    };
+    let mut rules = jsonwebtoken::Validation::new(alg.jwt());
+    rules.validate_exp = false;
+    rules.validate_aud = false;
+    rules.required_spec_claims = ["iss", "sub", "aud"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    rules.set_issuer(&[super::issuer(k)]);
+    Ok(jsonwebtoken::decode::<Hint>(token, &key, &rules)
+        .ok()
+        .map(|data| data.claims))
 }
 
 /// A signing key as an administrator sees it (never its private half).

@@ -7,6 +7,7 @@
 //! - `/oauth/authorize` ([`authorize`]): the browser's side, with the consent page.
 //! - `/oauth/token` (`crate::oauth`): codes and refresh tokens for tokens ([`grant`]).
 //! - `/oauth/userinfo`, `/oauth/introspect` (RFC 7662), `/oauth/revoke` (RFC 7009).
+//! - `/oauth/logout` ([`logout`]): a tool logs the person out of Weft (RP-Initiated Logout).
 //! - `/settings/apps` ([`apps`]): the tools a person let in, and taking that back.
 //!
 //! The issuer is `--public-url`.
@@ -16,6 +17,7 @@ pub mod authorize;
 pub mod claims;
 pub mod grant;
 pub mod keys;
+pub mod logout;
 pub mod spend;
 pub mod store;
 
@@ -86,13 +88,18 @@ pub fn routes() -> Router<AppState> {
         .layer(cors)
 }
 
-/// The pages: the authorization endpoint and the settings tab.
+/// The pages: the authorization and end-session endpoints, and the settings tab.
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route(
             "/oauth/authorize",
             get(authorize::authorize).post(authorize::decide),
         )
+        .route(
+            "/oauth/logout",
+            get(logout::start).post(logout::start_by_post),
+        )
+        .route("/oauth/logout/confirm", post(logout::decide))
         .merge(apps::routes())
 }
 
@@ -106,6 +113,7 @@ async fn discovery(State(app): State<AppState>) -> Response {
         "jwks_uri": format!("{iss}/oauth/jwks"),
         "revocation_endpoint": format!("{iss}/oauth/revoke"),
         "introspection_endpoint": format!("{iss}/oauth/introspect"),
+        "end_session_endpoint": format!("{iss}/oauth/logout"),
         "scopes_supported": SIGN_IN_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -119,7 +127,8 @@ async fn discovery(State(app): State<AppState>) -> Response {
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "name", "preferred_username",
-            "profile", "updated_at", "email", "email_verified", "groups"
+            "profile", "updated_at", "email", "email_verified", "groups", "group_handles",
+            "group_roles"
         ],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

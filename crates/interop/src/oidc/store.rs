@@ -115,6 +115,17 @@ pub async fn signing_key(db: &Db, alg: &str) -> Result<Option<KeyRow>> {
     .await
 }
 
+/// A key by its id, retired or not.
+pub async fn key(db: &Db, kid: &str) -> Result<Option<KeyRow>> {
+    db.fetch_optional(
+        Query::select()
+            .columns(KEY_COLUMNS)
+            .from(OidcKeys::Table)
+            .and_where(Expr::col(OidcKeys::Id).eq(kid)),
+    )
+    .await
+}
+
 /// Every key still published: those that sign, and retired ones retired after `since`.
 pub async fn published_keys(db: &Db, since: Timestamp) -> Result<Vec<KeyRow>> {
     db.fetch_all(

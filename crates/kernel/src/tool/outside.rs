@@ -60,6 +60,10 @@ pub struct NewTool {
     /// Claims of the tool's own, mapped from the person's role (see [`ClaimRule`]).
     #[serde(default)]
     pub claims: Vec<ClaimRule>,
+    /// Where the tool may send people after asking Weft to log them out (OpenID Connect
+    /// RP-Initiated Logout), matched exactly.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// What a tool may change of how people sign in to it.
@@ -69,6 +73,7 @@ pub struct SignInUpdate {
     pub redirect_uris: Option<Vec<String>>,
     pub id_token_signed_response_alg: Option<String>,
     pub claims: Option<Vec<ClaimRule>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
 }
 
 /// A claim of the tool's own in ID tokens and userinfo (with the `groups` scope), made from
@@ -89,7 +94,7 @@ pub struct ClaimRule {
 }
 
 /// Claims a rule may not take: the standard ones Weft fills itself.
-const RESERVED_CLAIMS: [&str; 22] = [
+const RESERVED_CLAIMS: [&str; 24] = [
     "iss",
     "sub",
     "aud",
@@ -110,6 +115,8 @@ const RESERVED_CLAIMS: [&str; 22] = [
     "email",
     "email_verified",
     "groups",
+    "group_handles",
+    "group_roles",
     "profile",
     "updated_at",
 ];
@@ -188,6 +195,7 @@ pub struct OutsideTool {
     pub secret_rotated_at: Timestamp,
     pub id_token_signed_response_alg: String,
     pub claims: Vec<ClaimRule>,
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// A registration's answer: the secret is shown this once.
@@ -226,6 +234,7 @@ pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
         secret_rotated_at: Timestamp(row.secret_rotated_at),
         id_token_signed_response_alg: row.id_token_alg.clone(),
         claims: claim_rules(row),
+        post_logout_redirect_uris: post_logout_redirect_uris(row),
     }
 }
 
@@ -240,6 +249,21 @@ pub fn claim_rules(row: &OutsideToolRow) -> Vec<ClaimRule> {
 /// Registered redirect URIs.
 pub fn redirect_uris(row: &OutsideToolRow) -> Vec<String> {
     serde_json::from_str(&row.redirect_uris).unwrap_or_default()
+}
+
+/// Registered post-logout redirect URIs.
+pub fn post_logout_redirect_uris(row: &OutsideToolRow) -> Vec<String> {
+    serde_json::from_str(&row.post_logout_redirect_uris).unwrap_or_default()
+}
+
+/// At most 20 `https` (or loopback `http`) URIs, each checked under `field[i]`.
+fn check_uris(v: &mut Validation, field: &str, uris: &[String]) {
+    if uris.len() > 20 {
+        v.push(field, "at most 20");
+    }
+    for (i, uri) in uris.iter().enumerate() {
+        v.check(&format!("{field}[{i}]"), check_url(uri, true));
+    }
 }
 
 /// An absolute `http(s)` URL of at most 2,000 characters.
@@ -312,12 +336,12 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     if let Some(hook) = &input.webhook_url {
         v.check("webhook_url", check_url(hook, false));
     }
-    if input.redirect_uris.len() > 20 {
-        v.push("redirect_uris", "at most 20");
-    }
-    for (i, uri) in input.redirect_uris.iter().enumerate() {
-        v.check(&format!("redirect_uris[{i}]"), check_url(uri, true));
-    }
+    check_uris(&mut v, "redirect_uris", &input.redirect_uris);
+    check_uris(
+        &mut v,
+        "post_logout_redirect_uris",
+        &input.post_logout_redirect_uris,
+    );
     let id_token_alg = check_alg(&mut v, input.id_token_signed_response_alg.as_deref());
     check_claims(&mut v, &input.claims);
     let mut scopes: Vec<String> = Vec::new();
@@ -360,6 +384,8 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
         claim_map: (!input.claims.is_empty())
             .then(|| serde_json::to_string(&input.claims))
             .transpose()
+            .map_err(Error::internal)?,
+        post_logout_redirect_uris: serde_json::to_string(&input.post_logout_redirect_uris)
             .map_err(Error::internal)?,
     };
     let mut tx = k.db.begin().await?;
@@ -421,7 +447,8 @@ async fn view_named(k: &Kernel, row: &OutsideToolRow) -> Result<OutsideTool> {
     Ok(view(row, display))
 }
 
-/// Changes how people sign in to a tool: its redirect URIs, ID token algorithm, claim rules.
+/// Changes how people sign in to a tool: its redirect URIs (after sign-in and after logout),
+/// ID token algorithm, claim rules.
 pub async fn update_sign_in(
     k: &Kernel,
     actor: &Actor,
@@ -432,12 +459,11 @@ pub async fn update_sign_in(
     let row = owned(k, actor, name).await?;
     let mut v = Validation::new();
     let uris = input.redirect_uris.unwrap_or_else(|| redirect_uris(&row));
-    if uris.len() > 20 {
-        v.push("redirect_uris", "at most 20");
-    }
-    for (i, uri) in uris.iter().enumerate() {
-        v.check(&format!("redirect_uris[{i}]"), check_url(uri, true));
-    }
+    check_uris(&mut v, "redirect_uris", &uris);
+    let after_logout = input
+        .post_logout_redirect_uris
+        .unwrap_or_else(|| post_logout_redirect_uris(&row));
+    check_uris(&mut v, "post_logout_redirect_uris", &after_logout);
     let alg = check_alg(
         &mut v,
         Some(
@@ -455,15 +481,16 @@ pub async fn update_sign_in(
         .then(|| serde_json::to_string(&rules))
         .transpose()
         .map_err(Error::internal)?;
-    let mut tx = k.db.begin().await?;
-    store::set_sign_in(&mut tx, row.id, &uris_json, &alg, map.as_deref()).await?;
-    tx.commit().await?;
     let row = OutsideToolRow {
         redirect_uris: uris_json,
         id_token_alg: alg,
         claim_map: map,
+        post_logout_redirect_uris: serde_json::to_string(&after_logout).map_err(Error::internal)?,
         ..row
     };
+    let mut tx = k.db.begin().await?;
+    store::set_sign_in(&mut tx, &row).await?;
+    tx.commit().await?;
     view_named(k, &row).await
 }
 

@@ -26,6 +26,7 @@ pub enum OutsideTools {
     SecretRotatedAt,
     IdTokenAlg,
     ClaimMap,
+    PostLogoutRedirectUris,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -51,9 +52,11 @@ pub struct OutsideToolRow {
     pub id_token_alg: String,
     /// A JSON array of claim rules, if the tool maps group roles to claims of its own.
     pub claim_map: Option<String>,
+    /// A JSON array of strings: where the tool may send people after logging them out.
+    pub post_logout_redirect_uris: String,
 }
 
-const COLUMNS: [OutsideTools; 17] = [
+const COLUMNS: [OutsideTools; 18] = [
     OutsideTools::Id,
     OutsideTools::Name,
     OutsideTools::Description,
@@ -71,6 +74,7 @@ const COLUMNS: [OutsideTools; 17] = [
     OutsideTools::SecretRotatedAt,
     OutsideTools::IdTokenAlg,
     OutsideTools::ClaimMap,
+    OutsideTools::PostLogoutRedirectUris,
 ];
 
 pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
@@ -96,6 +100,7 @@ pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
                 t.secret_rotated_at.into(),
                 t.id_token_alg.clone().into(),
                 t.claim_map.clone().into(),
+                t.post_logout_redirect_uris.clone().into(),
             ]),
     )
     .await
@@ -133,21 +138,20 @@ pub async fn by_client_id(db: &Db, client_id: &str) -> Result<Option<OutsideTool
     .await
 }
 
-/// What a tool's sign-in settings may change.
-pub async fn set_sign_in(
-    tx: &mut Tx,
-    id: ToolId,
-    redirect_uris: &str,
-    id_token_alg: &str,
-    claim_map: Option<&str>,
-) -> Result<()> {
+/// What a tool's sign-in settings may change: its redirect URIs (both kinds), ID token
+/// algorithm and claim rules, as in `row`.
+pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
     tx.execute(
         Query::update()
             .table(OutsideTools::Table)
-            .value(OutsideTools::RedirectUris, redirect_uris)
-            .value(OutsideTools::IdTokenAlg, id_token_alg)
-            .value(OutsideTools::ClaimMap, claim_map.map(str::to_string))
-            .and_where(Expr::col(OutsideTools::Id).eq(id)),
+            .value(OutsideTools::RedirectUris, row.redirect_uris.clone())
+            .value(OutsideTools::IdTokenAlg, row.id_token_alg.clone())
+            .value(OutsideTools::ClaimMap, row.claim_map.clone())
+            .value(
+                OutsideTools::PostLogoutRedirectUris,
+                row.post_logout_redirect_uris.clone(),
+            )
+            .and_where(Expr::col(OutsideTools::Id).eq(row.id)),
     )
     .await
     .map(|_| ())

@@ -21,6 +21,7 @@ both!(
     every_misuse_of_the_code_flow_is_refused,
     consent_is_remembered_and_can_be_taken_back,
     signing_keys_rotate_and_tools_may_choose_eddsa,
+    a_tool_logs_the_person_out_of_weft,
 );
 
 const WIKI_CALLBACK: &str = "https://wiki.example/callback";
@@ -47,6 +48,10 @@ async fn http(
 struct WeftClaims {
     #[serde(default)]
     groups: Vec<GroupClaim>,
+    #[serde(default)]
+    group_handles: Vec<String>,
+    #[serde(default)]
+    group_roles: Vec<String>,
     role: Option<String>,
 }
 impl AdditionalClaims for WeftClaims {}
@@ -449,6 +454,15 @@ async fn a_tool_signs_a_person_in_and_learns_their_groups(backend: Backend) {
         .map(|g| g.handle.as_str())
         .collect();
     assert_eq!(handles, ["garden", "kitchen"]);
+    // The same, as the plain strings most tools read.
+    assert_eq!(
+        info.additional_claims().group_handles,
+        ["garden", "kitchen"]
+    );
+    assert_eq!(
+        info.additional_claims().group_roles,
+        ["garden:owner", "kitchen:member"]
+    );
 
     // Refresh rotates: the new refresh token works, the old one is refused and takes the
     // whole sign-in with it.
@@ -1294,4 +1308,231 @@ async fn signing_keys_rotate_and_tools_may_choose_eddsa(backend: Backend) {
         .collect();
     assert_eq!(kids.len(), 2, "{kids:?}");
     assert!(!kids.contains(&kid_of(&before).as_str()));
+}
+
+/// The fields of a confirmation page's form, with the person's decision.
+fn deciding(page: &Answer, decision: &str) -> Vec<(String, String)> {
+    let mut fields = hidden_fields(&page.body);
+    fields.push(("decision".into(), decision.into()));
+    fields
+}
+
+async fn a_tool_logs_the_person_out_of_weft(backend: Backend) {
+    const AFTER: &str = "https://wiki.example/logged-out";
+    let server = TestServer::start(backend).await;
+    let (_ana, bo, wiki) = garden_and_kitchen(&server).await;
+    let id = wiki["client_id"].as_str().unwrap();
+    let secret = wiki["client_secret"].as_str().unwrap();
+    let charts = register(
+        &bo,
+        json!({"name": "Charts", "home_url": "https://charts.example",
+               "redirect_uris": ["https://charts.example/cb"]}),
+    )
+    .await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+
+    // The wiki registers where it may send people afterwards; the rest of its settings stay.
+    let patch = bo
+        .patch(
+            "/api/v1/tools/wiki/registration",
+            &json!({"post_logout_redirect_uris": [AFTER]}),
+        )
+        .await;
+    assert_eq!(patch.status, 200, "{}", patch.body);
+    assert_eq!(patch.json["post_logout_redirect_uris"], json!([AFTER]));
+    assert_eq!(patch.json["redirect_uris"], json!([WIKI_CALLBACK]));
+    let bad = bo
+        .patch(
+            "/api/v1/tools/wiki/registration",
+            &json!({"post_logout_redirect_uris": ["wiki.example/bye"]}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.error_fields(), ["post_logout_redirect_uris[0]"]);
+    let meta: Value = reqwest::get(format!("{}/.well-known/openid-configuration", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["end_session_endpoint"],
+        format!("{}/oauth/logout", server.url)
+    );
+
+    // Ana signs in to the wiki, which keeps her ID token.
+    let browser = Browser::new(&server);
+    browser.log_in("ana", "/").await;
+    let code = code_for(&browser, id, WIKI_CALLBACK, "").await;
+    let (status, tokens) = token_call(
+        &server,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", WIKI_CALLBACK),
+        ],
+        Some((id, secret)),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap().to_string();
+    let forged = {
+        let (signed, signature) = id_token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        format!("{signed}.{flipped}{}", &signature[1..])
+    };
+
+    // Refused on Weft's own page and never followed.
+    for (query, why) in [
+        (
+            format!(
+                "client_id={id}&post_logout_redirect_uri={}",
+                enc("https://evil.example/")
+            ),
+            "an address it did not register",
+        ),
+        (
+            format!(
+                "client_id={id}&post_logout_redirect_uri={}",
+                enc(WIKI_CALLBACK)
+            ),
+            "an address it did not register",
+        ),
+        (
+            format!("post_logout_redirect_uri={}", enc(AFTER)),
+            "did not say which tool",
+        ),
+        (format!("id_token_hint={forged}"), "did not issue"),
+        ("id_token_hint=not.a.jwt".to_string(), "did not issue"),
+        (
+            format!(
+                "id_token_hint={id_token}&client_id={}",
+                charts["client_id"].as_str().unwrap()
+            ),
+            "differently from its ID token",
+        ),
+        (
+            "client_id=weft_client_nobody".to_string(),
+            "No tool is registered",
+        ),
+    ] {
+        let page = browser.get(&format!("/oauth/logout?{query}")).await;
+        assert_eq!(page.status, 400, "{query}: {}", page.body);
+        assert!(page.location.is_none(), "{query}");
+        assert!(page.body.contains("This log-out cannot go on"), "{query}");
+        assert!(page.body.contains(why), "{query}: {}", page.body);
+    }
+    assert_eq!(
+        browser.get("/settings").await.status,
+        200,
+        "still logged in"
+    );
+
+    // Without a hint, Weft asks first. Staying stays.
+    let asking = format!(
+        "/oauth/logout?client_id={id}&post_logout_redirect_uri={}&state=bye",
+        enc(AFTER)
+    );
+    let ask = browser.get(&asking).await;
+    assert_eq!(ask.status, 200, "{}", ask.body);
+    assert!(ask.body.contains("Log out of Weft?"), "{}", ask.body);
+    assert!(
+        ask.body.contains("<strong>Wiki</strong> asks"),
+        "{}",
+        ask.body
+    );
+    assert!(
+        ask.csp.contains("form-action 'self' https://wiki.example"),
+        "{}",
+        ask.csp
+    );
+    let stay = browser
+        .post("/oauth/logout/confirm", &deciding(&ask, "stay"))
+        .await;
+    assert_eq!((stay.status, stay.location.as_deref()), (303, Some("/")));
+    assert_eq!(browser.get("/settings").await.status, 200);
+    // A confirmation without the form's token is refused.
+    let unasked = browser
+        .post(
+            "/oauth/logout/confirm",
+            &[("decision".into(), "logout".into())],
+        )
+        .await;
+    assert_eq!(unasked.status, 403);
+    assert_eq!(browser.get("/settings").await.status, 200);
+    // Logging out ends the session and goes to the wiki with its state.
+    let out = browser
+        .post("/oauth/logout/confirm", &deciding(&ask, "logout"))
+        .await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(out.location.unwrap(), format!("{AFTER}?state=bye"));
+    assert_eq!(browser.get("/settings").await.status, 303, "logged out");
+    // What the wiki was given lives on (Settings → Apps takes that back).
+    let (_, seen) = token_call(
+        &server,
+        "/oauth/introspect",
+        &[("token", tokens["access_token"].as_str().unwrap())],
+        Some((id, secret)),
+    )
+    .await;
+    assert_eq!(seen["active"], true);
+
+    // With the wiki's ID token for whoever is logged in, no question: out at once.
+    let hinted = format!(
+        "/oauth/logout?id_token_hint={id_token}&post_logout_redirect_uri={}&state=again",
+        enc(AFTER)
+    );
+    browser.log_in("ana", "/").await;
+    let out = browser.get(&hinted).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(out.location.unwrap(), format!("{AFTER}?state=again"));
+    assert_eq!(browser.get("/settings").await.status, 303, "logged out");
+    // Nobody logged in: straight on.
+    let out = browser.get(&hinted).await;
+    assert_eq!(out.location.unwrap(), format!("{AFTER}?state=again"));
+    // No address to go to: Weft's start page says so.
+    browser.log_in("ana", "/").await;
+    let out = browser
+        .get(&format!("/oauth/logout?id_token_hint={id_token}"))
+        .await;
+    assert_eq!((out.status, out.location.as_deref()), (303, Some("/")));
+    assert_eq!(browser.get("/settings").await.status, 303, "logged out");
+    // Someone else's hint: Weft asks bo rather than logging him out.
+    browser.log_in("bo", "/").await;
+    let ask = browser.get(&hinted).await;
+    assert_eq!(ask.status, 200, "{}", ask.body);
+    assert!(ask.body.contains("@bo"), "{}", ask.body);
+    assert_eq!(browser.get("/settings").await.status, 200);
+    let out = browser
+        .post("/oauth/logout/confirm", &deciding(&ask, "logout"))
+        .await;
+    assert_eq!(out.location.unwrap(), format!("{AFTER}?state=again"));
+    // An expired hint still names its person.
+    server.clock.advance_seconds(2 * 3600);
+    browser.log_in("ana", "/").await;
+    let out = browser.get(&hinted).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    assert_eq!(browser.get("/settings").await.status, 303, "logged out");
+    // A tool may send the request as a form: it goes on as a GET, where the session is seen.
+    let posted = browser
+        .post(
+            "/oauth/logout",
+            &[
+                ("id_token_hint".into(), id_token.clone()),
+                ("state".into(), "posted".into()),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 303);
+    let again = posted.location.unwrap();
+    assert!(again.starts_with("/oauth/logout?"), "{again}");
+    assert_eq!(
+        param(&browser.absolute(&again), "state").as_deref(),
+        Some("posted")
+    );
+    assert_eq!(
+        param(&browser.absolute(&again), "id_token_hint").as_deref(),
+        Some(id_token.as_str())
+    );
 }
