@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::middleware;
 use axum::response::Response;
 use tower::ServiceBuilder;
@@ -109,10 +109,19 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("cross-origin-opener-policy", "same-origin"),
 ];
 
-/// The page's security policy when its forms may lead to other origins: a sign-in page whose
-/// answer sends the browser on to a tool's redirect URI (browsers hold a form's redirects to
-/// `form-action` too).
-pub fn csp_allowing_forms_to(origins: &[String]) -> HeaderValue {
+/// Lets a page's forms lead to `url`'s origin: a sign-in or log-out page whose answer sends the
+/// browser on to a tool (browsers hold the redirects after a form to `form-action` too).
+pub fn allow_forms_to(response: &mut Response, url: &str) {
+    if let Some(origin) = crate::state::origin_of_url(url) {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            csp_allowing_forms_to(&[origin]),
+        );
+    }
+}
+
+/// The page's security policy when its forms may lead to other origins.
+fn csp_allowing_forms_to(origins: &[String]) -> HeaderValue {
     let extra: Vec<&str> = origins
         .iter()
         .map(String::as_str)

@@ -10,7 +10,7 @@
 use askama::Template;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kernel::tool::outside::redirect_uris;
 use kernel::tool::store::OutsideToolRow;
 use serde::Deserialize;
@@ -66,11 +66,8 @@ pub(super) fn given<const N: usize>(
 /// A page whose form's answer redirects to `then` (on the tool's site): the form may lead
 /// there (Chrome applies `form-action` to the redirects after a form), and nothing keeps it.
 pub(super) fn leading_to(mut response: Response, then: Option<&str>) -> Response {
-    if let Some(origin) = then.and_then(web::state::origin_of_url) {
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            web::router::csp_allowing_forms_to(&[origin]),
-        );
+    if let Some(then) = then {
+        web::router::allow_forms_to(&mut response, then);
     }
     response
         .headers_mut()
@@ -289,11 +286,9 @@ struct ConsentPage {
     hidden: Vec<(&'static str, String)>,
 }
 
+/// `303 See Other` to `to`, kept by nobody (it carries a code or the tool's state).
 pub(super) fn see_other(to: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    let mut response = web::pages::redirect(to, None);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -137,14 +137,10 @@ fn leading_to(mut response: Response, next: &str) -> Response {
     let Some(query) = next.strip_prefix("/oauth/authorize?") else {
         return response;
     };
-    let target = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == "redirect_uri")
-        .and_then(|(_, v)| crate::state::origin_of_url(&v));
-    if let Some(origin) = target {
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            crate::router::csp_allowing_forms_to(&[origin]),
-        );
+    if let Some((_, target)) =
+        url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "redirect_uri")
+    {
+        crate::router::allow_forms_to(&mut response, &target);
     }
     response
 }

@@ -516,6 +516,19 @@ async fn token_call(
     (status, body)
 }
 
+/// What the tool's introspection says of `token`.
+async fn introspected(server: &TestServer, token: &str, client: (&str, &str)) -> Value {
+    let (status, seen) = token_call(
+        server,
+        "/oauth/introspect",
+        &[("token", token)],
+        Some(client),
+    )
+    .await;
+    assert_eq!(status, 200, "{seen}");
+    seen
+}
+
 /// A code for ana's sign-in to the tool, from a browser already logged in and consenting.
 async fn code_for(browser: &Browser, client_id: &str, redirect: &str, extra: &str) -> String {
     let url = format!(
@@ -783,14 +796,16 @@ async fn every_misuse_of_the_code_flow_is_refused(backend: Backend) {
         .collect();
     assert!(granted.len() <= 1, "{first:?} {second:?}");
     for tokens in granted {
-        let (_, seen) = token_call(
-            &server,
-            "/oauth/introspect",
-            &[("token", tokens["access_token"].as_str().unwrap())],
-            Some((id, secret)),
-        )
-        .await;
-        assert_eq!(seen["active"], false, "the second presentation revoked it");
+        assert_eq!(
+            introspected(
+                &server,
+                tokens["access_token"].as_str().unwrap(),
+                (id, secret)
+            )
+            .await["active"],
+            false,
+            "the second presentation revoked it"
+        );
     }
 
     // A good exchange by client_secret_post; a wrong redirect_uri at the token endpoint.
@@ -878,15 +893,9 @@ async fn every_misuse_of_the_code_flow_is_refused(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, seen) = token_call(
-        &server,
-        "/oauth/introspect",
-        &[("token", access)],
-        Some((id, secret)),
-    )
-    .await;
     assert_eq!(
-        seen["active"], true,
+        introspected(&server, access, (id, secret)).await["active"],
+        true,
         "another tool's revocation changed nothing"
     );
     // A refresh may narrow the scope, never widen it.
@@ -914,14 +923,10 @@ async fn every_misuse_of_the_code_flow_is_refused(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, seen) = token_call(
-        &server,
-        "/oauth/introspect",
-        &[("token", access)],
-        Some((id, secret)),
-    )
-    .await;
-    assert_eq!(seen["active"], false);
+    assert_eq!(
+        introspected(&server, access, (id, secret)).await["active"],
+        false
+    );
     let (status, _) = token_call(
         &server,
         "/oauth/revoke",
@@ -1161,14 +1166,15 @@ async fn consent_is_remembered_and_can_be_taken_back(backend: Backend) {
     fields.truncate(1);
     let revoked = browser.post("/settings/apps/wiki/revoke", &fields).await;
     assert_eq!(revoked.status, 303);
-    let (_, seen) = token_call(
-        &server,
-        "/oauth/introspect",
-        &[("token", tokens["access_token"].as_str().unwrap())],
-        Some((id, secret)),
-    )
-    .await;
-    assert_eq!(seen["active"], false);
+    assert_eq!(
+        introspected(
+            &server,
+            tokens["access_token"].as_str().unwrap(),
+            (id, secret)
+        )
+        .await["active"],
+        false
+    );
     let (status, _) = token_call(
         &server,
         "/oauth/token",
@@ -1469,14 +1475,15 @@ async fn a_tool_logs_the_person_out_of_weft(backend: Backend) {
     assert_eq!(out.location.unwrap(), format!("{AFTER}?state=bye"));
     assert_eq!(browser.get("/settings").await.status, 303, "logged out");
     // What the wiki was given lives on (Settings → Apps takes that back).
-    let (_, seen) = token_call(
-        &server,
-        "/oauth/introspect",
-        &[("token", tokens["access_token"].as_str().unwrap())],
-        Some((id, secret)),
-    )
-    .await;
-    assert_eq!(seen["active"], true);
+    assert_eq!(
+        introspected(
+            &server,
+            tokens["access_token"].as_str().unwrap(),
+            (id, secret)
+        )
+        .await["active"],
+        true
+    );
 
     // With the wiki's ID token for whoever is logged in, no question: out at once.
     let hinted = format!(
