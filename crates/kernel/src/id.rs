@@ -76,6 +76,10 @@ id_type!(
     PasswordResetId
 );
 id_type!(
+    /// A new email address waiting for its confirmation.
+    EmailChangeId
+);
+id_type!(
     /// A group (or subgroup).
     GroupId
 );

@@ -219,6 +219,90 @@ pub fn authorize(
     }
 }
 
+/// What a person does to their own account rather than inside one group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// Read what is private to the account: its email address, sessions, tokens, the tools it
+    /// registered, its notification settings.
+    ReadPrivate,
+    /// Change the account or act for it as a whole: profile, email, password, sessions,
+    /// tokens, tool registrations; join or leave a group, answer an invitation.
+    Change,
+}
+
+/// Whether `actor` may act on their own account (DESIGN section 5): with a log-in session, or
+/// a personal token that holds the `account` scope and is not limited to a group. A leaked
+/// narrow token must not become the whole account (change its email, then reset the
+/// password). An outside tool never acts on an account. Default deny.
+pub fn authorize_account(actor: &Actor, action: AccountAction) -> Result<()> {
+    if actor.is_tool() {
+        return Err(Error::Forbidden(
+            "an outside tool acts in its group, not on an account".into(),
+        ));
+    }
+    if actor.group.is_some() {
+        return Err(Error::Forbidden(
+            "a token limited to a group acts only inside that group; this needs a log-in \
+             session or a token with the account scope"
+                .into(),
+        ));
+    }
+    if !actor.scopes.allows(Scope::Account) {
+        return Err(Error::Forbidden(
+            "this needs a log-in session or a token with the account scope".into(),
+        ));
+    }
+    actor.require(match action {
+        AccountAction::ReadPrivate => Scope::Read,
+        AccountAction::Change => Scope::Write,
+    })
+}
+
+/// The one group a reader of lists that span groups (the directory, the inbox, unread counts,
+/// the live stream, "my" lists) is confined to: a group-limited token's or an outside tool's
+/// group. `None`: every group the person belongs to.
+pub fn confined_to(actor: Option<&Actor>) -> Option<GroupId> {
+    actor.and_then(|a| a.group).map(GroupId)
+}
+
+/// Refuses a group-limited token (or an outside tool) what spans every group of the person
+/// and cannot be narrowed to one, such as their notification settings.
+pub fn span_groups(actor: &Actor) -> Result<()> {
+    match confined_to(Some(actor)) {
+        Some(_) => Err(Error::Forbidden(
+            "a token limited to a group cannot read or change what spans all your groups".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether someone with `standing` may hand out a role holding `permissions` — create or edit
+/// such a role, give it to a member, invite someone into it, or act on a member who holds
+/// it. Nobody hands out what they do not hold themselves; the owner and admins hold every
+/// permission (who makes admins is a separate rule: the owner). The plain member's `post` is
+/// what any member may pass on: joining an open group gives it too.
+pub fn may_hand_out(standing: Option<&Standing>, permissions: &BTreeSet<Permission>) -> Result<()> {
+    let Some(standing) = standing else {
+        return Err(Error::Forbidden("only members hand out roles".into()));
+    };
+    if standing.is_admin() {
+        return Ok(());
+    }
+    let missing: Vec<String> = permissions
+        .iter()
+        .filter(|p| **p != Permission::Post && !standing.permissions.contains(p))
+        .map(|p| p.as_str())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "you cannot hand out permissions you do not hold yourself: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
 /// Whether `actor` may run the server itself (its signing keys, for one): a server
 /// administrator, signed in as themselves with a token that may write, not limited to a
 /// group. Default deny.
@@ -249,21 +333,26 @@ pub fn visible_groups(actor: Option<&Actor>) -> Condition {
     .is_in([Visibility::Public.as_str(), Visibility::Listed.as_str()]);
     match actor {
         None => Condition::all().add(open),
-        Some(actor) => Condition::any().add(open).add(
-            Expr::col((
-                crate::groups::store::Groups::Table,
-                crate::groups::store::Groups::Id,
-            ))
-            .in_subquery(
-                Query::select()
-                    .column(crate::groups::store::Memberships::GroupId)
-                    .from(crate::groups::store::Memberships::Table)
-                    .and_where(
-                        Expr::col(crate::groups::store::Memberships::AccountId).eq(actor.account),
-                    )
-                    .to_owned(),
-            ),
-        ),
+        Some(actor) => {
+            let mut own = Query::select()
+                .column(crate::groups::store::Memberships::GroupId)
+                .from(crate::groups::store::Memberships::Table)
+                .and_where(
+                    Expr::col(crate::groups::store::Memberships::AccountId).eq(actor.account),
+                )
+                .to_owned();
+            // A group-limited token knows of its one group only; elsewhere it is a stranger.
+            if let Some(group) = confined_to(Some(actor)) {
+                own.and_where(Expr::col(crate::groups::store::Memberships::GroupId).eq(group));
+            }
+            Condition::any().add(open).add(
+                Expr::col((
+                    crate::groups::store::Groups::Table,
+                    crate::groups::store::Groups::Id,
+                ))
+                .in_subquery(own),
+            )
+        }
     }
 }
 

@@ -448,7 +448,11 @@ pub async fn my_accounts(k: &Kernel, actor: &Actor) -> Result<Vec<LedgerAccount>
         {
             currencies.insert(c.id, c);
         }
-        if let Some(currency) = currencies.get(&row.currency_id) {
+        // A group-limited token sees the accounts in its group's currencies only.
+        let only = kernel::policy::confined_to(Some(actor));
+        if let Some(currency) = currencies.get(&row.currency_id)
+            && only.is_none_or(|g| g == currency.group_id)
+        {
             out.push(account_of(&row, currency, Some(owner.clone())));
         }
     }

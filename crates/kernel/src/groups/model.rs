@@ -323,9 +323,17 @@ pub struct InvitationInput {
 pub struct Invitation {
     pub id: InvitationId,
     pub group: GroupSummary,
-    /// The link to share or that was mailed.
-    pub url: String,
+    /// The page to answer it at. For an invitation by mail or a shareable link this carries
+    /// its secret, so it is given only once, when the invitation is made (it was mailed, or
+    /// is yours to share); afterwards `null`. For an invitation to an account, its page (only
+    /// that account may accept).
+    pub url: Option<String>,
+    /// The secret of a mailed or shareable link, given only once, when it is made: accept
+    /// with `POST /api/v1/invitations/accept {"token": …}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub account: Option<AccountId>,
+    /// Shown only to who may invite in the group and to the account invited.
     pub email: Option<String>,
     pub role: String,
     pub max_uses: Option<i64>,
@@ -335,6 +343,15 @@ pub struct Invitation {
     pub status: String,
     pub invited_by: AccountId,
     pub created_at: Timestamp,
+}
+
+/// The secret from an invitation's link (by mail or a shareable link).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationToken {
+    /// `weft_inv_…`, the last part of the link.
+    #[schema(max_length = 200)]
+    pub token: String,
 }
 
 /// A group the caller belongs to, and their role in it.

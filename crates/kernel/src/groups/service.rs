@@ -10,8 +10,9 @@ use crate::groups::store::{self, GroupRow, Groups, InvitationRow, JoinRequestRow
 use crate::id::{AccountId, GroupId, InvitationId, JoinRequestId};
 use crate::mail::Mail;
 use crate::page::{Page, PageRequest};
+use crate::people::secrets::{SecretKind, hash_secret, new_secret};
 use crate::people::{self, Actor, check_handle, clean_email};
-use crate::policy::{self, Action, GroupFacts, Standing};
+use crate::policy::{self, AccountAction, Action, GroupFacts, Standing};
 use crate::tool::ToolManifest;
 use crate::{Error, Kernel, Result, Timestamp};
 
@@ -494,6 +495,7 @@ pub async fn members(
 pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Result<Joined> {
     let loaded = load(k, Some(actor), key).await?;
     loaded.authorize(Some(actor), Action::Join)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     if loaded.standing.is_some()
         && store::membership(&k.db, loaded.row.id, actor.account)
             .await?
@@ -622,6 +624,11 @@ pub async fn change_role(
         }
         _ => {}
     }
+    // Neither the role given nor the one taken away may carry more than the caller holds.
+    for carried in [&role, &Role::parse(&current.role)] {
+        let permissions = role_permissions(&mut tx, loaded.row.id, carried).await?;
+        policy::may_hand_out(loaded.standing.as_ref(), &permissions)?;
+    }
     store::set_role(&mut tx, loaded.row.id, target, role.as_str()).await?;
     let row = store::member_in(&mut tx, loaded.row.id, target)
         .await?
@@ -657,7 +664,7 @@ pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) 
         loaded.authorize(Some(actor), Action::ManageMembers)?;
     } else {
         loaded.authorize(Some(actor), Action::See)?;
-        actor.require(people::Scope::Write)?;
+        policy::authorize_account(actor, AccountAction::Change)?;
     }
     let mut tx = k.db.begin().await?;
     let current = store::member_in(&mut tx, loaded.row.id, target)
@@ -680,6 +687,12 @@ pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) 
             return Err(Error::Forbidden("only the owner removes admins".into()));
         }
         _ => {}
+    }
+    if !leaving {
+        // Nobody removes a member whose role carries more than their own.
+        let permissions =
+            role_permissions(&mut tx, loaded.row.id, &Role::parse(&current.role)).await?;
+        policy::may_hand_out(loaded.standing.as_ref(), &permissions)?;
     }
     store::delete_membership(&mut tx, loaded.row.id, target).await?;
     let new = if leaving {
@@ -806,6 +819,7 @@ pub async fn create_role(
     loaded.authorize(Some(actor), Action::ManageRoles)?;
     check_role_name(&input.name).map_err(|e| Error::invalid("name", e))?;
     let permissions = checked_permissions(k, &input.permissions)?;
+    policy::may_hand_out(loaded.standing.as_ref(), &permissions)?;
     let mut tx = k.db.begin().await?;
     store::insert_role(
         &mut tx,
@@ -860,14 +874,14 @@ pub async fn update_role(
         .ok_or(Error::NotFound("role"))?;
     let new_name = input.name.unwrap_or_else(|| name.to_string());
     check_role_name(&new_name).map_err(|e| Error::invalid("name", e))?;
+    // Nobody edits a role above their own, nor raises one above it.
+    let held = parse_permission_text(&existing.permissions);
+    policy::may_hand_out(loaded.standing.as_ref(), &held)?;
     let permissions = match input.permissions {
         Some(list) => checked_permissions(k, &list)?,
-        None => existing
-            .permissions
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect(),
+        None => held,
     };
+    policy::may_hand_out(loaded.standing.as_ref(), &permissions)?;
     let mut tx = k.db.begin().await?;
     store::update_role(
         &mut tx,
@@ -914,9 +928,11 @@ pub async fn delete_role(k: &Kernel, actor: &Actor, key: &str, name: &str) -> Re
         return Err(Error::Forbidden("built-in roles cannot be deleted".into()));
     }
     let mut tx = k.db.begin().await?;
-    if store::delete_role(&mut tx, loaded.row.id, name).await? == 0 {
+    let Some(held) = store::role_permissions(&mut tx, loaded.row.id, name).await? else {
         return Err(Error::NotFound("role"));
-    }
+    };
+    policy::may_hand_out(loaded.standing.as_ref(), &parse_permission_text(&held))?;
+    store::delete_role(&mut tx, loaded.row.id, name).await?;
     store::rename_role_holders(&mut tx, loaded.row.id, name, "member").await?;
     let new = in_group(
         "Delete",
@@ -933,9 +949,22 @@ pub async fn delete_role(k: &Kernel, actor: &Actor, key: &str, name: &str) -> Re
     tx.commit().await
 }
 
-fn invitation_of(k: &Kernel, group: &GroupRow, r: InvitationRow) -> Invitation {
+/// An invitation as the API shows it. `link` is the page with the link's secret, known only
+/// when the invitation is made; an account's invitation has a page of its own.
+fn invitation_of(
+    k: &Kernel,
+    group: &GroupRow,
+    r: InvitationRow,
+    secret: Option<String>,
+) -> Invitation {
+    let url = match (&secret, r.account_id) {
+        (Some(secret), _) => Some(k.link(&format!("/join/{secret}"))),
+        (None, Some(_)) => Some(k.link(&format!("/invitations/{}", r.id))),
+        (None, None) => None,
+    };
     Invitation {
-        url: k.link(&format!("/invitations/{}", r.id)),
+        url,
+        token: secret,
         id: r.id,
         group: summary(group),
         account: r.account_id,
@@ -950,7 +979,30 @@ fn invitation_of(k: &Kernel, group: &GroupRow, r: InvitationRow) -> Invitation {
     }
 }
 
-/// Invites a person, an address (by mail) or — with neither — makes a shareable link.
+/// The permissions a role of the group carries (none for a role it does not have).
+async fn role_permissions(
+    tx: &mut crate::db::Tx,
+    group: GroupId,
+    role: &Role,
+) -> Result<BTreeSet<Permission>> {
+    Ok(match role {
+        Role::Owner | Role::Admin => Permission::MANAGED.iter().cloned().collect(),
+        Role::Member => [Permission::Post].into_iter().collect(),
+        Role::Custom(name) => store::role_permissions(tx, group, name)
+            .await?
+            .map(|text| parse_permission_text(&text))
+            .unwrap_or_default(),
+    })
+}
+
+fn parse_permission_text(text: &str) -> BTreeSet<Permission> {
+    text.split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Invites a person, an address (by mail) or — with neither — makes a shareable link. Nobody
+/// invites into a role carrying permissions they do not hold.
 pub async fn invite(
     k: &Kernel,
     actor: &Actor,
@@ -1001,14 +1053,17 @@ pub async fn invite(
     };
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    if let Role::Custom(name) = Role::parse(&role)
-        && !store::role_exists(&mut tx, loaded.row.id, &name).await?
+    let parsed = Role::parse(&role);
+    if let Role::Custom(name) = &parsed
+        && !store::role_exists(&mut tx, loaded.row.id, name).await?
     {
         return Err(Error::invalid(
             "role",
             format!("the group has no role {name:?}"),
         ));
     }
+    let carries = role_permissions(&mut tx, loaded.row.id, &parsed).await?;
+    policy::may_hand_out(loaded.standing.as_ref(), &carries)?;
     if let Some(a) = account
         && store::membership_in(&mut tx, loaded.row.id, a)
             .await?
@@ -1017,6 +1072,10 @@ pub async fn invite(
         return Err(Error::conflict("account", "already a member"));
     }
     let personal = account.is_some() || email.is_some();
+    // Only an account's invitation goes without a secret: that account alone may accept it.
+    let secret = account
+        .is_none()
+        .then(|| new_secret(SecretKind::Invitation));
     let row = InvitationRow {
         id: InvitationId::new(),
         group_id: loaded.row.id,
@@ -1030,7 +1089,8 @@ pub async fn invite(
         status: "open".into(),
         created_at: now.0,
     };
-    store::insert_invitation(&mut tx, &row).await?;
+    store::insert_invitation(&mut tx, &row, secret.as_ref().map(|s| s.hash.as_slice())).await?;
+    // The activity names the invitation, never its secret or an address.
     let (object, whom) = match (&input.account, account) {
         (Some(handle), Some(id)) => (person_ref(id, handle), format!("invited {handle} to")),
         _ if email.is_some() => (
@@ -1042,21 +1102,26 @@ pub async fn invite(
             "made an invitation link for".to_string(),
         ),
     };
+    let mut extra = serde_json::json!({ "role": row.role });
+    if account.is_some() {
+        // The invitee answers from their inbox; nobody else can use the id.
+        extra["invitation"] = serde_json::json!(row.id);
+    }
     let new = in_group("Invite", actor, object, &loaded.row)
         .target(group_ref(&loaded.row))
         .notify(account, "invitation")
         .summary(format!("{} {whom} {}", actor.handle, loaded.row.name))
-        .extra(serde_json::json!({ "invitation": row.id, "role": row.role }));
+        .extra(extra);
     log(k, &mut tx, new).await?;
     tx.commit().await?;
-    let invitation = invitation_of(k, &loaded.row, row);
+    let invitation = invitation_of(k, &loaded.row, row, secret.map(|s| s.secret));
     if let Some(email) = email {
         let body = format!(
             "Hello,\n\n@{} invites you to join {} on Weft.\n\nTo accept, open:\n\n{}\n\n\
-             The link works until {}.\n",
+             The link works until {}. Keep it to yourself: whoever holds it may join.\n",
             actor.handle,
             loaded.row.name,
-            invitation.url,
+            invitation.url.clone().unwrap_or_default(),
             invitation
                 .expires_at
                 .map(|t| t.to_rfc3339())
@@ -1084,32 +1149,54 @@ pub async fn invitations(
     loaded.authorize(Some(actor), Action::Invite)?;
     let limit = page.limit()?;
     let rows = store::invitations_of_group(&k.db, loaded.row.id, page.after()?, limit).await?;
-    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| invitation_of(k, &loaded.row, r)))
+    Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| invitation_of(k, &loaded.row, r, None)))
 }
 
-/// An invitation, for the person holding its link: who invites, to what, as what.
+/// An invitation by its id: for who may invite in its group, and for the account it invites.
+/// Anyone else hears it does not exist (an id is not a way in).
 pub async fn invitation(k: &Kernel, actor: Option<&Actor>, id: InvitationId) -> Result<Invitation> {
+    let Some(actor) = actor else {
+        return Err(Error::Unauthenticated("log in first".into()));
+    };
     let row = store::invitation(&k.db, id)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
-    if let (Some(for_account), Some(a)) = (row.account_id, actor)
-        && for_account != a.account
-    {
-        let group = load(k, actor, &row.group_id.to_string()).await?;
+    let group = load(k, Some(actor), &row.group_id.to_string())
+        .await
+        .map_err(|_| Error::NotFound("invitation"))?;
+    let invitee = row.account_id == Some(actor.account)
+        && policy::authorize_account(actor, AccountAction::ReadPrivate).is_ok();
+    if !invitee {
         group
-            .authorize(actor, Action::Invite)
+            .authorize(Some(actor), Action::Invite)
             .map_err(|_| Error::NotFound("invitation"))?;
     }
+    Ok(invitation_of(k, &group.row, row, None))
+}
+
+/// The invitation a link's secret opens, for the page that shows it to whoever holds the
+/// link (who invites, to what, as what). The address it was mailed to is not shown.
+pub async fn invitation_by_token(k: &Kernel, token: &str) -> Result<Invitation> {
+    let row = row_by_token(k, token).await?;
     let group = store::group_by_key(&k.db, &row.group_id.to_string())
         .await?
         .ok_or(Error::NotFound("group"))?;
-    Ok(invitation_of(k, &group, row))
+    let mut invitation = invitation_of(k, &group, row, None);
+    invitation.email = None;
+    Ok(invitation)
 }
 
-fn usable(row: &InvitationRow, actor: &Actor, now: Timestamp) -> Result<()> {
-    if row.account_id.is_some_and(|a| a != actor.account) {
+async fn row_by_token(k: &Kernel, token: &str) -> Result<InvitationRow> {
+    if SecretKind::of(token) != Some(SecretKind::Invitation) {
         return Err(Error::NotFound("invitation"));
     }
+    store::invitation_by_secret(&k.db, &hash_secret(token))
+        .await?
+        .ok_or(Error::NotFound("invitation"))
+}
+
+/// Whether the invitation can still be answered: open, unexpired, not used up.
+fn usable(row: &InvitationRow, now: Timestamp) -> Result<()> {
     if row.status != "open" {
         return Err(Error::Gone(format!("this invitation was {}", row.status)));
     }
@@ -1120,6 +1207,19 @@ fn usable(row: &InvitationRow, actor: &Actor, now: Timestamp) -> Result<()> {
         return Err(Error::Gone("this invitation has been used up".into()));
     }
     Ok(())
+}
+
+/// An account's invitation answered by id: only by that account (anyone else hears it does
+/// not exist); an invitation by mail or link is answered with its token instead.
+fn answerable_by_id(row: &InvitationRow, actor: &Actor) -> Result<()> {
+    match row.account_id {
+        Some(a) if a == actor.account => Ok(()),
+        Some(_) => Err(Error::NotFound("invitation")),
+        None => Err(Error::NotFound(
+            "invitation (one sent by mail or as a link is answered with the token from its \
+             link: POST /api/v1/invitations/accept {\"token\": …})",
+        )),
+    }
 }
 
 /// The caller's own invitation to a group they may see, still usable, if any (the group's page
@@ -1134,19 +1234,32 @@ pub async fn your_invitation(
         store::open_invitations_for(&k.db, loaded.row.id, actor.account)
             .await?
             .into_iter()
-            .find(|row| usable(row, actor, now).is_ok())
+            .find(|row| usable(row, now).is_ok())
             .map(|row| row.id),
     )
 }
 
+/// Accepts an invitation to the caller's own account (`POST /api/v1/invitations/{id}/accept`).
 pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<Member> {
-    actor.require(people::Scope::Write)?;
-    let now = k.now();
-    let mut tx = k.db.begin().await?;
-    let row = store::invitation_in(&mut tx, id)
+    policy::authorize_account(actor, AccountAction::Change)?;
+    let row = store::invitation(&k.db, id)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
-    usable(&row, actor, now)?;
+    answerable_by_id(&row, actor)?;
+    accept(k, actor, row).await
+}
+
+/// Accepts an invitation by mail or a shareable link with the secret from its link.
+pub async fn accept_invitation_by_token(k: &Kernel, actor: &Actor, token: &str) -> Result<Member> {
+    policy::authorize_account(actor, AccountAction::Change)?;
+    let row = row_by_token(k, token).await?;
+    accept(k, actor, row).await
+}
+
+async fn accept(k: &Kernel, actor: &Actor, row: InvitationRow) -> Result<Member> {
+    let now = k.now();
+    usable(&row, now)?;
+    let mut tx = k.db.begin().await?;
     if store::membership_in(&mut tx, row.group_id, actor.account)
         .await?
         .is_some()
@@ -1156,6 +1269,13 @@ pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
             detail: "you are already a member".into(),
         });
     }
+    // A personal invitation is spent once accepted; a shared link stays open until its uses
+    // run out or it expires. The use is spent in one statement, so two people racing for
+    // the last use of a link cannot both join.
+    let personal = row.account_id.is_some() || row.email.is_some();
+    if !store::spend_invitation(&mut tx, row.id, now.0, personal).await? {
+        return Err(Error::Gone("this invitation has been used up".into()));
+    }
     let role = match Role::parse(&row.role) {
         Role::Custom(name) if !store::role_exists(&mut tx, row.group_id, &name).await? => {
             "member".to_string()
@@ -1163,12 +1283,6 @@ pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
         _ => row.role.clone(),
     };
     store::insert_membership(&mut tx, row.group_id, actor.account, &role, now).await?;
-    let uses = row.uses + 1;
-    // A personal invitation is spent once accepted; a shared link stays open until its uses
-    // run out (`usable` refuses it then) or it expires.
-    let personal = row.account_id.is_some() || row.email.is_some();
-    let status = if personal { "accepted" } else { "open" };
-    store::set_invitation(&mut tx, id, status, uses).await?;
     let member = store::member_in(&mut tx, row.group_id, actor.account)
         .await?
         .ok_or(Error::NotFound("member"))?;
@@ -1178,7 +1292,7 @@ pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
     let new = in_group(
         "Accept",
         actor,
-        ObjectRef::new("weft:Invitation", id, None),
+        ObjectRef::new("weft:Invitation", row.id, None),
         &group,
     )
     .target(group_ref(&group))
@@ -1192,22 +1306,35 @@ pub async fn accept_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> R
     Ok(member_of(member))
 }
 
+/// Declines an invitation to the caller's own account.
 pub async fn decline_invitation(k: &Kernel, actor: &Actor, id: InvitationId) -> Result<()> {
-    actor.require(people::Scope::Write)?;
-    let mut tx = k.db.begin().await?;
-    let row = store::invitation_in(&mut tx, id)
+    policy::authorize_account(actor, AccountAction::Change)?;
+    let row = store::invitation(&k.db, id)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
-    usable(&row, actor, k.now())?;
+    answerable_by_id(&row, actor)?;
+    decline(k, actor, row).await
+}
+
+/// Declines an invitation by mail or link, with the secret from its link.
+pub async fn decline_invitation_by_token(k: &Kernel, actor: &Actor, token: &str) -> Result<()> {
+    policy::authorize_account(actor, AccountAction::Change)?;
+    let row = row_by_token(k, token).await?;
+    decline(k, actor, row).await
+}
+
+async fn decline(k: &Kernel, actor: &Actor, row: InvitationRow) -> Result<()> {
+    usable(&row, k.now())?;
+    let mut tx = k.db.begin().await?;
     // A shareable link stays open for others; a personal invitation is closed.
     if row.account_id.is_some() || row.email.is_some() {
-        store::set_invitation(&mut tx, id, "declined", row.uses).await?;
+        store::set_invitation(&mut tx, row.id, "declined", row.uses).await?;
     }
     // Only the one who invited hears of it.
     let new = NewActivity::new(
         "Reject",
         Some(actor.account),
-        ObjectRef::new("weft:Invitation", id, None),
+        ObjectRef::new("weft:Invitation", row.id, None),
         Audience::Accounts {
             group: Some(row.group_id),
             accounts: vec![row.invited_by],
@@ -1412,9 +1539,10 @@ pub async fn set_tool(
 ) -> Result<()> {
     let loaded = load(k, Some(actor), key).await?;
     loaded.authorize(Some(actor), Action::ManageTools)?;
-    if crate::tool::find(k, tool).await?.is_none() {
+    let Some(found) = crate::tool::find(k, tool).await? else {
         return Err(Error::NotFound("tool"));
-    }
+    };
+    let tool = found.name.as_str();
     let mut tx = k.db.begin().await?;
     let changed = if enabled {
         store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?

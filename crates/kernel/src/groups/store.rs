@@ -1,6 +1,6 @@
 //! Groups' queries, written once for both databases.
 
-use sea_query::{Expr, ExprTrait, Func, Iden, Order, Query, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Func, Iden, Order, Query, SelectStatement};
 
 use crate::db::{Db, Tx};
 use crate::id::{AccountId, GroupId, InvitationId, JoinRequestId};
@@ -55,6 +55,7 @@ pub enum Invitations {
     ExpiresAt,
     Status,
     CreatedAt,
+    SecretHash,
 }
 
 #[derive(Iden)]
@@ -452,17 +453,22 @@ pub async fn roles(db: &Db, group: GroupId) -> Result<Vec<RoleRow>> {
 }
 
 pub async fn role_exists(tx: &mut Tx, group: GroupId, name: &str) -> Result<bool> {
+    Ok(role_permissions(tx, group, name).await?.is_some())
+}
+
+/// The permissions (space-separated) of the group's custom role `name`, if it has one.
+pub async fn role_permissions(tx: &mut Tx, group: GroupId, name: &str) -> Result<Option<String>> {
     let row: Option<(String,)> = tx
         .fetch_optional(
             &Query::select()
-                .column(Roles::Name)
+                .column(Roles::Permissions)
                 .from(Roles::Table)
                 .and_where(Expr::col(Roles::GroupId).eq(group))
                 .and_where(Expr::col(Roles::Name).eq(name))
                 .to_owned(),
         )
         .await?;
-    Ok(row.is_some())
+    Ok(row.map(|(p,)| p))
 }
 
 pub async fn insert_role(
@@ -559,11 +565,16 @@ fn select_invitations() -> SelectStatement {
         .to_owned()
 }
 
-pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<()> {
+/// Writes an invitation; one by mail or by link keeps the SHA-256 of its link's secret.
+pub async fn insert_invitation(
+    tx: &mut Tx,
+    i: &InvitationRow,
+    secret_hash: Option<&[u8]>,
+) -> Result<()> {
     tx.execute(
         Query::insert()
             .into_table(Invitations::Table)
-            .columns(INVITATION_COLUMNS)
+            .columns(INVITATION_COLUMNS.into_iter().chain([Invitations::SecretHash]))
             .values_panic([
                 i.id.into(),
                 i.group_id.into(),
@@ -576,10 +587,52 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<()> {
                 i.expires_at.into(),
                 i.status.clone().into(),
                 i.created_at.into(),
+                secret_hash.map(<[u8]>::to_vec).into(),
             ]),
     )
     .await
     .map(|_| ())
+}
+
+/// The invitation whose link carries the secret hashing to `hash`.
+pub async fn invitation_by_secret(db: &Db, hash: &[u8]) -> Result<Option<InvitationRow>> {
+    db.fetch_optional(
+        &select_invitations()
+            .and_where(Expr::col(Invitations::SecretHash).eq(hash.to_vec()))
+            .to_owned(),
+    )
+    .await
+}
+
+/// Spends one use of an invitation in one statement: only while it is open, unexpired and
+/// not used up, so requests racing for the last use cannot both have it. A personal
+/// invitation (`closes`) is closed as accepted with its use.
+pub async fn spend_invitation(
+    tx: &mut Tx,
+    id: InvitationId,
+    now: i64,
+    closes: bool,
+) -> Result<bool> {
+    let mut update = Query::update();
+    update
+        .table(Invitations::Table)
+        .value(Invitations::Uses, Expr::col(Invitations::Uses).add(1))
+        .and_where(Expr::col(Invitations::Id).eq(id))
+        .and_where(Expr::col(Invitations::Status).eq("open"))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(Invitations::ExpiresAt).is_null())
+                .add(Expr::col(Invitations::ExpiresAt).gt(now)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(Invitations::MaxUses).is_null())
+                .add(Expr::col(Invitations::Uses).lt(Expr::col(Invitations::MaxUses))),
+        );
+    if closes {
+        update.value(Invitations::Status, "accepted");
+    }
+    Ok(tx.execute(&update).await? == 1)
 }
 
 pub async fn invitation(db: &Db, id: InvitationId) -> Result<Option<InvitationRow>> {

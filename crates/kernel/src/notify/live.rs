@@ -35,13 +35,16 @@ pub struct LiveEvent {
 struct Viewer {
     account: AccountId,
     groups: HashMap<GroupId, Level>,
+    /// A group-limited token hears its one group and nothing else.
+    only_group: Option<GroupId>,
 }
 
 impl Viewer {
-    async fn load(k: &Kernel, account: AccountId) -> Result<Viewer> {
+    async fn load(k: &Kernel, account: AccountId, only_group: Option<GroupId>) -> Result<Viewer> {
         let groups = store::levels(&k.db, account)
             .await?
             .into_iter()
+            .filter(|r| only_group.is_none_or(|g| g == r.group_id))
             .map(|r| {
                 (
                     r.group_id,
@@ -49,7 +52,11 @@ impl Viewer {
                 )
             })
             .collect();
-        Ok(Viewer { account, groups })
+        Ok(Viewer {
+            account,
+            groups,
+            only_group,
+        })
     }
 
     /// Whether the entry may change which groups reach this person (they joined, left, were
@@ -63,6 +70,9 @@ impl Viewer {
     }
 
     fn event(&self, e: &Entry) -> Option<LiveEvent> {
+        if self.only_group.is_some() && e.group() != self.only_group {
+            return None;
+        }
         let me = self.account;
         let level = e.group().and_then(|g| self.groups.get(&g).copied());
         let by_me = e.activity.actor.as_ref().is_some_and(|a| a.id == me);
@@ -103,17 +113,19 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Opens `account`'s feed; with `after`, first replays what they missed since.
+    /// Opens `account`'s feed (of `only_group` alone, for a group-limited token); with `after`,
+    /// first replays what they missed since.
     pub async fn open(
         kernel: Arc<Kernel>,
         bus: &Bus,
         account: AccountId,
+        only_group: Option<GroupId>,
         after: Option<Cursor>,
         shutdown: CancellationToken,
     ) -> Result<LiveFeed> {
         // Listen before replaying, so nothing falls between the two.
         let receiver = bus.subscribe();
-        let mut viewer = Viewer::load(&kernel, account).await?;
+        let mut viewer = Viewer::load(&kernel, account, only_group).await?;
         let mut pending = VecDeque::new();
         let mut finished = false;
         if let Some(after) = after {
@@ -126,7 +138,7 @@ impl LiveFeed {
             } else {
                 for entry in &missed {
                     if viewer.touched_by(entry) {
-                        viewer = Viewer::load(&kernel, account).await?;
+                        viewer = Viewer::load(&kernel, account, only_group).await?;
                     }
                     pending.extend(viewer.event(entry));
                 }
@@ -170,7 +182,8 @@ impl LiveFeed {
                     }
                     self.last = Some(entry.cursor);
                     if self.viewer.touched_by(&entry) {
-                        match Viewer::load(&self.kernel, self.viewer.account).await {
+                        let (account, only) = (self.viewer.account, self.viewer.only_group);
+                        match Viewer::load(&self.kernel, account, only).await {
                             Ok(v) => self.viewer = v,
                             Err(e) => tracing::warn!(error = %e, "cannot reload a live viewer"),
                         }

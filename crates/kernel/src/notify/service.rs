@@ -7,12 +7,14 @@ use crate::groups::service::load;
 use crate::id::{AccountId, ActivityId, GroupId};
 use crate::page::{Page, PageRequest};
 use crate::people::{Actor, Scope};
+use crate::policy;
 use crate::{Error, Kernel, Result};
 
 use super::model::*;
 use super::store::{self, InboxQuery, InboxRow};
 
-/// The group named in a filter or a request, as its id; only groups the caller belongs to.
+/// The group named in a filter or a request, as its id; only groups the caller belongs to
+/// (and, for a group-limited token, only its group).
 async fn own_group(k: &Kernel, actor: &Actor, key: &str, field: &str) -> Result<GroupId> {
     let group = load(k, Some(actor), key)
         .await
@@ -20,7 +22,19 @@ async fn own_group(k: &Kernel, actor: &Actor, key: &str, field: &str) -> Result<
     if group.standing.is_none() {
         return Err(Error::invalid(field, "you are not a member of this group"));
     }
+    if policy::confined_to(Some(actor)).is_some_and(|g| g != group.row.id) {
+        return Err(Error::invalid(field, "this token is limited to another group"));
+    }
     Ok(group.row.id)
+}
+
+/// Per-group counts, kept to a group-limited token's group.
+async fn unread_counts(k: &Kernel, actor: &Actor) -> Result<Vec<(Option<GroupId>, i64)>> {
+    let mut counts = store::unread_counts(&k.db, actor.account).await?;
+    if let Some(only) = policy::confined_to(Some(actor)) {
+        counts.retain(|(g, _)| *g == Some(only));
+    }
+    Ok(counts)
 }
 
 pub(crate) fn notification_of(row: InboxRow) -> Notification {
@@ -50,7 +64,7 @@ pub async fn list(
     let limit = page.limit()?;
     let group = match filter.group.as_deref() {
         Some(key) => Some(own_group(k, actor, key, "group").await?),
-        None => None,
+        None => policy::confined_to(Some(actor)),
     };
     let query = InboxQuery {
         group,
@@ -81,7 +95,7 @@ pub async fn unread_for(k: &Kernel, account: AccountId, limit: u32) -> Result<Ve
 
 pub async fn counts(k: &Kernel, actor: &Actor) -> Result<UnreadCounts> {
     actor.require(Scope::Read)?;
-    let per_group = store::unread_counts(&k.db, actor.account).await?;
+    let per_group = unread_counts(k, actor).await?;
     let names = store::levels(&k.db, actor.account).await?;
     let mut counts = UnreadCounts {
         total: 0,
@@ -112,7 +126,7 @@ pub async fn counts(k: &Kernel, actor: &Actor) -> Result<UnreadCounts> {
 /// How many items the caller has not read (the bell).
 pub async fn unread_total(k: &Kernel, actor: &Actor) -> Result<i64> {
     actor.require(Scope::Read)?;
-    let per_group = store::unread_counts(&k.db, actor.account).await?;
+    let per_group = unread_counts(k, actor).await?;
     Ok(per_group.iter().map(|(_, n)| n).sum())
 }
 
@@ -125,7 +139,8 @@ pub async fn mark_read(k: &Kernel, actor: &Actor, input: MarkRead) -> Result<Unr
                 return Err(Error::invalid("ids", "at most 1000 at a time"));
             }
             let mut tx = k.db.begin().await?;
-            store::mark_items(&mut tx, actor.account, ids, now).await?;
+            let only = policy::confined_to(Some(actor));
+            store::mark_items(&mut tx, actor.account, ids, only, now).await?;
             tx.commit().await?;
         }
         (None, Some(group), Some(up_to), None) => {
@@ -138,8 +153,18 @@ pub async fn mark_read(k: &Kernel, actor: &Actor, input: MarkRead) -> Result<Unr
         (None, None, None, Some(true)) => {
             let mut tx = k.db.begin().await?;
             // A fresh time-ordered id is after every activity written so far.
-            store::mark_seen(&mut tx, actor.account, None, ActivityId::new().0).await?;
-            store::mark_direct(&mut tx, actor.account, None, now).await?;
+            let up_to = ActivityId::new();
+            match policy::confined_to(Some(actor)) {
+                // "All" for a group-limited token is all of its group.
+                Some(group) => {
+                    store::mark_seen(&mut tx, actor.account, Some(group), up_to.0).await?;
+                    store::mark_direct(&mut tx, actor.account, Some((group, up_to)), now).await?;
+                }
+                None => {
+                    store::mark_seen(&mut tx, actor.account, None, up_to.0).await?;
+                    store::mark_direct(&mut tx, actor.account, None, now).await?;
+                }
+            }
             tx.commit().await?;
         }
         _ => {
@@ -154,6 +179,7 @@ pub async fn mark_read(k: &Kernel, actor: &Actor, input: MarkRead) -> Result<Unr
 
 pub async fn settings(k: &Kernel, actor: &Actor) -> Result<NotificationSettings> {
     actor.require(Scope::Read)?;
+    policy::span_groups(actor)?;
     let (daily_digest, _) = store::prefs(&k.db, actor.account).await?;
     let groups = store::levels(&k.db, actor.account)
         .await?
@@ -179,6 +205,7 @@ pub async fn update_settings(
     input: SettingsUpdate,
 ) -> Result<NotificationSettings> {
     actor.require(Scope::Write)?;
+    policy::span_groups(actor)?;
     let mut levels = Vec::new();
     for (i, g) in input.groups.iter().flatten().enumerate() {
         levels.push((

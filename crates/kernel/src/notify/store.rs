@@ -468,6 +468,7 @@ pub async fn mark_items(
     tx: &mut Tx,
     me: AccountId,
     ids: &[ActivityId],
+    only_group: Option<GroupId>,
     now: Timestamp,
 ) -> Result<u64> {
     if ids.is_empty() {
@@ -501,6 +502,10 @@ pub async fn mark_items(
         .and_where(Expr::col(Activities::Id).is_in(ids.iter().copied()))
         .cond_where(visible)
         .to_owned();
+    let mut select = select;
+    if let Some(group) = only_group {
+        select.and_where(Expr::col(Activities::GroupId).eq(group));
+    }
     tx.execute(
         Query::insert()
             .into_table(Notifications::Table)

@@ -58,7 +58,12 @@ pub struct Me {
     pub id: AccountId,
     pub handle: String,
     pub display_name: String,
+    /// Shown to a log-in session or a token with the `account` scope; `null` to narrower
+    /// tokens.
     pub email: Option<String>,
+    /// A new address waiting for its confirmation link to be opened (same rule as `email`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
     pub did: String,
     /// The Ed25519 public key, multibase base58btc (the part of the DID after `did:key:`).
     pub public_key: String,
@@ -128,11 +133,23 @@ pub struct MeUpdate {
     pub display_name: Option<String>,
     #[schema(pattern = "^[a-z0-9_]{2,32}$")]
     pub handle: Option<String>,
-    /// A new address, or `null` to remove it.
+    /// A new address (it takes effect once the link mailed to it is opened), or `null` to
+    /// remove it. Needs `current_password`.
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<String>, max_length = 254)]
     pub email: Option<Option<String>>,
+    /// The current password, to change the email address.
+    #[schema(max_length = 256)]
+    pub current_password: Option<String>,
     pub password: Option<PasswordChange>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfirmation {
+    /// The token from the link mailed to the new address (`weft_eml_…`).
+    #[schema(max_length = 200)]
+    pub token: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -6,11 +6,15 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The scopes of DESIGN section 6. `write` covers every `*:write` and `read`; `read` covers
-/// every `*:read`. The OIDC scopes say what an ID token may tell, not what a token may do.
+/// every `*:read`. `account` is apart: it lets a token act on the account itself (its email,
+/// password, sessions, tokens, tool registrations, joining and leaving groups), which no other
+/// scope covers — a log-in session holds it. The OIDC scopes say what an ID token may tell,
+/// not what a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     Read,
     Write,
+    Account,
     GroupsRead,
     MembersRead,
     ActivitiesWrite,
@@ -26,9 +30,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 14] = [
+    pub const ALL: [Scope; 15] = [
         Scope::Read,
         Scope::Write,
+        Scope::Account,
         Scope::GroupsRead,
         Scope::MembersRead,
         Scope::ActivitiesWrite,
@@ -47,6 +52,7 @@ impl Scope {
         match self {
             Scope::Read => "read",
             Scope::Write => "write",
+            Scope::Account => "account",
             Scope::GroupsRead => "groups:read",
             Scope::MembersRead => "members:read",
             Scope::ActivitiesWrite => "activities:write",
@@ -107,7 +113,7 @@ impl Scopes {
 
     /// What a log-in session may do: everything the person may.
     pub fn session() -> Self {
-        Scopes([Scope::Read, Scope::Write].into_iter().collect())
+        Scopes([Scope::Read, Scope::Write, Scope::Account].into_iter().collect())
     }
 
     pub fn from_list(list: &[String]) -> Result<Self, String> {
@@ -164,6 +170,8 @@ mod tests {
         assert!(w.allows(Scope::LedgerWrite));
         assert!(w.allows(Scope::ChatRead));
         assert!(!w.allows(Scope::OpenId));
+        assert!(!w.allows(Scope::Account), "write does not cover the account");
+        assert!(Scopes::session().allows(Scope::Account));
         let r: Scopes = "read".parse().unwrap();
         assert!(r.allows(Scope::MembersRead));
         assert!(!r.allows(Scope::Write));

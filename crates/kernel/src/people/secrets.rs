@@ -17,6 +17,10 @@ pub enum SecretKind {
     PasswordReset,
     /// An outside tool's token for one group (client credentials).
     ToolToken,
+    /// The link that confirms a new email address.
+    EmailConfirmation,
+    /// The link of an invitation by mail or a shareable invitation link.
+    Invitation,
 }
 
 impl SecretKind {
@@ -26,6 +30,8 @@ impl SecretKind {
             SecretKind::PersonalToken => "weft_pat_",
             SecretKind::PasswordReset => "weft_rst_",
             SecretKind::ToolToken => "weft_tool_",
+            SecretKind::EmailConfirmation => "weft_eml_",
+            SecretKind::Invitation => "weft_inv_",
         }
     }
 
@@ -35,6 +41,8 @@ impl SecretKind {
             SecretKind::PersonalToken,
             SecretKind::PasswordReset,
             SecretKind::ToolToken,
+            SecretKind::EmailConfirmation,
+            SecretKind::Invitation,
         ]
         .into_iter()
         .find(|k| secret.starts_with(k.prefix()))

@@ -9,6 +9,7 @@ use crate::page::{Page, PageRequest};
 use crate::people::secrets::{KeyPair, SecretKind, hash_secret, new_secret};
 use crate::people::store::{self, AccountChanges, AccountRow, CredentialRow};
 use crate::people::*;
+use crate::policy::{self, AccountAction};
 use crate::{Error, Kernel, Result, Timestamp};
 
 /// Sessions and tokens are marked as used at most this often, so reads stay reads.
@@ -38,6 +39,7 @@ fn me_of(row: &AccountRow) -> Me {
         handle: row.handle.clone(),
         display_name: row.display_name.clone(),
         email: row.email.clone(),
+        pending_email: None,
         did: row.did.clone(),
         public_key: row.did.trim_start_matches("did:key:").to_string(),
         is_admin: row.is_admin,
@@ -225,7 +227,9 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
         SecretKind::Session => store::session_by_secret(&k.db, &hash).await?,
         SecretKind::PersonalToken => store::token_by_secret(&k.db, &hash).await?,
         SecretKind::ToolToken => crate::tool::outside::authenticate(k, secret).await?,
-        SecretKind::PasswordReset => None,
+        SecretKind::PasswordReset | SecretKind::EmailConfirmation | SecretKind::Invitation => {
+            None
+        }
     }
     .ok_or_else(unknown)?;
     let now = k.now();
@@ -263,18 +267,29 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
     })
 }
 
+/// The caller's own account. Its address (and one waiting for confirmation) is shown only to
+/// a credential that may act on the account: a narrow token learns who it acts for, not how
+/// to reach them.
 pub async fn me(k: &Kernel, actor: &Actor) -> Result<Me> {
     actor.require(Scope::Read)?;
     let row = store::account_by_id(&k.db, actor.account)
         .await?
         .ok_or(Error::NotFound("account"))?;
-    Ok(me_of(&row))
+    let mut me = me_of(&row);
+    if policy::authorize_account(actor, AccountAction::ReadPrivate).is_ok() {
+        me.pending_email = store::pending_email(&k.db, actor.account, k.now()).await?;
+    } else {
+        me.email = None;
+    }
+    Ok(me)
 }
 
-/// Changes what the owner asked to change. A new handle is recorded in the history; a new
-/// password needs the current one and ends every other session.
+/// Changes what the owner asked to change. A new handle is recorded in the history. The
+/// password and the address change only with the current password; a new address takes
+/// effect once the link mailed to it is opened (the old address is told), so a stolen
+/// session cannot point password resets elsewhere. A new password ends every other session.
 pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     let current = store::account_by_id(&k.db, actor.account)
         .await?
         .ok_or(Error::NotFound("account"))?;
@@ -289,32 +304,57 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         v.check("handle", check_handle(h));
     }
     let email = match input.email {
-        Some(Some(e)) => clean_email(&e).map(|e| Some(Some(e))).unwrap_or_else(|e| {
-            v.push("email", e);
-            None
-        }),
+        Some(Some(e)) => match clean_email(&e) {
+            Ok(e) if current.email.as_deref() == Some(e.as_str()) => None,
+            Ok(e) => Some(Some(e)),
+            Err(e) => {
+                v.push("email", e);
+                None
+            }
+        },
+        Some(None) if current.email.is_none() => None,
         other => other,
     };
     if let Some(change) = &input.password {
         let personal = [current.handle.as_str(), current.display_name.as_str()];
         v.check("password.new", check_password(&change.new, &personal));
     }
+    // Re-authentication: the password change carries the current password; a change of
+    // address carries it as `current_password` (or in the password change beside it).
+    let proof = input
+        .password
+        .as_ref()
+        .map(|c| ("password.current", c.current.as_str()))
+        .or(input
+            .current_password
+            .as_deref()
+            .map(|p| ("current_password", p)));
+    if email.is_some() && proof.is_none() {
+        v.push(
+            "current_password",
+            "changing the email address needs your current password",
+        );
+    }
     v.finish()?;
 
+    if let Some((field, given)) = proof
+        && (email.is_some() || input.password.is_some())
+        && !verify_password(k, given, Some(&current.password_hash)).await?
+    {
+        return Err(Error::invalid(field, "the current password is wrong"));
+    }
     let password_hash = match &input.password {
-        Some(change) => {
-            if !verify_password(k, &change.current, Some(&current.password_hash)).await? {
-                return Err(Error::invalid(
-                    "password.current",
-                    "the current password is wrong",
-                ));
-            }
-            Some(hash_password(k, &change.new).await?)
-        }
+        Some(change) => Some(hash_password(k, &change.new).await?),
         None => None,
     };
     let now = k.now();
     let password_changed = password_hash.is_some();
+    let (new_address, removed_address) = match email {
+        Some(Some(address)) => (Some(address), false),
+        Some(None) => (None, true),
+        None => (None, false),
+    };
+    let confirmation = new_address.as_ref().map(|_| new_secret(SecretKind::EmailConfirmation));
     let mut tx = k.db.begin().await?;
     if let Some(h) = &handle {
         store::close_handle_record(&mut tx, actor.account, now).await?;
@@ -323,10 +363,18 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     let changes = AccountChanges {
         display_name,
         handle,
-        email,
+        email: removed_address.then_some(None),
         password_hash,
     };
     store::update_account(&mut tx, actor.account, changes, now).await?;
+    if removed_address {
+        store::cancel_email_changes(&mut tx, actor.account).await?;
+    }
+    if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
+        let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
+        store::insert_email_change(&mut tx, actor.account, address, &secret.hash, now, until)
+            .await?;
+    }
     if password_changed {
         let keep = match actor.credential {
             Credential::Session(id) => Some(id),
@@ -353,22 +401,135 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     .await?;
     tx.commit().await?;
     if password_changed && let Some(email) = &row.email {
-        let mail = Mail {
-            to: email.clone(),
-            subject: "Your Weft password was changed".into(),
-            body: format!(
+        tell(
+            k,
+            email,
+            "Your Weft password was changed",
+            format!(
                 "Hello {},\n\nthe password of your Weft account @{} was just changed, and every \
                  other session was logged out.\nIf this was not you, reset it at once: {}\n",
                 row.display_name,
                 row.handle,
                 k.link("/forgot-password")
             ),
-        };
-        if let Err(e) = k.mailer.send(mail).await {
-            tracing::warn!(error = %e, "could not send the password-change notice");
-        }
+        )
+        .await;
     }
-    Ok(me_of(&row))
+    if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
+        tell(
+            k,
+            address,
+            "Confirm your new Weft address",
+            format!(
+                "Hello {},\n\nthe Weft account @{} asked to use this address. To confirm it, open \
+                 this link within {} hours:\n\n{}\n\nThe API takes the same token: POST \
+                 /api/v1/email-confirmations {{\"token\": \"{}\"}}\n\
+                 If you did not ask for this, ignore this mail.\n",
+                row.display_name,
+                row.handle,
+                EMAIL_CONFIRMATION_TTL_S / 3600,
+                k.link(&format!("/confirm-email/{}", secret.secret)),
+                secret.secret
+            ),
+        )
+        .await;
+    }
+    if (new_address.is_some() || removed_address)
+        && let Some(old) = &current.email
+    {
+        let change = match &new_address {
+            Some(address) => format!(
+                "asked to change its address to {} (it takes effect once confirmed from there)",
+                masked(address)
+            ),
+            None => "removed its address".to_string(),
+        };
+        tell(
+            k,
+            old,
+            "Your Weft address is changing",
+            format!(
+                "Hello {},\n\nthe Weft account @{} {change}.\nIf this was not you, log in, \
+                 change your password and end your other sessions at {}\n",
+                row.display_name,
+                row.handle,
+                k.link("/settings")
+            ),
+        )
+        .await;
+    }
+    let mut me = me_of(&row);
+    me.pending_email = store::pending_email(&k.db, actor.account, now).await?;
+    Ok(me)
+}
+
+/// How long the link that confirms a new address works.
+const EMAIL_CONFIRMATION_TTL_S: i64 = 48 * 3600;
+
+/// Sends a notice about the account; a failure to send is logged, not the caller's failure.
+async fn tell(k: &Kernel, to: &str, subject: &str, body: String) {
+    let mail = Mail {
+        to: to.to_string(),
+        subject: subject.into(),
+        body,
+    };
+    if let Err(e) = k.mailer.send(mail).await {
+        tracing::warn!(error = %e, subject, "could not send an account notice");
+    }
+}
+
+/// An address shown to the old mailbox without handing it over whole: `ad…@example.org`.
+fn masked(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let start: String = local.chars().take(2).collect();
+            format!("{start}…@{domain}")
+        }
+        None => "…".into(),
+    }
+}
+
+/// Confirms a new address from the link mailed to it: the link is spent atomically, and the
+/// account's address becomes the new one (password resets go there from now on).
+pub async fn confirm_email(k: &Kernel, token: &str) -> Result<()> {
+    if SecretKind::of(token) != Some(SecretKind::EmailConfirmation) {
+        return Err(Error::NotFound("email confirmation"));
+    }
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    let Some((account, email)) = store::spend_email_change(&mut tx, &hash_secret(token), now).await?
+    else {
+        return Err(Error::Gone(
+            "this confirmation link is unknown, used or expired; change the address again".into(),
+        ));
+    };
+    let changes = AccountChanges {
+        display_name: None,
+        handle: None,
+        email: Some(Some(email)),
+        password_hash: None,
+    };
+    store::update_account(&mut tx, account, changes, now)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict { .. } => {
+                Error::conflict("email", "another account uses this address now")
+            }
+            other => other,
+        })?;
+    let row = store::account_by_id_in(&mut tx, account)
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    own_record(
+        &mut tx,
+        now,
+        account,
+        "Update",
+        &row.handle,
+        format!("{} confirmed a new email address", row.handle),
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// A person's own account as a tool they signed in to may learn of it (the OpenID Connect
@@ -447,7 +608,7 @@ pub async fn list_sessions(
     actor: &Actor,
     page: &PageRequest,
 ) -> Result<Page<SessionInfo>> {
-    actor.require(Scope::Read)?;
+    policy::authorize_account(actor, AccountAction::ReadPrivate)?;
     let limit = page.limit()?;
     let rows = store::sessions_of(&k.db, actor.account, page.after()?, limit, k.now()).await?;
     let current = match actor.credential {
@@ -468,7 +629,7 @@ pub async fn list_sessions(
 }
 
 pub async fn revoke_session(k: &Kernel, actor: &Actor, id: SessionId) -> Result<()> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     match store::delete_session(&k.db, actor.account, id).await? {
         0 => Err(Error::NotFound("session")),
         _ => Ok(()),
@@ -556,6 +717,7 @@ async fn send_password_reset(k: &Kernel, key: &str) -> Result<()> {
 }
 
 /// Sets a new password from a reset link, uses up every open link and ends every session.
+/// The link is spent in one statement, so two requests racing with it cannot both succeed.
 pub async fn complete_password_reset(
     k: &Kernel,
     token: &str,
@@ -566,12 +728,9 @@ pub async fn complete_password_reset(
     }
     let hash = hash_secret(token);
     let now = k.now();
-    let reset = {
-        let mut tx = k.db.begin().await?;
-        let reset = store::password_reset_by_secret(&mut tx, &hash).await?;
-        tx.commit().await?;
-        reset.ok_or(Error::NotFound("password reset"))?
-    };
+    let reset = store::password_reset_by_secret(&k.db, &hash)
+        .await?
+        .ok_or(Error::NotFound("password reset"))?;
     if reset.used_at.is_some() {
         return Err(Error::Gone(
             "this reset link was already used; ask for a new one".into(),
@@ -590,9 +749,7 @@ pub async fn complete_password_reset(
     let password_hash = hash_password(k, &input.password).await?;
 
     let mut tx = k.db.begin().await?;
-    // Re-read inside the write transaction: two concurrent completions must not both pass.
-    let again = store::password_reset_by_secret(&mut tx, &hash).await?;
-    if again.is_none_or(|r| r.used_at.is_some()) {
+    if store::spend_password_reset(&mut tx, &hash, now).await? != Some(account.id) {
         return Err(Error::Gone(
             "this reset link was already used; ask for a new one".into(),
         ));
@@ -622,7 +779,7 @@ pub async fn complete_password_reset(
 
 /// Mints a personal access token, never broader than the credential asking for it.
 pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Result<NewToken> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     let mut v = Validation::new();
     let name = clean_display_name(&input.name)
         .map_err(|e| v.push("name", e))
@@ -634,6 +791,13 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
         }
         Ok(s) if !actor.scopes.includes(&s) => {
             v.push("scopes", "a token cannot have scopes its creator lacks");
+            None
+        }
+        Ok(s) if s.allows(Scope::Account) && input.group.is_some() => {
+            v.push(
+                "scopes",
+                "a token limited to a group cannot act on the account: drop \"account\" or \"group\"",
+            );
             None
         }
         Ok(s) => Some(s),
@@ -696,7 +860,7 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
 }
 
 pub async fn list_tokens(k: &Kernel, actor: &Actor, page: &PageRequest) -> Result<Page<TokenInfo>> {
-    actor.require(Scope::Read)?;
+    policy::authorize_account(actor, AccountAction::ReadPrivate)?;
     let limit = page.limit()?;
     let rows = store::tokens_of(&k.db, actor.account, page.after()?, limit).await?;
     Ok(Page::from_rows(rows, limit, |r| r.id.0).map(|r| TokenInfo {
@@ -711,7 +875,7 @@ pub async fn list_tokens(k: &Kernel, actor: &Actor, page: &PageRequest) -> Resul
 }
 
 pub async fn revoke_token(k: &Kernel, actor: &Actor, id: TokenId) -> Result<()> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     match store::delete_token(&k.db, actor.account, id).await? {
         0 => Err(Error::NotFound("token")),
         _ => Ok(()),

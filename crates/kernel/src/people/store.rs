@@ -5,7 +5,7 @@ use sea_query::{Expr, ExprTrait, Iden, Order, Query};
 use crate::Result;
 use crate::Timestamp;
 use crate::db::{Db, Tx};
-use crate::id::{AccountId, PasswordResetId, SessionId, TokenId};
+use crate::id::{AccountId, EmailChangeId, PasswordResetId, SessionId, TokenId};
 
 #[derive(Iden)]
 pub enum Accounts {
@@ -65,6 +65,18 @@ pub enum PasswordResets {
     Table,
     Id,
     AccountId,
+    SecretHash,
+    CreatedAt,
+    ExpiresAt,
+    UsedAt,
+}
+
+#[derive(Iden)]
+pub enum EmailChanges {
+    Table,
+    Id,
+    AccountId,
+    Email,
     SecretHash,
     CreatedAt,
     ExpiresAt,
@@ -385,7 +397,7 @@ pub async fn session_by_secret(db: &Db, hash: &[u8]) -> Result<Option<Credential
             .column((Sessions::Table, Sessions::AccountId))
             .column((Accounts::Table, Accounts::Handle))
             .column((Accounts::Table, Accounts::IsAdmin))
-            .expr_as(Expr::val("read write"), "scopes")
+            .expr_as(Expr::val(crate::people::Scopes::session().to_string()), "scopes")
             .expr_as(Expr::val(Option::<uuid::Uuid>::None), "group_id")
             .expr_as(
                 Expr::col((Sessions::Table, Sessions::ExpiresAt)),
@@ -657,11 +669,8 @@ pub struct PasswordResetRow {
     pub used_at: Option<i64>,
 }
 
-pub async fn password_reset_by_secret(
-    tx: &mut Tx,
-    hash: &[u8],
-) -> Result<Option<PasswordResetRow>> {
-    tx.fetch_optional(
+pub async fn password_reset_by_secret(db: &Db, hash: &[u8]) -> Result<Option<PasswordResetRow>> {
+    db.fetch_optional(
         &Query::select()
             .columns([
                 PasswordResets::AccountId,
@@ -673,6 +682,117 @@ pub async fn password_reset_by_secret(
             .to_owned(),
     )
     .await
+}
+
+/// Spends a reset link: marks it used if it is still open and unexpired, in one statement, so
+/// of two requests racing with one link only one gets its account back.
+pub async fn spend_password_reset(
+    tx: &mut Tx,
+    hash: &[u8],
+    now: Timestamp,
+) -> Result<Option<AccountId>> {
+    let spent: Option<(AccountId,)> = tx
+        .fetch_optional(
+            Query::update()
+                .table(PasswordResets::Table)
+                .value(PasswordResets::UsedAt, now)
+                .and_where(Expr::col(PasswordResets::SecretHash).eq(hash.to_vec()))
+                .and_where(Expr::col(PasswordResets::UsedAt).is_null())
+                .and_where(Expr::col(PasswordResets::ExpiresAt).gt(now))
+                .returning(Query::returning().column(PasswordResets::AccountId)),
+        )
+        .await?;
+    Ok(spent.map(|(id,)| id))
+}
+
+pub async fn insert_email_change(
+    tx: &mut Tx,
+    account: AccountId,
+    email: &str,
+    secret_hash: &[u8],
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<()> {
+    // One pending address at a time: asking again replaces the earlier link.
+    tx.execute(
+        Query::delete()
+            .from_table(EmailChanges::Table)
+            .and_where(Expr::col(EmailChanges::AccountId).eq(account))
+            .and_where(Expr::col(EmailChanges::UsedAt).is_null()),
+    )
+    .await?;
+    tx.execute(
+        Query::insert()
+            .into_table(EmailChanges::Table)
+            .columns([
+                EmailChanges::Id,
+                EmailChanges::AccountId,
+                EmailChanges::Email,
+                EmailChanges::SecretHash,
+                EmailChanges::CreatedAt,
+                EmailChanges::ExpiresAt,
+            ])
+            .values_panic([
+                EmailChangeId::new().into(),
+                account.into(),
+                email.into(),
+                secret_hash.to_vec().into(),
+                now.into(),
+                expires_at.into(),
+            ]),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The address an account asked to change to and has not confirmed yet.
+pub async fn pending_email(db: &Db, account: AccountId, now: Timestamp) -> Result<Option<String>> {
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            &Query::select()
+                .column(EmailChanges::Email)
+                .from(EmailChanges::Table)
+                .and_where(Expr::col(EmailChanges::AccountId).eq(account))
+                .and_where(Expr::col(EmailChanges::UsedAt).is_null())
+                .and_where(Expr::col(EmailChanges::ExpiresAt).gt(now))
+                .order_by(EmailChanges::CreatedAt, Order::Desc)
+                .limit(1)
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|(e,)| e))
+}
+
+/// Spends a confirmation link atomically: the account and the address it confirms.
+pub async fn spend_email_change(
+    tx: &mut Tx,
+    hash: &[u8],
+    now: Timestamp,
+) -> Result<Option<(AccountId, String)>> {
+    tx.fetch_optional(
+        Query::update()
+            .table(EmailChanges::Table)
+            .value(EmailChanges::UsedAt, now)
+            .and_where(Expr::col(EmailChanges::SecretHash).eq(hash.to_vec()))
+            .and_where(Expr::col(EmailChanges::UsedAt).is_null())
+            .and_where(Expr::col(EmailChanges::ExpiresAt).gt(now))
+            .returning(
+                Query::returning().columns([EmailChanges::AccountId, EmailChanges::Email]),
+            ),
+    )
+    .await
+}
+
+/// Drops an account's unconfirmed address (it removed its email, or set another way).
+pub async fn cancel_email_changes(tx: &mut Tx, account: AccountId) -> Result<()> {
+    tx.execute(
+        Query::delete()
+            .from_table(EmailChanges::Table)
+            .and_where(Expr::col(EmailChanges::AccountId).eq(account))
+            .and_where(Expr::col(EmailChanges::UsedAt).is_null()),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Marks a reset used, and every other open reset of the account with it: one link, one use.

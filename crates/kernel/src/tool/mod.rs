@@ -11,6 +11,10 @@ use crate::{Kernel, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ToolManifest {
+    /// An outside tool's id (paths take it or the name); built-in tools have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub id: Option<crate::id::ToolId>,
     /// Unique name, lowercase (`chat`, `decide`, …); the path segment of its pages.
     pub name: String,
     pub description: String,
@@ -32,6 +36,7 @@ pub struct ToolManifest {
 impl ToolManifest {
     pub fn built_in(name: &str, description: &str, icon: &str) -> Self {
         ToolManifest {
+            id: None,
             name: name.into(),
             description: description.into(),
             icon: icon.into(),
@@ -46,6 +51,7 @@ impl ToolManifest {
     /// An outside tool's manifest, from its registration.
     pub fn outside(row: &store::OutsideToolRow, display_name: &str) -> Self {
         ToolManifest {
+            id: Some(row.id),
             name: row.name.clone(),
             description: row.description.clone(),
             icon: row.icon_url.clone().unwrap_or_else(|| "plug".into()),
@@ -73,12 +79,12 @@ pub async fn all(k: &Kernel) -> Result<Vec<ToolManifest>> {
     Ok(tools)
 }
 
-/// One tool, built-in or outside.
+/// One tool, built-in or outside, by its name or (an outside tool's) id.
 pub async fn find(k: &Kernel, name: &str) -> Result<Option<ToolManifest>> {
     if let Some(t) = k.tools.get(name) {
         return Ok(Some(t.clone()));
     }
-    let Some(row) = store::by_name(&k.db, name).await? else {
+    let Some(row) = store::by_key(&k.db, name).await? else {
         return Ok(None);
     };
     let names = crate::people::display_names(k, &[row.account_id]).await?;

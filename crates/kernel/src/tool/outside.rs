@@ -12,6 +12,7 @@ use crate::error::Validation;
 use crate::id::{AccountId, ToolId, ToolTokenId};
 use crate::people::secrets::{KeyPair, SecretKind, hash_secret, random_bytes};
 use crate::people::{Actor, Scope, Scopes};
+use crate::policy::{self, AccountAction};
 use crate::tool::store::{self, OutsideToolRow};
 use crate::{Error, Kernel, Result, Timestamp};
 
@@ -311,10 +312,7 @@ fn slug(name: &str) -> String {
 }
 
 pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Registered> {
-    actor.require(Scope::Write)?;
-    if actor.is_tool() {
-        return Err(Error::Forbidden("a tool cannot register tools".into()));
-    }
+    policy::authorize_account(actor, AccountAction::Change)?;
     let mut v = Validation::new();
     let display_name = crate::people::model::clean_display_name(&input.name).unwrap_or_else(|e| {
         v.push("name", e);
@@ -422,8 +420,9 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
 }
 
 /// A tool its caller registered (or, for the server's admins, any).
+/// The registration a path names (id or name), for who registered it or an administrator.
 async fn owned(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideToolRow> {
-    let row = store::by_name(&k.db, name)
+    let row = store::by_key(&k.db, name)
         .await?
         .ok_or(Error::NotFound("tool"))?;
     if row.registered_by != Some(actor.account) && !actor.is_admin {
@@ -435,7 +434,7 @@ async fn owned(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideToolRow> 
 }
 
 pub async fn get(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideTool> {
-    actor.require(Scope::Read)?;
+    policy::authorize_account(actor, AccountAction::ReadPrivate)?;
     let row = owned(k, actor, name).await?;
     view_named(k, &row).await
 }
@@ -455,7 +454,7 @@ pub async fn update_sign_in(
     name: &str,
     input: SignInUpdate,
 ) -> Result<OutsideTool> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     let row = owned(k, actor, name).await?;
     let mut v = Validation::new();
     let uris = input.redirect_uris.unwrap_or_else(|| redirect_uris(&row));
@@ -529,7 +528,7 @@ pub async fn authenticate_client(
 
 /// A new client secret; the old one stops working at once.
 pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Registered> {
-    actor.require(Scope::Write)?;
+    policy::authorize_account(actor, AccountAction::Change)?;
     let row = owned(k, actor, name).await?;
     if row.public_client {
         return Err(Error::conflict(

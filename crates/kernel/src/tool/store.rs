@@ -158,6 +158,14 @@ pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
 }
 
 /// A tool by its id.
+/// An outside tool by its id or its name, as paths name tools.
+pub async fn by_key(db: &Db, key: &str) -> Result<Option<OutsideToolRow>> {
+    match key.parse::<ToolId>() {
+        Ok(id) => by_id(db, id).await,
+        Err(_) => by_name(db, key).await,
+    }
+}
+
 pub async fn by_id(db: &Db, id: ToolId) -> Result<Option<OutsideToolRow>> {
     db.fetch_optional(
         Query::select()

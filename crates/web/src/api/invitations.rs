@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use kernel::groups::{self, Invitation, InvitationInput, Member};
+use kernel::groups::{self, Invitation, InvitationInput, InvitationToken, Member};
 use kernel::id::InvitationId;
 use kernel::page::{Page, PageRequest};
 use utoipa_axum::router::OpenApiRouter;
@@ -16,6 +16,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_invitation, revoke))
         .routes(routes!(accept))
         .routes(routes!(decline))
+        .routes(routes!(accept_link))
+        .routes(routes!(decline_link))
 }
 
 fn invitation_id(id: &str) -> Result<InvitationId, Problem> {
@@ -56,9 +58,9 @@ async fn list_invitations(
     ))
 }
 
-/// An invitation, for whoever holds its link.
+/// An invitation: for who may invite in its group, and for the account it invites.
 #[utoipa::path(get, path = "/api/v1/invitations/{id}", tag = "groups",
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invitation id")),
     responses((status = 200, body = Invitation)))]
 async fn get_invitation(
@@ -85,7 +87,8 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Accept an invitation and join the group.
+/// Accept an invitation to your account and join the group (no body). An invitation by mail
+/// or a shareable link is accepted with its token instead.
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/accept", tag = "groups",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invitation id")),
@@ -100,7 +103,7 @@ async fn accept(
     Ok((StatusCode::CREATED, Json(member)))
 }
 
-/// Decline an invitation.
+/// Decline an invitation to your account (no body).
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/decline", tag = "groups",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Invitation id")),
@@ -112,5 +115,34 @@ async fn decline(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     groups::decline_invitation(&app.kernel, &actor, invitation_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accept an invitation by mail or a shareable link, with the token from its link, and join
+/// the group.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "groups",
+    security(("bearer" = [])), request_body = InvitationToken,
+    responses((status = 201, body = Member),
+        (status = 410, description = "Used up, expired, declined or revoked", body = Problem)))]
+async fn accept_link(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<InvitationToken>,
+) -> Result<(StatusCode, Json<Member>), Problem> {
+    let member = groups::accept_invitation_by_token(&app.kernel, &actor, &input.token).await?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+/// Decline an invitation by mail or link, with the token from its link.
+#[utoipa::path(post, path = "/api/v1/invitations/decline", tag = "groups",
+    security(("bearer" = [])), request_body = InvitationToken,
+    responses((status = 204, description = "Declined"),
+        (status = 410, description = "No longer open", body = Problem)))]
+async fn decline_link(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<InvitationToken>,
+) -> Result<StatusCode, Problem> {
+    groups::decline_invitation_by_token(&app.kernel, &actor, &input.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,9 @@
-//! Forgotten passwords: ask for a link by mail, then set a new password with its token.
+//! Links mailed to a person: forgotten passwords (ask for a link, then set a new password
+//! with its token) and the confirmation of a new email address.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kernel::people::{self, PasswordResetCompletion, PasswordResetRequest};
+use kernel::people::{self, EmailConfirmation, PasswordResetCompletion, PasswordResetRequest};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -12,6 +13,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request_reset))
         .routes(routes!(complete_reset))
+        .routes(routes!(confirm_email))
 }
 
 /// Ask for a password-reset link.
@@ -41,5 +43,19 @@ async fn complete_reset(
     Json(input): Json<PasswordResetCompletion>,
 ) -> Result<StatusCode, Problem> {
     people::complete_password_reset(&app.kernel, &token, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirm a new email address with the token from the link mailed to it; from then on
+/// password resets go there. No log-in is needed: the token is the proof.
+#[utoipa::path(post, path = "/api/v1/email-confirmations", tag = "people", security(()),
+    request_body = EmailConfirmation,
+    responses((status = 204, description = "The account uses the new address"),
+        (status = 410, description = "The link is unknown, used or expired", body = Problem)))]
+async fn confirm_email(
+    State(app): State<AppState>,
+    Json(input): Json<EmailConfirmation>,
+) -> Result<StatusCode, Problem> {
+    people::confirm_email(&app.kernel, &input.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,6 +46,7 @@ async fn stream(
         app.kernel.clone(),
         &app.kernel.bus,
         actor.account,
+        kernel::policy::confined_to(Some(&actor)),
         after,
         app.shutdown.clone(),
     )

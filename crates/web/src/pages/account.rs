@@ -35,6 +35,10 @@ pub fn routes() -> Router<AppState> {
             "/reset-password/{token}",
             get(reset_page).post(reset_password),
         )
+        .route(
+            "/confirm-email/{token}",
+            get(confirm_email_page).post(confirm_email),
+        )
         .route("/settings", get(settings_page).post(save_settings))
         .route("/{at_handle}", get(profile_page))
 }
@@ -421,6 +425,52 @@ struct ResetForm {
     password: String,
 }
 
+/// The page a new address's confirmation link opens. Opening it changes nothing (mail
+/// scanners follow links); the button does.
+#[derive(Template)]
+#[template(path = "confirm_email.html")]
+struct ConfirmEmailPage {
+    shell: Shell,
+    done: bool,
+    gone: Option<String>,
+}
+
+async fn confirm_email_page(shell: Shell, Path(_token): Path<String>) -> Response {
+    render(&ConfirmEmailPage {
+        shell,
+        done: false,
+        gone: None,
+    })
+}
+
+async fn confirm_email(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, Problem> {
+    let mut page = ConfirmEmailPage {
+        shell,
+        done: false,
+        gone: None,
+    };
+    match people::confirm_email(&app.kernel, &token).await {
+        Ok(()) => {
+            page.done = true;
+            Ok(render(&page))
+        }
+        Err(Error::Gone(detail)) => {
+            page.gone = Some(sentence(&detail));
+            Ok(render_with(StatusCode::GONE, &page))
+        }
+        Err(Error::NotFound(_)) => {
+            page.gone = Some("This confirmation link is not valid.".into());
+            Ok(render_with(StatusCode::GONE, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn reset_page(shell: Shell, Path(_token): Path<String>) -> Response {
     render(&ResetPage {
         shell,
@@ -542,6 +592,7 @@ struct SettingsPage {
     display_name: Field,
     handle: Field,
     email: Field,
+    pending_email: Option<String>,
     current_password: Field,
     new_password: Field,
     alerts: Vec<String>,
@@ -568,6 +619,7 @@ async fn settings_page(State(app): State<AppState>, shell: Shell) -> Result<Resp
         display_name: Field::new(me.display_name),
         handle: Field::new(me.handle),
         email: Field::new(me.email.unwrap_or_default()),
+        pending_email: me.pending_email,
         current_password: Field::default(),
         new_password: Field::default(),
         alerts: Vec::new(),
@@ -584,13 +636,15 @@ async fn save_settings(
     let actor = shell.require_actor()?.clone();
     let me = people::me(&app.kernel, &actor).await?;
     let email = form.email.trim();
-    let changing_password = !form.new_password.is_empty() || !form.current_password.is_empty();
+    let changing_password = !form.new_password.is_empty();
     let update = MeUpdate {
         display_name: (form.display_name.trim() != me.display_name)
             .then(|| form.display_name.trim().to_string()),
         handle: (form.handle.trim() != me.handle).then(|| form.handle.trim().to_lowercase()),
         email: (Some(email) != me.email.as_deref())
             .then(|| Some(email.to_string()).filter(|e| !e.is_empty())),
+        current_password: (!changing_password && !form.current_password.is_empty())
+            .then(|| form.current_password.clone()),
         password: changing_password.then(|| PasswordChange {
             current: form.current_password.clone(),
             new: form.new_password.clone(),
@@ -604,7 +658,14 @@ async fn save_settings(
                 Error::Unauthenticated(detail) | Error::Forbidden(detail) if changing_password => {
                     vec![("password.current".to_string(), detail)]
                 }
-                other => field_errors(other)?,
+                // One field on the page confirms both a new password and a new address.
+                other => field_errors(other)?
+                    .into_iter()
+                    .map(|(name, detail)| match name.as_str() {
+                        "current_password" => ("password.current".to_string(), detail),
+                        _ => (name, detail),
+                    })
+                    .collect(),
             };
             let mut page = SettingsPage {
                 shell,
@@ -612,6 +673,7 @@ async fn save_settings(
                 display_name: Field::new(form.display_name),
                 handle: Field::new(form.handle),
                 email: Field::new(form.email),
+                pending_email: me.pending_email,
                 current_password: Field::default(),
                 new_password: Field::default(),
                 alerts: Vec::new(),

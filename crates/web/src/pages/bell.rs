@@ -70,6 +70,7 @@ async fn bell(
         app.kernel.clone(),
         &app.kernel.bus,
         actor.account,
+        kernel::policy::confined_to(Some(&actor)),
         None,
         app.shutdown.clone(),
     )

@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/join-requests/{id}/{decision}", post(decide))
         .route("/invitations/{id}", get(invitation_page))
         .route("/invitations/{id}/{answer}", post(answer_invitation))
+        .route("/join/{token}", get(link_page))
+        .route("/join/{token}/{answer}", post(answer_link))
 }
 
 // ----- A new group -----
@@ -181,6 +183,8 @@ struct InvitePage {
     invitations: Vec<InvitationLine>,
     who: Field,
     alerts: Vec<String>,
+    /// A shareable link just made: its secret is shown this once.
+    new_link: Option<String>,
 }
 
 struct InvitationLine {
@@ -240,6 +244,7 @@ async fn invite_page(
         invitations,
         who: Field::default(),
         alerts: Vec::new(),
+        new_link: None,
     }))
 }
 
@@ -279,6 +284,22 @@ async fn invite(
     }
     if who_field.error.is_none() {
         match groups::invite(&app.kernel, &actor, &group, input).await {
+            // A shareable link carries its secret: shown here, once, never again.
+            Ok(made) if form.kind == "link" => {
+                let context = enter_group(&app, &mut shell, &group, "").await?;
+                let invitations = invitation_lines(&app, &shell, &group).await?;
+                return Ok(render_with(
+                    StatusCode::CREATED,
+                    &InvitePage {
+                        shell,
+                        group: context.group.handle,
+                        invitations,
+                        who: Field::default(),
+                        alerts: Vec::new(),
+                        new_link: made.url,
+                    },
+                ));
+            }
             Ok(_) => {
                 return Ok(redirect(
                     &format!("/groups/{group}/invite"),
@@ -308,6 +329,7 @@ async fn invite(
             invitations,
             who: who_field,
             alerts: Vec::new(),
+            new_link: None,
         },
     ))
 }
@@ -319,18 +341,27 @@ async fn invite(
 struct InvitationPage {
     shell: Shell,
     invitation: Invitation,
+    /// Where this page's answers go (`…/accept`, `…/decline`): the invitation's own page, or
+    /// its link's.
+    action: String,
     next: String,
 }
 
+/// An invitation to the viewer's account (only they and who may invite see it).
 async fn invitation_page(
     State(app): State<AppState>,
     shell: Shell,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let id: InvitationId = id.parse().map_err(|_| Problem::not_found("invitation"))?;
+    let path = format!("/invitations/{id}");
+    if shell.actor.is_none() {
+        return Ok(redirect(&format!("/login?next={path}"), None));
+    }
     let invitation = groups::invitation(&app.kernel, shell.actor.as_ref(), id).await?;
     Ok(render(&InvitationPage {
-        next: format!("/invitations/{id}"),
+        action: path.clone(),
+        next: path,
         shell,
         invitation,
     }))
@@ -355,6 +386,47 @@ async fn answer_invitation(
         }
         "decline" => {
             groups::decline_invitation(&app.kernel, actor, id).await?;
+            Ok(redirect("/", Some(Flash::Declined)))
+        }
+        _ => Err(Problem::not_found("answer")),
+    }
+}
+
+/// The page of a mailed or shareable link: whoever holds the link sees the invitation and,
+/// logged in, answers it (the link's secret is the way in).
+async fn link_page(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path(token): Path<String>,
+) -> Result<Response, Problem> {
+    let invitation = groups::invitation_by_token(&app.kernel, &token).await?;
+    let path = format!("/join/{token}");
+    Ok(render(&InvitationPage {
+        action: path.clone(),
+        next: path,
+        shell,
+        invitation,
+    }))
+}
+
+async fn answer_link(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path((token, answer)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, Problem> {
+    let actor = shell.require_actor()?;
+    match answer.as_str() {
+        "accept" => {
+            let invitation = groups::invitation_by_token(&app.kernel, &token).await?;
+            groups::accept_invitation_by_token(&app.kernel, actor, &token).await?;
+            Ok(redirect(
+                &format!("/groups/{}", invitation.group.handle),
+                Some(Flash::Joined),
+            ))
+        }
+        "decline" => {
+            groups::decline_invitation_by_token(&app.kernel, actor, &token).await?;
             Ok(redirect("/", Some(Flash::Declined)))
         }
         _ => Err(Problem::not_found("answer")),
