@@ -1259,6 +1259,11 @@ pub async fn accept_invitation_by_token(k: &Kernel, actor: &Actor, token: &str) 
 async fn accept(k: &Kernel, actor: &Actor, row: InvitationRow) -> Result<Member> {
     let now = k.now();
     usable(&row, now)?;
+    // Read before the transaction: one that waits for the invitation's row must not also
+    // wait for a second connection of the pool.
+    let group = store::group_by_key(&k.db, &row.group_id.to_string())
+        .await?
+        .ok_or(Error::NotFound("group"))?;
     let mut tx = k.db.begin().await?;
     if store::membership_in(&mut tx, row.group_id, actor.account)
         .await?
@@ -1286,9 +1291,6 @@ async fn accept(k: &Kernel, actor: &Actor, row: InvitationRow) -> Result<Member>
     let member = store::member_in(&mut tx, row.group_id, actor.account)
         .await?
         .ok_or(Error::NotFound("member"))?;
-    let group = store::group_by_key(&k.db, &row.group_id.to_string())
-        .await?
-        .ok_or(Error::NotFound("group"))?;
     let new = in_group(
         "Accept",
         actor,

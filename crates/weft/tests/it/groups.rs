@@ -273,26 +273,39 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
         )
         .await;
     let link_id = link.json["id"].as_str().unwrap().to_string();
+    let token = link.json["token"].as_str().unwrap().to_string();
+    assert!(link.json["url"].as_str().unwrap().ends_with(&format!("/join/{token}")));
     let dan = server.account("dan").await;
+    // The id is not a way in: a link is answered with its token.
+    dan.post(&format!("/api/v1/invitations/{link_id}/accept"), &json!({}))
+        .await
+        .problem(404);
     let declined = cy
-        .post(
-            &format!("/api/v1/invitations/{link_id}/decline"),
-            &json!({}),
-        )
+        .post("/api/v1/invitations/decline", &json!({"token": token}))
         .await;
     assert_eq!(
         declined.status, 204,
         "declining a shared link leaves it open for others"
     );
+    // A bodiless POST is a body of `{}`: the token is then named as missing.
     assert_eq!(
-        dan.post(&format!("/api/v1/invitations/{link_id}/accept"), &json!({}))
+        dan.send(dan.request(reqwest::Method::POST, "/api/v1/invitations/accept"))
+            .await
+            .error_fields(),
+        ["token"]
+    );
+    assert_eq!(
+        dan.post("/api/v1/invitations/accept", &json!({"token": token}))
             .await
             .status,
         201
     );
-    cy.post(&format!("/api/v1/invitations/{link_id}/accept"), &json!({}))
+    cy.post("/api/v1/invitations/accept", &json!({"token": token}))
         .await
         .problem(410);
+    cy.post("/api/v1/invitations/accept", &json!({"token": "weft_inv_forged"}))
+        .await
+        .problem(404);
 
     let expiring = ada
         .post(
@@ -300,11 +313,11 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
             &json!({"expires_in": 60}),
         )
         .await;
-    let expiring_id = expiring.json["id"].as_str().unwrap();
+    let expiring_token = expiring.json["token"].as_str().unwrap();
     server.clock.advance_seconds(61);
     cy.post(
-        &format!("/api/v1/invitations/{expiring_id}/accept"),
-        &json!({}),
+        "/api/v1/invitations/accept",
+        &json!({"token": expiring_token}),
     )
     .await
     .problem(410);
@@ -313,6 +326,7 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
         .post("/api/v1/groups/cabal/invitations", &json!({}))
         .await;
     let revoked_id = revoked.json["id"].as_str().unwrap();
+    let revoked_token = revoked.json["token"].as_str().unwrap();
     bo.delete(&format!("/api/v1/invitations/{revoked_id}"))
         .await
         .problem(403);
@@ -323,8 +337,8 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
         204
     );
     cy.post(
-        &format!("/api/v1/invitations/{revoked_id}/accept"),
-        &json!({}),
+        "/api/v1/invitations/accept",
+        &json!({"token": revoked_token}),
     )
     .await
     .problem(410);

@@ -6,6 +6,7 @@ mod cli;
 mod conventions;
 mod demo;
 mod groups;
+mod hardening;
 mod interop;
 mod jobs;
 mod ledger;

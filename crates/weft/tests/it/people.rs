@@ -582,7 +582,7 @@ async fn tokens_carry_scopes_and_expire(backend: Backend) {
         denied.problem(403)["detail"]
             .as_str()
             .unwrap()
-            .contains("write")
+            .contains("account scope")
     );
     reader.delete("/api/v1/sessions/current").await.problem(400);
 
@@ -607,8 +607,22 @@ async fn tokens_carry_scopes_and_expire(backend: Backend) {
     let writer = server
         .client()
         .with_token(forever.json["token"].as_str().unwrap());
+    // `write` is everything the person may do in groups; the account itself needs `account`.
+    writer
+        .patch("/api/v1/me", &json!({"display_name": "Ada"}))
+        .await
+        .problem(403);
+    let owner = ada
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "owner", "scopes": ["write", "account"]}),
+        )
+        .await;
+    let owner = server
+        .client()
+        .with_token(owner.json["token"].as_str().unwrap());
     assert_eq!(
-        writer
+        owner
             .patch("/api/v1/me", &json!({"display_name": "Ada"}))
             .await
             .status,
@@ -664,13 +678,25 @@ async fn tokens_cannot_outgrow_their_creator(backend: Backend) {
     let narrow = server
         .client()
         .with_token(narrow.json["token"].as_str().unwrap());
-    // Minting needs `write`, which ledger:write alone is not.
+    // Minting is an account-level act: `ledger:write` alone is not enough, nor `write`.
     narrow
         .post("/api/v1/tokens", &json!({"name": "x", "scopes": ["read"]}))
         .await
         .problem(403);
-    let broad = ada
+    let writer = ada
         .post("/api/v1/tokens", &json!({"name": "w", "scopes": ["write"]}))
+        .await;
+    server
+        .client()
+        .with_token(writer.json["token"].as_str().unwrap())
+        .post("/api/v1/tokens", &json!({"name": "x", "scopes": ["read"]}))
+        .await
+        .problem(403);
+    let broad = ada
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "w", "scopes": ["write", "account"]}),
+        )
         .await;
     let broad = server
         .client()
