@@ -32,8 +32,11 @@ pub enum Action {
     Moderate,
     /// See the group's currencies and open one's own account in them.
     UseMoney,
-    /// Create currencies, change limits, open accounts for others, read every statement.
+    /// Create currencies, change limits, open accounts for others.
     ManageMoney,
+    /// Read every account, statement and transfer of the group's currencies: who manages the
+    /// money, with a token that may only read.
+    AuditMoney,
     /// Move money out of a ledger account: its owner, or for the group's own accounts
     /// whoever may manage the group's money.
     Spend,
@@ -51,6 +54,7 @@ impl Action {
                 | Action::ReadMembers
                 | Action::UseMoney
                 | Action::ReadAccount
+                | Action::AuditMoney
         )
     }
 
@@ -60,7 +64,7 @@ impl Action {
             Action::See | Action::Read => Scope::GroupsRead,
             Action::ReadMembers => Scope::MembersRead,
             Action::Post => Scope::ActivitiesWrite,
-            Action::UseMoney | Action::ReadAccount => Scope::LedgerRead,
+            Action::UseMoney | Action::ReadAccount | Action::AuditMoney => Scope::LedgerRead,
             Action::ManageMoney | Action::Spend => Scope::LedgerWrite,
             _ => Scope::Write,
         }
@@ -75,7 +79,7 @@ impl Action {
             Action::ManageTools => Some(Permission::ManageTools),
             Action::Post => Some(Permission::Post),
             Action::Moderate => Some(Permission::Moderate),
-            Action::ManageMoney => Some(Permission::ManageMoney),
+            Action::ManageMoney | Action::AuditMoney => Some(Permission::ManageMoney),
             _ => None,
         }
     }
@@ -363,7 +367,7 @@ mod tests {
     use crate::people::{Credential, Scopes};
     use proptest::prelude::*;
 
-    const ACTIONS: [Action; 17] = [
+    const ACTIONS: [Action; 18] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -381,6 +385,7 @@ mod tests {
         Action::ManageMoney,
         Action::Spend,
         Action::ReadAccount,
+        Action::AuditMoney,
     ];
 
     /// What the policy should answer, written as a plain table a person can check by eye.
@@ -417,7 +422,9 @@ mod tests {
             Action::Moderate => holds(Permission::Moderate),
             // The group itself owns the resource here (no person does).
             Action::UseMoney | Action::ReadAccount => member,
-            Action::ManageMoney | Action::Spend => holds(Permission::ManageMoney),
+            Action::ManageMoney | Action::Spend | Action::AuditMoney => {
+                holds(Permission::ManageMoney)
+            }
         };
         match (ok, signed_in) {
             (true, _) => "ok",

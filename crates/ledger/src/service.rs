@@ -302,6 +302,8 @@ pub async fn open_account(
     currency_id: CurrencyId,
     input: NewAccount,
 ) -> Result<LedgerAccount> {
+    // Opening an account writes, even one's own: a token that may only read cannot.
+    actor.require(kernel::people::Scope::LedgerWrite)?;
     let (currency, group) = currency_for(k, actor, currency_id).await?;
     let scale = currency.scale();
     let kind = input.owner_kind.unwrap_or(OwnerKind::Member);
@@ -468,7 +470,7 @@ pub async fn list_accounts(
 ) -> Result<Page<LedgerAccount>> {
     let (currency, group) = currency_for(k, actor, currency_id).await?;
     let limit = page.limit()?;
-    let manages = group.authorize(Some(actor), Action::ManageMoney).is_ok();
+    let manages = group.authorize(Some(actor), Action::AuditMoney).is_ok();
     let viewer = (!manages).then_some(actor.account);
     let rows =
         store::accounts_of_currency(&k.db, currency.id, viewer, page.after()?, limit).await?;
@@ -939,7 +941,7 @@ pub async fn currency_transfers(
     page: &PageRequest,
 ) -> Result<Page<Transfer>> {
     let (currency, group) = currency_for(k, actor, id).await?;
-    group.authorize(Some(actor), Action::ManageMoney)?;
+    group.authorize(Some(actor), Action::AuditMoney)?;
     let limit = page.limit()?;
     let before = seq_cursor(page)?;
     let rows = store::transfers_of_currency(&k.db, currency.id, before, limit).await?;

@@ -574,7 +574,11 @@ pub async fn insert_invitation(
     tx.execute(
         Query::insert()
             .into_table(Invitations::Table)
-            .columns(INVITATION_COLUMNS.into_iter().chain([Invitations::SecretHash]))
+            .columns(
+                INVITATION_COLUMNS
+                    .into_iter()
+                    .chain([Invitations::SecretHash]),
+            )
             .values_panic([
                 i.id.into(),
                 i.group_id.into(),

@@ -23,7 +23,10 @@ async fn own_group(k: &Kernel, actor: &Actor, key: &str, field: &str) -> Result<
         return Err(Error::invalid(field, "you are not a member of this group"));
     }
     if policy::confined_to(Some(actor)).is_some_and(|g| g != group.row.id) {
-        return Err(Error::invalid(field, "this token is limited to another group"));
+        return Err(Error::invalid(
+            field,
+            "this token is limited to another group",
+        ));
     }
     Ok(group.row.id)
 }

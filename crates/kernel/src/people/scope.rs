@@ -113,7 +113,11 @@ impl Scopes {
 
     /// What a log-in session may do: everything the person may.
     pub fn session() -> Self {
-        Scopes([Scope::Read, Scope::Write, Scope::Account].into_iter().collect())
+        Scopes(
+            [Scope::Read, Scope::Write, Scope::Account]
+                .into_iter()
+                .collect(),
+        )
     }
 
     pub fn from_list(list: &[String]) -> Result<Self, String> {
@@ -170,7 +174,10 @@ mod tests {
         assert!(w.allows(Scope::LedgerWrite));
         assert!(w.allows(Scope::ChatRead));
         assert!(!w.allows(Scope::OpenId));
-        assert!(!w.allows(Scope::Account), "write does not cover the account");
+        assert!(
+            !w.allows(Scope::Account),
+            "write does not cover the account"
+        );
         assert!(Scopes::session().allows(Scope::Account));
         let r: Scopes = "read".parse().unwrap();
         assert!(r.allows(Scope::MembersRead));

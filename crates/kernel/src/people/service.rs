@@ -227,9 +227,7 @@ pub async fn authenticate(k: &Kernel, secret: &str) -> Result<Actor> {
         SecretKind::Session => store::session_by_secret(&k.db, &hash).await?,
         SecretKind::PersonalToken => store::token_by_secret(&k.db, &hash).await?,
         SecretKind::ToolToken => crate::tool::outside::authenticate(k, secret).await?,
-        SecretKind::PasswordReset | SecretKind::EmailConfirmation | SecretKind::Invitation => {
-            None
-        }
+        SecretKind::PasswordReset | SecretKind::EmailConfirmation | SecretKind::Invitation => None,
     }
     .ok_or_else(unknown)?;
     let now = k.now();
@@ -354,7 +352,9 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         Some(None) => (None, true),
         None => (None, false),
     };
-    let confirmation = new_address.as_ref().map(|_| new_secret(SecretKind::EmailConfirmation));
+    let confirmation = new_address
+        .as_ref()
+        .map(|_| new_secret(SecretKind::EmailConfirmation));
     let mut tx = k.db.begin().await?;
     if let Some(h) = &handle {
         store::close_handle_record(&mut tx, actor.account, now).await?;
@@ -497,7 +497,8 @@ pub async fn confirm_email(k: &Kernel, token: &str) -> Result<()> {
     }
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    let Some((account, email)) = store::spend_email_change(&mut tx, &hash_secret(token), now).await?
+    let Some((account, email)) =
+        store::spend_email_change(&mut tx, &hash_secret(token), now).await?
     else {
         return Err(Error::Gone(
             "this confirmation link is unknown, used or expired; change the address again".into(),

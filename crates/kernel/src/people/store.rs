@@ -397,7 +397,10 @@ pub async fn session_by_secret(db: &Db, hash: &[u8]) -> Result<Option<Credential
             .column((Sessions::Table, Sessions::AccountId))
             .column((Accounts::Table, Accounts::Handle))
             .column((Accounts::Table, Accounts::IsAdmin))
-            .expr_as(Expr::val(crate::people::Scopes::session().to_string()), "scopes")
+            .expr_as(
+                Expr::val(crate::people::Scopes::session().to_string()),
+                "scopes",
+            )
             .expr_as(Expr::val(Option::<uuid::Uuid>::None), "group_id")
             .expr_as(
                 Expr::col((Sessions::Table, Sessions::ExpiresAt)),
@@ -776,9 +779,7 @@ pub async fn spend_email_change(
             .and_where(Expr::col(EmailChanges::SecretHash).eq(hash.to_vec()))
             .and_where(Expr::col(EmailChanges::UsedAt).is_null())
             .and_where(Expr::col(EmailChanges::ExpiresAt).gt(now))
-            .returning(
-                Query::returning().columns([EmailChanges::AccountId, EmailChanges::Email]),
-            ),
+            .returning(Query::returning().columns([EmailChanges::AccountId, EmailChanges::Email])),
     )
     .await
 }

@@ -274,7 +274,12 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
         .await;
     let link_id = link.json["id"].as_str().unwrap().to_string();
     let token = link.json["token"].as_str().unwrap().to_string();
-    assert!(link.json["url"].as_str().unwrap().ends_with(&format!("/join/{token}")));
+    assert!(
+        link.json["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/join/{token}"))
+    );
     let dan = server.account("dan").await;
     // The id is not a way in: a link is answered with its token.
     dan.post(&format!("/api/v1/invitations/{link_id}/accept"), &json!({}))
@@ -303,9 +308,12 @@ async fn invitations_by_handle_mail_and_link(backend: Backend) {
     cy.post("/api/v1/invitations/accept", &json!({"token": token}))
         .await
         .problem(410);
-    cy.post("/api/v1/invitations/accept", &json!({"token": "weft_inv_forged"}))
-        .await
-        .problem(404);
+    cy.post(
+        "/api/v1/invitations/accept",
+        &json!({"token": "weft_inv_forged"}),
+    )
+    .await
+    .problem(404);
 
     let expiring = ada
         .post(

@@ -39,14 +39,21 @@ fn secret_in(mail: &str, prefix: &str) -> String {
 }
 
 /// A token of `client`'s account with these scopes (limited to `group` if given).
-async fn token(server: &TestServer, client: &Client, scopes: &[&str], group: Option<&str>) -> Client {
+async fn token(
+    server: &TestServer,
+    client: &Client,
+    scopes: &[&str],
+    group: Option<&str>,
+) -> Client {
     let mut body = json!({"name": "t", "scopes": scopes});
     if let Some(g) = group {
         body["group"] = json!(g);
     }
     let made = client.post("/api/v1/tokens", &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
-    server.client().with_token(made.json["token"].as_str().unwrap())
+    server
+        .client()
+        .with_token(made.json["token"].as_str().unwrap())
 }
 
 async fn an_invitation_is_accepted_only_by_whom_it_is_for(backend: Backend) {
@@ -80,8 +87,14 @@ async fn an_invitation_is_accepted_only_by_whom_it_is_for(backend: Backend) {
         .get("/api/v1/groups/commons/activities")
         .await;
     assert_eq!(feed.status, 200);
-    assert!(!feed.body.contains(&mail_token), "a link's secret in the log");
-    assert!(!feed.body.contains("guest@example.org"), "an address in the log");
+    assert!(
+        !feed.body.contains(&mail_token),
+        "a link's secret in the log"
+    );
+    assert!(
+        !feed.body.contains("guest@example.org"),
+        "an address in the log"
+    );
     let invites: Vec<&Value> = feed.json["items"]
         .as_array()
         .unwrap()
@@ -112,7 +125,10 @@ async fn an_invitation_is_accepted_only_by_whom_it_is_for(backend: Backend) {
     assert!(seen.json["url"].is_null(), "a link's secret is shown once");
     assert!(seen.json.get("token").is_none());
     assert_eq!(
-        friend.get(&format!("/api/v1/invitations/{friend_id}")).await.status,
+        friend
+            .get(&format!("/api/v1/invitations/{friend_id}"))
+            .await
+            .status,
         200
     );
     let listed = owner.get("/api/v1/groups/commons/invitations").await;
@@ -123,7 +139,10 @@ async fn an_invitation_is_accepted_only_by_whom_it_is_for(backend: Backend) {
     assert_eq!(secret_in(&mails[0], "weft_inv_"), mail_token);
     assert_eq!(
         stranger
-            .post(&format!("/api/v1/invitations/{friend_id}/accept"), &json!({}))
+            .post(
+                &format!("/api/v1/invitations/{friend_id}/accept"),
+                &json!({})
+            )
             .await
             .status,
         404
@@ -161,7 +180,10 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
     // A direct notification for ana in each group.
     for g in ["garden", "cabal"] {
         let inv = ana
-            .post(&format!("/api/v1/groups/{g}/invitations"), &json!({"account": "bo"}))
+            .post(
+                &format!("/api/v1/groups/{g}/invitations"),
+                &json!({"account": "bo"}),
+            )
             .await;
         let id = inv.json["id"].as_str().unwrap();
         bo.post(&format!("/api/v1/invitations/{id}/accept"), &json!({}))
@@ -175,7 +197,11 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
     assert!(session_sees.body.contains("\"cabal\""));
     let token_sees = limited.get("/api/v1/groups").await;
     assert_eq!(token_sees.status, 200);
-    assert!(!token_sees.body.contains("\"cabal\""), "{}", token_sees.body);
+    assert!(
+        !token_sees.body.contains("\"cabal\""),
+        "{}",
+        token_sees.body
+    );
     limited.get("/api/v1/groups/cabal").await.problem(404);
 
     // The inbox and its counts: the garden only.
@@ -184,18 +210,29 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
     let items = inbox.json["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(
-        items.iter().all(|n| n["activity"]["audience"]["id"] == garden_id),
+        items
+            .iter()
+            .all(|n| n["activity"]["audience"]["id"] == garden_id),
         "{}",
         inbox.body
     );
-    assert!(ana.get("/api/v1/notifications").await.body.contains("cabal"));
+    assert!(
+        ana.get("/api/v1/notifications")
+            .await
+            .body
+            .contains("cabal")
+    );
     limited
         .get("/api/v1/notifications?group=cabal")
         .await
         .problem(422);
     let counts = limited.get("/api/v1/notifications/counts").await;
     let groups = counts.json["groups"].as_array().unwrap();
-    assert!(groups.iter().all(|g| g["group"]["handle"] == "garden"), "{}", counts.body);
+    assert!(
+        groups.iter().all(|g| g["group"]["handle"] == "garden"),
+        "{}",
+        counts.body
+    );
     assert_eq!(counts.json["personal"], 0);
     // "All read" for the token is all of the garden; the cabal stays unread.
     limited
@@ -214,7 +251,10 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
         .await
         .problem(403);
     limited
-        .patch("/api/v1/notifications/settings", &json!({"daily_digest": true}))
+        .patch(
+            "/api/v1/notifications/settings",
+            &json!({"daily_digest": true}),
+        )
         .await
         .problem(403);
 
@@ -227,8 +267,9 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
     let heard = stream.drain(Duration::from_millis(800)).await;
     assert!(!heard.is_empty());
     assert!(
-        heard.iter().all(|e| e.data.contains(garden_id.as_str().unwrap())
-            && !e.data.contains("Hush")),
+        heard
+            .iter()
+            .all(|e| e.data.contains(garden_id.as_str().unwrap()) && !e.data.contains("Hush")),
         "{heard:?}"
     );
 
@@ -238,17 +279,26 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
     assert!(me.json["email"].is_null(), "{}", me.body);
     assert_eq!(ana.get("/api/v1/me").await.json["email"], "ana@example.org");
     limited
-        .patch("/api/v1/me", &json!({"email": "thief@example.org", "current_password": "x"}))
+        .patch(
+            "/api/v1/me",
+            &json!({"email": "thief@example.org", "current_password": "x"}),
+        )
         .await
         .problem(403);
     limited.get("/api/v1/sessions").await.problem(403);
     limited.get("/api/v1/tokens").await.problem(403);
     limited
-        .post("/api/v1/tokens", &json!({"name": "more", "scopes": ["read"]}))
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "more", "scopes": ["read"]}),
+        )
         .await
         .problem(403);
     limited
-        .post("/api/v1/tools", &json!({"name": "Mine", "home_url": "https://tool.example"}))
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Mine", "home_url": "https://tool.example"}),
+        )
         .await
         .problem(403);
     limited
@@ -261,7 +311,10 @@ async fn a_group_limited_token_acts_only_inside_its_group(backend: Backend) {
         .await
         .problem(403);
     let inv = bo
-        .post("/api/v1/groups/orchard/invitations", &json!({"account": "ana"}))
+        .post(
+            "/api/v1/groups/orchard/invitations",
+            &json!({"account": "ana"}),
+        )
         .await;
     let id = inv.json["id"].as_str().unwrap();
     limited
@@ -302,7 +355,10 @@ async fn the_account_itself_needs_a_session_or_the_account_scope(backend: Backen
         .await
         .problem(403);
     assert_eq!(owner.get("/api/v1/sessions").await.status, 200);
-    assert_eq!(owner.get("/api/v1/me").await.json["email"], "ana@example.org");
+    assert_eq!(
+        owner.get("/api/v1/me").await.json["email"],
+        "ana@example.org"
+    );
     // A session is the account's own: its log-in answers carry the account scope.
     assert_eq!(ana.get("/api/v1/tokens").await.status, 200);
 }
@@ -329,7 +385,10 @@ async fn a_new_address_is_confirmed_before_resets_use_it(backend: Backend) {
         )
         .await;
     assert_eq!(asked.status, 200, "{}", asked.body);
-    assert_eq!(asked.json["email"], "ana@example.org", "not before it is confirmed");
+    assert_eq!(
+        asked.json["email"], "ana@example.org",
+        "not before it is confirmed"
+    );
     assert_eq!(asked.json["pending_email"], "new@example.org");
 
     let mails = server.wait_for_mails(2).await;
@@ -342,7 +401,10 @@ async fn a_new_address_is_confirmed_before_resets_use_it(backend: Backend) {
         .find(|m| m.contains("To: ana@example.org"))
         .expect("a notice to the old address");
     assert!(to_old.contains("ne…@example.org"), "{to_old}");
-    assert!(!to_old.contains("weft_eml_"), "the old address gets no link");
+    assert!(
+        !to_old.contains("weft_eml_"),
+        "the old address gets no link"
+    );
     let confirmation = secret_in(to_new, "weft_eml_");
 
     // Until confirmed, a reset still goes to the old address.
@@ -351,21 +413,35 @@ async fn a_new_address_is_confirmed_before_resets_use_it(backend: Backend) {
         .post("/api/v1/password-resets", &json!({"handle": "ana"}))
         .await;
     let mails = server.wait_for_mails(3).await;
-    assert!(mails.iter().filter(|m| m.contains("weft_rst_")).all(|m| m.contains("To: ana@example.org")));
+    assert!(
+        mails
+            .iter()
+            .filter(|m| m.contains("weft_rst_"))
+            .all(|m| m.contains("To: ana@example.org"))
+    );
 
     let confirmed = server
         .client()
-        .post("/api/v1/email-confirmations", &json!({"token": confirmation}))
+        .post(
+            "/api/v1/email-confirmations",
+            &json!({"token": confirmation}),
+        )
         .await;
     assert_eq!(confirmed.status, 204, "{}", confirmed.body);
     server
         .client()
-        .post("/api/v1/email-confirmations", &json!({"token": confirmation}))
+        .post(
+            "/api/v1/email-confirmations",
+            &json!({"token": confirmation}),
+        )
         .await
         .problem(410);
     server
         .client()
-        .post("/api/v1/email-confirmations", &json!({"token": "weft_eml_made_up"}))
+        .post(
+            "/api/v1/email-confirmations",
+            &json!({"token": "weft_eml_made_up"}),
+        )
         .await
         .problem(410);
     let me = ana.get("/api/v1/me").await;
@@ -388,7 +464,10 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
         ("treasurer", json!(["manage_money"])),
     ] {
         let made = owner
-            .post("/api/v1/groups/coop/roles", &json!({"name": name, "permissions": permissions}))
+            .post(
+                "/api/v1/groups/coop/roles",
+                &json!({"name": name, "permissions": permissions}),
+            )
             .await;
         assert_eq!(made.status, 201, "{}", made.body);
     }
@@ -402,7 +481,10 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
         let me = client.get("/api/v1/me").await;
         let handle = me.json["handle"].as_str().unwrap();
         let changed = owner
-            .patch(&format!("/api/v1/groups/coop/members/{handle}"), &json!({"role": role}))
+            .patch(
+                &format!("/api/v1/groups/coop/members/{handle}"),
+                &json!({"role": role}),
+            )
             .await;
         assert_eq!(changed.status, 200, "{}", changed.body);
     }
@@ -423,7 +505,10 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
         .await
         .problem(403);
     rolekeeper
-        .patch("/api/v1/groups/coop/roles/treasurer", &json!({"permissions": []}))
+        .patch(
+            "/api/v1/groups/coop/roles/treasurer",
+            &json!({"permissions": []}),
+        )
         .await
         .problem(403);
     rolekeeper
@@ -441,18 +526,27 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
         201
     );
     rolekeeper
-        .post("/api/v1/groups/coop/currencies", &json!({"code": "X", "name": "X", "kind": "tracked", "scale": 0}))
+        .post(
+            "/api/v1/groups/coop/currencies",
+            &json!({"code": "X", "name": "X", "kind": "tracked", "scale": 0}),
+        )
         .await
         .problem(403);
 
     // invite alone: members yes, a stronger role no.
     inviter
-        .post("/api/v1/groups/coop/invitations", &json!({"role": "treasurer"}))
+        .post(
+            "/api/v1/groups/coop/invitations",
+            &json!({"role": "treasurer"}),
+        )
         .await
         .problem(403);
     assert_eq!(
         inviter
-            .post("/api/v1/groups/coop/invitations", &json!({"role": "member"}))
+            .post(
+                "/api/v1/groups/coop/invitations",
+                &json!({"role": "member"})
+            )
             .await
             .status,
         201
@@ -460,11 +554,17 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
 
     // manage_members alone: no handing out, or taking away, a role above it.
     manager
-        .patch("/api/v1/groups/coop/members/plain", &json!({"role": "treasurer"}))
+        .patch(
+            "/api/v1/groups/coop/members/plain",
+            &json!({"role": "treasurer"}),
+        )
         .await
         .problem(403);
     manager
-        .patch("/api/v1/groups/coop/members/rolekeeper", &json!({"role": "member"}))
+        .patch(
+            "/api/v1/groups/coop/members/rolekeeper",
+            &json!({"role": "member"}),
+        )
         .await
         .problem(403);
     manager
@@ -473,7 +573,10 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
         .problem(403);
     assert_eq!(
         manager
-            .patch("/api/v1/groups/coop/members/plain", &json!({"role": "manager"}))
+            .patch(
+                "/api/v1/groups/coop/members/plain",
+                &json!({"role": "manager"})
+            )
             .await
             .status,
         200
@@ -481,13 +584,23 @@ async fn custom_roles_hand_out_only_what_they_hold(backend: Backend) {
     // The owner hands out anything.
     assert_eq!(
         owner
-            .patch("/api/v1/groups/coop/members/plain", &json!({"role": "treasurer"}))
+            .patch(
+                "/api/v1/groups/coop/members/plain",
+                &json!({"role": "treasurer"})
+            )
             .await
             .status,
         200
     );
     let roles = owner.get("/api/v1/groups/coop/roles").await;
-    let rolekeeper_role = roles.json.as_array().unwrap().iter().find(|r| r["name"] == "rolekeeper").unwrap().clone();
+    let rolekeeper_role = roles
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "rolekeeper")
+        .unwrap()
+        .clone();
     assert_eq!(rolekeeper_role["permissions"], json!(["manage_roles"]));
 }
 
@@ -515,8 +628,15 @@ async fn single_use_secrets_are_spent_once_under_concurrency(backend: Backend) {
     });
     let mut statuses = futures::future::join_all(attempts).await;
     statuses.sort();
-    assert_eq!(statuses.iter().filter(|s| **s == 204).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| matches!(s, 204 | 410)), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 204 | 410)),
+        "{statuses:?}"
+    );
 
     // A link for three, taken by eight people at once: three join.
     let mut people = Vec::new();
@@ -550,8 +670,15 @@ async fn single_use_secrets_are_spent_once_under_concurrency(backend: Backend) {
         }
     });
     let statuses = futures::future::join_all(takes).await;
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
-    assert!(statuses.iter().all(|s| matches!(s, 201 | 410)), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| matches!(s, 201 | 410)),
+        "{statuses:?}"
+    );
     let seen = owner.get(&format!("/api/v1/invitations/{id}")).await;
     assert_eq!(seen.json["uses"], 3);
     let members = owner.get("/api/v1/groups/garden/members").await;
@@ -573,7 +700,10 @@ async fn actions_whose_body_is_optional_need_none(backend: Backend) {
     assert_eq!(asked.status, 202, "{}", asked.body);
     let request = asked.json["id"].as_str().unwrap();
     let approved = ana
-        .send(bare(&ana, &format!("/api/v1/join-requests/{request}/approve")))
+        .send(bare(
+            &ana,
+            &format!("/api/v1/join-requests/{request}/approve"),
+        ))
         .await;
     assert_eq!(approved.status, 200, "{}", approved.body);
 
@@ -585,7 +715,10 @@ async fn actions_whose_body_is_optional_need_none(backend: Backend) {
         .await;
     let currency = currency.json["id"].as_str().unwrap();
     let opened = bo
-        .send(bare(&bo, &format!("/api/v1/currencies/{currency}/accounts")))
+        .send(bare(
+            &bo,
+            &format!("/api/v1/currencies/{currency}/accounts"),
+        ))
         .await;
     assert_eq!(opened.status, 201, "{}", opened.body);
 
@@ -631,9 +764,17 @@ async fn tools_are_named_by_id_or_by_name(backend: Backend) {
         204
     );
     let used = ana.get("/api/v1/groups/garden/tools").await;
-    assert!(used.json.as_array().unwrap().iter().any(|t| t["name"] == "board"));
+    assert!(
+        used.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "board")
+    );
     assert_eq!(
-        ana.get(&format!("/api/v1/tools/{id}/registration")).await.status,
+        ana.get(&format!("/api/v1/tools/{id}/registration"))
+            .await
+            .status,
         200
     );
     assert_eq!(

@@ -1543,3 +1543,38 @@ async fn a_tool_logs_the_person_out_of_weft(backend: Backend) {
         Some(id_token.as_str())
     );
 }
+
+/// An OpenID Connect access token for `handle` (whose password follows the test kit's rule),
+/// through the real code flow: a tool registered by `registrar` with the wiki's callback, the
+/// log-in form, consent, and the code exchanged at the token endpoint. The permission matrix
+/// presents it to every endpoint of the API.
+pub(crate) async fn access_token_for(
+    server: &TestServer,
+    registrar: &Client,
+    handle: &str,
+) -> String {
+    let tool = register(
+        registrar,
+        json!({"name": format!("Reader of {handle}"), "home_url": "https://wiki.example",
+               "redirect_uris": [WIKI_CALLBACK]}),
+    )
+    .await;
+    let id = tool["client_id"].as_str().unwrap();
+    let secret = tool["client_secret"].as_str().unwrap();
+    let browser = Browser::new(server);
+    browser.log_in(handle, "/").await;
+    let code = code_for(&browser, id, WIKI_CALLBACK, "").await;
+    let (status, tokens) = token_call(
+        server,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", WIKI_CALLBACK),
+        ],
+        Some((id, secret)),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens["access_token"].as_str().unwrap().to_string()
+}

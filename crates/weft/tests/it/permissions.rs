@@ -1,6 +1,11 @@
 //! The permission matrix: every endpoint, as anonymous, outsider, member, admin and owner, on
-//! a public, a listed and a secret group. It fails when the API gains an endpoint that has no
-//! row here.
+//! a public, a listed and a secret group — and, for each signed-in caller, with every kind of
+//! credential: the log-in session, a full personal token (`read write`), a `read` token, a
+//! token limited to the group, one limited to another group, an `account`-scoped token, an
+//! outside tool's group token and an OpenID Connect access token. Each row states its class
+//! (what it reads or changes), and the class says which credentials may pass the policy; a
+//! credential that passes where its class says it may not is a leak. It fails when the API
+//! gains an endpoint that has no row here, so every later endpoint joins it.
 
 use std::collections::BTreeSet;
 
@@ -403,7 +408,7 @@ fn rows() -> Vec<Row> {
             "POST",
             "/api/v1/tokens",
             "/api/v1/tokens",
-            Some(json!({})),
+            Some(json!({"name": "", "scopes": ["read"]})),
             Person([401, 422]),
         ),
         row(
@@ -424,7 +429,10 @@ fn rows() -> Vec<Row> {
             "POST",
             "/api/v1/groups",
             "/api/v1/groups",
-            Some(json!({})),
+            Some(
+                json!({"handle": "Not A Handle", "name": "x", "visibility": "public",
+                        "join_policy": "open"}),
+            ),
             Person([401, 422]),
         ),
         row(
@@ -567,12 +575,13 @@ fn rows() -> Vec<Row> {
             None,
             Group(managed(403, 204, 204)),
         ),
+        // An invitation by id: who may invite, and the account invited; no one else.
         row(
             "GET",
             "/api/v1/invitations/{id}",
             "/api/v1/invitations/{inv}",
             None,
-            Group([[200; 5], [200; 5], [200; 5]]),
+            Group([[401, 404, 404, 200, 200]; 3]),
         ),
         row(
             "DELETE",
@@ -581,19 +590,41 @@ fn rows() -> Vec<Row> {
             None,
             Group(managed(403, 204, 204)),
         ),
+        // A link's id is no way in: it is answered with its token.
         row(
             "POST",
             "/api/v1/invitations/{id}/accept",
             "/api/v1/invitations/{inv}/accept",
-            Some(json!({})),
-            Group([[401, 410, 410, 410, 410]; 3]),
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
         ),
         row(
             "POST",
             "/api/v1/invitations/{id}/decline",
             "/api/v1/invitations/{inv}/decline",
-            Some(json!({})),
-            Group([[401, 410, 410, 410, 410]; 3]),
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/invitations/accept",
+            "/api/v1/invitations/accept",
+            Some(json!({"token": "weft_inv_nobody_has_this"})),
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/invitations/decline",
+            "/api/v1/invitations/decline",
+            Some(json!({"token": "weft_inv_nobody_has_this"})),
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/email-confirmations",
+            "/api/v1/email-confirmations",
+            Some(json!({"token": "weft_eml_nobody_has_this"})),
+            Person([410, 410]),
         ),
         row(
             "POST",
@@ -737,6 +768,292 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
     }
 }
 
+/// What a row reads or changes, which decides the credentials that may pass the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Needs no one signed in (sign up, log in, mailed links, public profiles, directories).
+    Open,
+    /// Reads one group's content.
+    GroupRead,
+    /// Reads what only who manages the group sees (invitations, requests to join, webhooks):
+    /// a managing act, so a token that may only read is refused.
+    ManageRead,
+    /// Changes something in one group.
+    GroupWrite,
+    /// Acts on the account itself: email, password, sessions, tokens, tool registrations,
+    /// joining, answering invitations. A session or an `account` token only.
+    Account,
+    /// Reads across the person's groups (inbox, counts, stream, "my" lists): a group-limited
+    /// token is confined to its group (what it sees is tested in the hardening stories).
+    Across,
+    /// Changes across groups, narrowed to its group for a limited token (marking read).
+    AcrossWrite,
+    /// Spans every group and cannot be narrowed (notification settings, making a group):
+    /// refused to a group-limited token.
+    Spanning,
+    /// Only a log-in session has it (logging out).
+    SessionOnly,
+    /// The server's own keys: administrators with a session or a write token.
+    ServerAdmin,
+}
+
+fn class_of(method: &str, spec: &str) -> Class {
+    use Class::*;
+    match (method, spec) {
+        ("POST", "/api/v1/accounts")
+        | ("GET", "/api/v1/accounts/{account}")
+        | ("POST", "/api/v1/sessions")
+        | ("POST", "/api/v1/password-resets")
+        | ("POST", "/api/v1/password-resets/{token}")
+        | ("POST", "/api/v1/email-confirmations")
+        | ("GET", "/api/v1/groups")
+        | ("GET", "/api/v1/tools") => Open,
+        ("PATCH", "/api/v1/me")
+        | ("GET", "/api/v1/sessions")
+        | ("DELETE", "/api/v1/sessions/{id}")
+        | ("GET", "/api/v1/tokens")
+        | ("POST", "/api/v1/tokens")
+        | ("DELETE", "/api/v1/tokens/{id}")
+        | ("POST", "/api/v1/tools")
+        | ("GET", "/api/v1/tools/{tool}/registration")
+        | ("PATCH", "/api/v1/tools/{tool}/registration")
+        | ("POST", "/api/v1/tools/{tool}/secret")
+        | ("POST", "/api/v1/groups/{group}/members")
+        | ("POST", "/api/v1/invitations/{id}/accept")
+        | ("POST", "/api/v1/invitations/{id}/decline")
+        | ("POST", "/api/v1/invitations/accept")
+        | ("POST", "/api/v1/invitations/decline") => Account,
+        ("GET", "/api/v1/me")
+        | ("GET", "/api/v1/me/ledger-accounts")
+        | ("GET", "/api/v1/notifications")
+        | ("GET", "/api/v1/notifications/counts")
+        | ("GET", "/api/v1/stream") => Across,
+        ("POST", "/api/v1/notifications/read") => AcrossWrite,
+        ("GET", "/api/v1/notifications/settings")
+        | ("PATCH", "/api/v1/notifications/settings")
+        | ("POST", "/api/v1/groups") => Spanning,
+        ("DELETE", "/api/v1/sessions/current") => SessionOnly,
+        (_, "/api/v1/oidc/keys") | (_, "/api/v1/oidc/keys/rotate") => ServerAdmin,
+        ("GET", "/api/v1/groups/{group}/invitations")
+        | ("GET", "/api/v1/groups/{group}/join-requests")
+        | ("GET", "/api/v1/groups/{group}/webhooks")
+        | ("GET", "/api/v1/webhooks/{id}/deliveries")
+        | ("GET", "/api/v1/invitations/{id}") => ManageRead,
+        ("GET", _) => GroupRead,
+        _ => GroupWrite,
+    }
+}
+
+/// The kinds of credential a signed-in person may hold, besides their session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `read write`: everything the person may do in groups, not the account.
+    Full,
+    Read,
+    /// `read write` limited to the row's group.
+    Limited,
+    /// `read write` limited to another group of theirs.
+    Elsewhere,
+    /// `read write account`.
+    AccountScope,
+    /// An OpenID Connect access token (for userinfo only).
+    Oidc,
+}
+
+const KINDS: [Kind; 6] = [
+    Kind::Full,
+    Kind::Read,
+    Kind::Limited,
+    Kind::Elsewhere,
+    Kind::AccountScope,
+    Kind::Oidc,
+];
+
+/// Whether an answer got past the policy: an allowed request may still fail on its input or
+/// the state of things (400, 409, 410, 415, 422), which tells nothing it should not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Passed,
+    Refused,
+    Broken,
+}
+
+fn outcome(status: u16) -> Outcome {
+    match status {
+        401 | 403 | 404 => Outcome::Refused,
+        500..=599 => Outcome::Broken,
+        _ => Outcome::Passed,
+    }
+}
+
+/// What a credential of `kind` must get on a row of `class`, given the session's outcome for
+/// the same person (`session`) and the outsider's (`outsider`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// As the session does.
+    Same,
+    Refused,
+    /// As an outsider's session does, or refused.
+    Outsider,
+    /// Anything but a failure inside (open rows, where a credential changes nothing).
+    Any,
+    /// Not done: refused, or told it is the wrong kind of credential (400).
+    NotDone,
+}
+
+fn want(class: Class, kind: Kind, method: &str) -> Want {
+    use Class::*;
+    use Kind::*;
+    let read = method == "GET";
+    match (class, kind) {
+        (Open, Oidc) => Want::Any,
+        (_, Oidc) => Want::Refused,
+        (Open, _) => Want::Any,
+        (ServerAdmin, _) => Want::Refused,
+        (SessionOnly, _) => Want::NotDone,
+        (Account, AccountScope) => Want::Same,
+        (Account, _) => Want::Refused,
+        (GroupRead | ManageRead | GroupWrite, Elsewhere) => Want::Outsider,
+        (ManageRead, Read) => Want::Refused,
+        (GroupWrite, Read) | (AcrossWrite, Read) => Want::Refused,
+        (Spanning, Limited | Elsewhere) => Want::Refused,
+        (Spanning, Read) if !read => Want::Refused,
+        _ => Want::Same,
+    }
+}
+
+fn meets(want: Want, got: u16, session: u16, outsider: u16) -> bool {
+    let got_status = got;
+    let got = outcome(got);
+    got != Outcome::Broken
+        && match want {
+            Want::Same => got == outcome(session),
+            Want::Refused => got == Outcome::Refused,
+            Want::Outsider => got == Outcome::Refused || got == outcome(outsider),
+            Want::Any => true,
+            Want::NotDone => got == Outcome::Refused || got_status == 400,
+        }
+}
+
+/// Rows an outside tool's group token may pass: reading its group and posting to it, and what
+/// needs no one (or is confined to its group). Every other row refuses it.
+fn tool_may_pass(method: &str, spec: &str) -> bool {
+    matches!(
+        class_of(method, spec),
+        Class::Open | Class::Across | Class::AcrossWrite
+    ) || matches!(
+        (method, spec),
+        ("GET", "/api/v1/groups/{group}")
+            | ("GET", "/api/v1/groups/{group}/activities")
+            | ("POST", "/api/v1/groups/{group}/activities")
+            | ("GET", "/api/v1/groups/{group}/members")
+            | ("GET", "/api/v1/groups/{group}/roles")
+            | ("GET", "/api/v1/groups/{group}/subgroups")
+            | ("GET", "/api/v1/groups/{group}/tools")
+    )
+}
+
+/// A person's credentials of every kind, for the rows of one group (`limited` to it).
+struct Credentials {
+    full: Client,
+    read: Client,
+    limited: Option<Client>,
+    elsewhere: Client,
+    account: Client,
+    oidc: Client,
+}
+
+impl Credentials {
+    fn of(&self, kind: Kind) -> Option<&Client> {
+        match kind {
+            Kind::Full => Some(&self.full),
+            Kind::Read => Some(&self.read),
+            Kind::Limited => self.limited.as_ref(),
+            Kind::Elsewhere => Some(&self.elsewhere),
+            Kind::AccountScope => Some(&self.account),
+            Kind::Oidc => Some(&self.oidc),
+        }
+    }
+}
+
+async fn personal_token(
+    server: &TestServer,
+    who: &Client,
+    scopes: &[&str],
+    group: Option<&str>,
+) -> Client {
+    let mut body = json!({"name": "matrix", "scopes": scopes});
+    if let Some(g) = group {
+        body["group"] = json!(g);
+    }
+    let made = who.post("/api/v1/tokens", &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    server
+        .client()
+        .with_token(made.json["token"].as_str().unwrap())
+}
+
+/// Every kind of credential of `who`; `home` is another group of theirs, `group` the row's
+/// group if they belong to it.
+async fn credentials(
+    server: &TestServer,
+    who: &Client,
+    home: &str,
+    group: Option<&str>,
+    oidc: &Client,
+) -> Credentials {
+    Credentials {
+        full: personal_token(server, who, &["read", "write"], None).await,
+        read: personal_token(server, who, &["read"], None).await,
+        limited: match group {
+            Some(g) => Some(personal_token(server, who, &["read", "write"], Some(g)).await),
+            None => None,
+        },
+        elsewhere: personal_token(server, who, &["read", "write"], Some(home)).await,
+        account: personal_token(server, who, &["read", "write", "account"], None).await,
+        oidc: oidc.clone(),
+    }
+}
+
+/// An outside tool's group token for `group` (the tool is turned on there by its owner).
+async fn tool_token(server: &TestServer, owner: &Client, tool: &Value, group: &str) -> Client {
+    let on = owner
+        .put(
+            &format!("/api/v1/groups/{group}/tools/fixture_tool"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let reply = reqwest::Client::new()
+        .post(format!("{}/oauth/token", server.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", tool["client_id"].as_str().unwrap()),
+            ("client_secret", tool["client_secret"].as_str().unwrap()),
+            ("scope", &format!("group:{group}")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = reply.json().await.unwrap();
+    server
+        .client()
+        .with_token(body["access_token"].as_str().expect("a tool token"))
+}
+
+/// One request of a row, as `client`.
+async fn send(client: &Client, method: &str, url: &str, body: Option<&Value>) -> testkit::Reply {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = client.request(method, url);
+    if url.ends_with("?probe") {
+        request = request.header("last-event-id", "not-a-position");
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    client.send(request).await
+}
+
 async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: Backend) {
     let server = TestServer::start(backend).await;
     let mut people = vec![server.client()];
@@ -750,14 +1067,49 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
         )
         .await;
     assert_eq!(tool.status, 201, "{}", tool.body);
+    let tool = tool.json;
     let mut fixtures = Vec::new();
     for visibility in ["public", "listed", "secret"] {
         fixtures.push(fixture(&server, &people, visibility).await);
     }
+    // Each signed-in caller has a group of their own (for tokens limited elsewhere) and an
+    // OpenID Connect access token; each group an outside tool's token.
+    let registrar = server.account("registrar").await;
+    let mut oidc = vec![server.client()];
+    for (i, who) in people.iter().enumerate().take(5).skip(1) {
+        let home = format!("home_{i}");
+        let made = who
+            .post(
+                "/api/v1/groups",
+                &json!({"handle": home, "name": home, "visibility": "secret", "join_policy": "invite"}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let handle = ["", "out", "mem", "adm", "own"][i];
+        let token = crate::oidc::access_token_for(&server, &registrar, handle).await;
+        oidc.push(server.client().with_token(&token));
+    }
+    let mut credentials_by = Vec::new(); // [group][who]
+    let mut tools = Vec::new();
+    for f in &fixtures {
+        let mut row = vec![None];
+        for (i, who) in people.iter().enumerate().take(5).skip(1) {
+            let member = i > 1;
+            let limited = member.then_some(f.handle.as_str());
+            row.push(Some(
+                credentials(&server, who, &format!("home_{i}"), limited, &oidc[i]).await,
+            ));
+        }
+        credentials_by.push(row);
+        tools.push(tool_token(&server, &people[4], &tool, &f.handle).await);
+    }
+
     let nobody = uuid::Uuid::now_v7().to_string();
     let mut failures = Vec::new();
     let mut fresh = 0;
+    let mut checked = 0;
     for row in rows() {
+        let class = class_of(row.method, row.spec);
         let cases: Vec<(usize, usize, u16)> = match &row.expect {
             Expect::Group(by_group) => (0..3)
                 .flat_map(|g| (0..5).map(move |who| (g, who, by_group[g][who])))
@@ -765,6 +1117,10 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
             // The signed-in caller of a person's endpoint is a fresh account, so answers
             // that change the caller (logging out) touch nobody else.
             Expect::Person([anonymous, signed_in]) => vec![(0, 0, *anonymous), (0, 5, *signed_in)],
+        };
+        let outsider_answer = |g: usize| match &row.expect {
+            Expect::Group(by_group) => by_group[g][1],
+            Expect::Person([_, signed_in]) => *signed_in,
         };
         for (g, who, expected) in cases {
             let f = &fixtures[g];
@@ -786,40 +1142,99 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                     .replace("{pool}", &f.pool);
                 serde_json::from_str::<Value>(&text).unwrap()
             });
-            let client = if who == 5 {
+
+            let who_name = [
+                "anonymous",
+                "outsider",
+                "member",
+                "admin",
+                "owner",
+                "signed in",
+            ][who];
+            let (client, kinds) = if who == 5 {
                 fresh += 1;
-                server.account(&format!("fresh{fresh}")).await
+                let person = server.account(&format!("fresh{fresh}")).await;
+                let home = format!("fresh_home{fresh}");
+                let made = person
+                    .post(
+                        "/api/v1/groups",
+                        &json!({"handle": home, "name": home, "visibility": "secret", "join_policy": "invite"}),
+                    )
+                    .await;
+                assert_eq!(made.status, 201, "{}", made.body);
+                let kinds = credentials(&server, &person, &home, Some(&home), &oidc[1]).await;
+                (person, Some(kinds))
             } else {
-                people[who].clone()
+                (people[who].clone(), None)
             };
-            let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
-            let mut request = client.request(method, &url);
-            if url.ends_with("?probe") {
-                request = request.header("last-event-id", "not-a-position");
+            let kinds = match (&kinds, who) {
+                (Some(k), _) => Some(k),
+                (None, 1..=4) => credentials_by[g][who].as_ref(),
+                _ => None,
+            };
+            // The session first, so what it makes (a currency, a tool) it makes; but a row that
+            // ends the caller's session (logging out) goes last.
+            let session_first = class != Class::SessionOnly;
+            if session_first {
+                let reply = send(&client, row.method, &url, body.as_ref()).await;
+                checked += 1;
+                if reply.status != expected {
+                    failures.push(format!(
+                        "{} {url} as {who_name}: expected {expected}, got {} {}",
+                        row.method, reply.status, reply.body
+                    ));
+                }
             }
-            if let Some(body) = &body {
-                request = request.json(body);
+            if let Some(kinds) = kinds {
+                for kind in KINDS {
+                    let Some(credential) = kinds.of(kind) else {
+                        continue;
+                    };
+                    let w = want(class, kind, row.method);
+                    let got = send(credential, row.method, &url, body.as_ref()).await;
+                    checked += 1;
+                    if !meets(w, got.status, expected, outsider_answer(g)) {
+                        failures.push(format!(
+                            "{} {url} as {who_name} with a {kind:?} token: the session gets \
+                             {expected}, so {w:?} is wanted; got {} {}",
+                            row.method, got.status, got.body
+                        ));
+                    }
+                }
             }
-            let reply = client.send(request).await;
-            if reply.status != expected {
-                let who = [
-                    "anonymous",
-                    "outsider",
-                    "member",
-                    "admin",
-                    "owner",
-                    "signed in",
-                ][who];
-                failures.push(format!(
-                    "{} {url} as {who}: expected {expected}, got {} {}",
-                    row.method, reply.status, reply.body
-                ));
+            if !session_first {
+                let reply = send(&client, row.method, &url, body.as_ref()).await;
+                checked += 1;
+                if reply.status != expected {
+                    failures.push(format!(
+                        "{} {url} as {who_name}: expected {expected}, got {} {}",
+                        row.method, reply.status, reply.body
+                    ));
+                }
+            }
+            // The outside tool of this group, once per group.
+            if who == 0 {
+                let got = send(&tools[g], row.method, &url, body.as_ref()).await;
+                checked += 1;
+                let w = if tool_may_pass(row.method, row.spec) {
+                    Want::Any
+                } else if class == Class::SessionOnly {
+                    Want::NotDone
+                } else {
+                    Want::Refused
+                };
+                if !meets(w, got.status, expected, expected) {
+                    failures.push(format!(
+                        "{} {url} with the group's outside tool token: got {} {}",
+                        row.method, got.status, got.body
+                    ));
+                }
             }
         }
     }
     assert!(
         failures.is_empty(),
-        "{} answers differ:\n{}",
+        "{} of {checked} answers differ:\n{}",
         failures.len(),
         failures.join("\n")
     );
