@@ -492,17 +492,20 @@ fn masked(address: &str) -> String {
 /// Confirms a new address from the link mailed to it: the link is spent atomically, and the
 /// account's address becomes the new one (password resets go there from now on).
 pub async fn confirm_email(k: &Kernel, token: &str) -> Result<()> {
+    let gone = || {
+        Error::Gone(
+            "this confirmation link is unknown, used or expired; change the address again".into(),
+        )
+    };
     if SecretKind::of(token) != Some(SecretKind::EmailConfirmation) {
-        return Err(Error::NotFound("email confirmation"));
+        return Err(gone());
     }
     let now = k.now();
     let mut tx = k.db.begin().await?;
     let Some((account, email)) =
         store::spend_email_change(&mut tx, &hash_secret(token), now).await?
     else {
-        return Err(Error::Gone(
-            "this confirmation link is unknown, used or expired; change the address again".into(),
-        ));
+        return Err(gone());
     };
     let changes = AccountChanges {
         display_name: None,

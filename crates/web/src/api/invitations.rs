@@ -123,6 +123,7 @@ async fn decline(
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "groups",
     security(("bearer" = [])), request_body = InvitationToken,
     responses((status = 201, body = Member),
+        (status = 404, description = "No invitation has this token", body = Problem),
         (status = 410, description = "Used up, expired, declined or revoked", body = Problem)))]
 async fn accept_link(
     State(app): State<AppState>,
@@ -137,6 +138,7 @@ async fn accept_link(
 #[utoipa::path(post, path = "/api/v1/invitations/decline", tag = "groups",
     security(("bearer" = [])), request_body = InvitationToken,
     responses((status = 204, description = "Declined"),
+        (status = 404, description = "No invitation has this token", body = Problem),
         (status = 410, description = "No longer open", body = Problem)))]
 async fn decline_link(
     State(app): State<AppState>,
