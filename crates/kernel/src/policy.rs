@@ -564,6 +564,56 @@ mod tests {
     }
 
     #[test]
+    fn the_account_needs_a_session_or_the_account_scope() {
+        let session = actor(None, Scopes::session());
+        assert!(authorize_account(&session, AccountAction::Change).is_ok());
+        let write = Actor {
+            credential: Credential::Token(TokenId::new()),
+            ..actor(None, "read write".parse().unwrap())
+        };
+        assert!(authorize_account(&write, AccountAction::ReadPrivate).is_err());
+        let account = Actor {
+            scopes: "read write account".parse().unwrap(),
+            ..write.clone()
+        };
+        assert!(authorize_account(&account, AccountAction::Change).is_ok());
+        let read_account = Actor {
+            scopes: "read account".parse().unwrap(),
+            ..write.clone()
+        };
+        assert!(authorize_account(&read_account, AccountAction::ReadPrivate).is_ok());
+        assert!(authorize_account(&read_account, AccountAction::Change).is_err());
+        let limited = Actor {
+            group: Some(uuid::Uuid::now_v7()),
+            ..account.clone()
+        };
+        assert!(authorize_account(&limited, AccountAction::ReadPrivate).is_err());
+        assert_eq!(confined_to(Some(&limited)).map(|g| g.0), limited.group);
+        assert!(span_groups(&limited).is_err() && span_groups(&account).is_ok());
+        let tool = Actor {
+            credential: Credential::Tool(crate::id::ToolTokenId::new()),
+            group: None,
+            ..account
+        };
+        assert!(authorize_account(&tool, AccountAction::ReadPrivate).is_err());
+    }
+
+    #[test]
+    fn nobody_hands_out_what_they_do_not_hold() {
+        let roles: BTreeSet<Permission> = [Permission::ManageRoles].into_iter().collect();
+        let keeper = Standing::new(Role::Custom("keeper".into()), &roles);
+        let money: BTreeSet<Permission> = [Permission::ManageMoney].into_iter().collect();
+        assert!(may_hand_out(Some(&keeper), &roles).is_ok());
+        assert!(may_hand_out(Some(&keeper), &money).is_err());
+        // `post`, what every member has, may always be passed on.
+        let post: BTreeSet<Permission> = [Permission::Post].into_iter().collect();
+        assert!(may_hand_out(Some(&keeper), &post).is_ok());
+        let admin = Standing::new(Role::Admin, &BTreeSet::new());
+        assert!(may_hand_out(Some(&admin), &money).is_ok());
+        assert!(may_hand_out(None, &post).is_err());
+    }
+
+    #[test]
     fn a_read_only_token_cannot_manage() {
         let group = GroupFacts {
             id: GroupId::new(),

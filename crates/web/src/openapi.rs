@@ -114,8 +114,27 @@ fn document_problems(op: &mut Operation) {
     add("500", "Something failed inside");
 }
 
-/// Finishes the generated document: problem responses everywhere, JSON bodies required.
+/// Finishes the generated document: problem responses everywhere; a JSON body is required
+/// unless every field of it is optional (then no body at all reads as `{}`: `web::Json`).
 pub fn finish(mut api: Document) -> Document {
+    // Schemas with no required field, by their `$ref`.
+    let all_optional: std::collections::HashSet<String> = api
+        .components
+        .as_ref()
+        .map(|c| {
+            c.schemas
+                .iter()
+                .filter(|(_, schema)| {
+                    serde_json::to_value(schema).ok().is_some_and(|v| {
+                        v.get("required")
+                            .and_then(|r| r.as_array())
+                            .is_none_or(|r| r.is_empty())
+                    })
+                })
+                .map(|(name, _)| format!("#/components/schemas/{name}"))
+                .collect()
+        })
+        .unwrap_or_default();
     for item in api.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -127,8 +146,24 @@ pub fn finish(mut api: Document) -> Document {
         .into_iter()
         .flatten()
         {
-            if let Some(RefOr::T(RequestBody { required, .. })) = op.request_body.as_mut() {
-                *required = Some(Required::True);
+            if let Some(RefOr::T(RequestBody {
+                required, content, ..
+            })) = op.request_body.as_mut()
+            {
+                let optional = content
+                    .get("application/json")
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .and_then(|v| {
+                        v.pointer("/schema/$ref")
+                            .and_then(|r| r.as_str())
+                            .map(str::to_string)
+                    })
+                    .is_some_and(|r| all_optional.contains(&r));
+                *required = Some(if optional {
+                    Required::False
+                } else {
+                    Required::True
+                });
             }
             document_problems(op);
         }

@@ -1187,6 +1187,9 @@ pub async fn invitation_by_token(k: &Kernel, token: &str) -> Result<Invitation> 
 }
 
 async fn row_by_token(k: &Kernel, token: &str) -> Result<InvitationRow> {
+    if token.len() > 200 {
+        return Err(Error::invalid("token", "at most 200 characters"));
+    }
     if SecretKind::of(token) != Some(SecretKind::Invitation) {
         return Err(Error::NotFound("invitation"));
     }

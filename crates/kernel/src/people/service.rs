@@ -497,6 +497,9 @@ pub async fn confirm_email(k: &Kernel, token: &str) -> Result<()> {
             "this confirmation link is unknown, used or expired; change the address again".into(),
         )
     };
+    if token.len() > 200 {
+        return Err(Error::invalid("token", "at most 200 characters"));
+    }
     if SecretKind::of(token) != Some(SecretKind::EmailConfirmation) {
         return Err(gone());
     }
