@@ -61,11 +61,7 @@ fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
         let custom = m
             .permissions
             .as_deref()
-            .map(|p| {
-                p.split_whitespace()
-                    .filter_map(|x| x.parse().ok())
-                    .collect()
-            })
+            .map(parse_permission_text)
             .unwrap_or_default();
         Standing::new(Role::parse(&m.role), &custom)
     })
@@ -985,14 +981,15 @@ async fn role_permissions(
     group: GroupId,
     role: &Role,
 ) -> Result<BTreeSet<Permission>> {
-    Ok(match role {
-        Role::Owner | Role::Admin => Permission::MANAGED.iter().cloned().collect(),
-        Role::Member => [Permission::Post].into_iter().collect(),
+    // What a built-in role carries is the policy's to say (`Standing::new`).
+    let custom = match role {
         Role::Custom(name) => store::role_permissions(tx, group, name)
             .await?
             .map(|text| parse_permission_text(&text))
             .unwrap_or_default(),
-    })
+        _ => BTreeSet::new(),
+    };
+    Ok(Standing::new(role.clone(), &custom).permissions)
 }
 
 fn parse_permission_text(text: &str) -> BTreeSet<Permission> {

@@ -493,7 +493,7 @@ pub async fn mark_items(
                     .to_owned(),
             ),
         );
-    let select = Query::select()
+    let mut select = Query::select()
         .expr(Expr::val(me))
         .column(Activities::Id)
         .expr(Expr::val(now.0))
@@ -502,7 +502,6 @@ pub async fn mark_items(
         .and_where(Expr::col(Activities::Id).is_in(ids.iter().copied()))
         .cond_where(visible)
         .to_owned();
-    let mut select = select;
     if let Some(group) = only_group {
         select.and_where(Expr::col(Activities::GroupId).eq(group));
     }
