@@ -107,6 +107,8 @@ fn check_type(kind: &str) -> std::result::Result<(), String> {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             && (1..=64).contains(&name.len())
             && name.bytes().all(|b| b.is_ascii_alphanumeric())
+            // `weft:` and the built-in tools' prefixes are the kernel's and theirs alone.
+            && !kernel::tool::RESERVED_NAMES.contains(&prefix)
     });
     if TYPES.contains(&kind) || extension {
         Ok(())

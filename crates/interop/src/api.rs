@@ -71,7 +71,7 @@ async fn oidc_keys(
     State(app): State<AppState>,
     Caller(actor): Caller,
 ) -> Result<Json<Vec<KeyInfo>>, Problem> {
-    kernel::policy::administer_server(Some(&actor))?;
+    kernel::policy::administer_server(Some(&actor), kernel::people::Scope::Write)?;
     Ok(Json(keys::list(&app.kernel).await?))
 }
 
@@ -85,7 +85,7 @@ async fn rotate_oidc_keys(
     axum::Extension(provider): axum::Extension<std::sync::Arc<crate::oidc::Provider>>,
     Caller(actor): Caller,
 ) -> Result<Json<Vec<KeyInfo>>, Problem> {
-    kernel::policy::administer_server(Some(&actor))?;
+    kernel::policy::administer_server(Some(&actor), kernel::people::Scope::Write)?;
     Ok(Json(keys::rotate(&app.kernel, &provider.keys).await?))
 }
 

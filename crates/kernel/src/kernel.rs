@@ -28,6 +28,12 @@ pub struct KernelConfig {
     /// Let webhooks go to private, loopback and link-local addresses (tests, a closed
     /// network). Off by default: a group admin must not reach the server's own network.
     pub webhooks_allow_private: bool,
+    /// Sign-ups per client address per hour; 0 turns the limit off.
+    pub signups_per_hour: u32,
+    /// Live streams (API and bell) one account may hold open at once.
+    pub streams_per_account: u32,
+    /// Invitations by mail one person may send per hour.
+    pub invitation_mails_per_hour: u32,
 }
 
 impl Default for KernelConfig {
@@ -41,6 +47,9 @@ impl Default for KernelConfig {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             webhooks_allow_private: false,
+            signups_per_hour: 10,
+            streams_per_account: 20,
+            invitation_mails_per_hour: 50,
         }
     }
 }
@@ -57,13 +66,22 @@ pub struct Kernel {
     /// The decision tool behind motions, when one is installed.
     pub decisions: Option<Arc<dyn Decisions>>,
     pub(crate) passwords: PasswordHasher,
+    /// Argon2 runs at most this many at once (one per core); the rest wait their turn. Each
+    /// hash takes 19 MiB: unbounded, a burst of sign-ups is a way to exhaust CPU and memory.
+    pub(crate) hashing: tokio::sync::Semaphore,
     pub(crate) login_limiter: LoginLimiter,
+    pub(crate) signup_limiter: LoginLimiter,
+    pub(crate) invitation_mail_limiter: LoginLimiter,
 }
 
 impl Kernel {
     pub fn new(db: Db, clock: Arc<dyn Clock>, mailer: Mailer, config: KernelConfig) -> Self {
         let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations);
         let login_limiter = LoginLimiter::new(config.login_attempts_per_minute);
+        let signup_limiter = LoginLimiter::per_window(config.signups_per_hour, 3600);
+        let invitation_mail_limiter =
+            LoginLimiter::per_window(config.invitation_mails_per_hour, 3600);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             db,
             clock,
@@ -73,7 +91,10 @@ impl Kernel {
             bus: Bus::default(),
             decisions: None,
             passwords,
+            hashing: tokio::sync::Semaphore::new(cores),
             login_limiter,
+            signup_limiter,
+            invitation_mail_limiter,
         }
     }
 

@@ -307,10 +307,10 @@ pub fn may_hand_out(standing: Option<&Standing>, permissions: &BTreeSet<Permissi
     }
 }
 
-/// Whether `actor` may run the server itself (its signing keys, for one): a server
-/// administrator, signed in as themselves with a token that may write, not limited to a
-/// group. Default deny.
-pub fn administer_server(actor: Option<&Actor>) -> Result<()> {
+/// Whether `actor` may run the server itself: its signing keys (`Scope::Write`), its metrics
+/// (`Scope::Read`). A server administrator, signed in as themselves with a token that holds
+/// `scope`, not limited to a group. Default deny.
+pub fn administer_server(actor: Option<&Actor>, scope: Scope) -> Result<()> {
     let Some(actor) = actor else {
         return Err(Error::Unauthenticated("log in first".into()));
     };
@@ -324,7 +324,7 @@ pub fn administer_server(actor: Option<&Actor>) -> Result<()> {
             "a token limited to a group cannot run the server".into(),
         ));
     }
-    actor.require(Scope::Write)
+    actor.require(scope)
 }
 
 /// The condition a query of groups adds to its `WHERE` so a list never loads what the caller

@@ -1077,10 +1077,11 @@ pub async fn statement_csv(
     Ok((out, next))
 }
 
-/// A CSV field, quoted; a leading `=`, `+`, `-` or `@` is defused so a spreadsheet does not
-/// run it as a formula.
+/// A CSV field, quoted; a leading `=`, `+`, `-`, `@`, TAB or CR is defused so a spreadsheet
+/// does not run it as a formula (OWASP's CSV injection list: spreadsheets skip a leading TAB
+/// or CR and read the formula behind it).
 fn csv_field(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@']) {
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_string()
@@ -1091,4 +1092,19 @@ fn csv_field(text: &str) -> String {
 pub async fn verify(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Verification> {
     let (currency, _) = currency_for(k, actor, id).await?;
     crate::verify::verify_currency(&k.db, &currency).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn formulas_are_defused_in_csv_fields() {
+        for risky in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"] {
+            let field = csv_field(risky);
+            assert!(field.starts_with("\"'"), "{risky:?} → {field}");
+        }
+        assert_eq!(csv_field("weeding"), "\"weeding\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
 }

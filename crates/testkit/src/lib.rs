@@ -57,6 +57,7 @@ pub fn test_config(data_dir: PathBuf) -> Config {
         argon2_iterations: 1,
         webhooks_allow_private: true,
         login_attempts_per_minute: 0,
+        signups_per_hour: 0,
         // The background consumers (webhook fan-out, jobs) hold connections of their own: a
         // story that keeps three transactions open at once must not starve for a fourth.
         max_connections: 8,

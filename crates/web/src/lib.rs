@@ -13,6 +13,7 @@ pub mod pages;
 pub mod problem;
 pub mod router;
 pub mod state;
+pub mod streams;
 pub mod tool;
 
 pub use auth::{Caller, MaybeCaller, StreamCaller};

@@ -63,7 +63,15 @@ async fn readyz(State(app): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<AppState>) -> Response {
+/// Prometheus metrics, for the server's administrators (a token of theirs that may read):
+/// request counts by route tell strangers more about a community than they should know.
+async fn metrics(
+    State(app): State<AppState>,
+    crate::MaybeCaller(actor): crate::MaybeCaller,
+) -> Response {
+    if let Err(e) = kernel::policy::administer_server(actor.as_ref(), kernel::people::Scope::Read) {
+        return Problem::from(e).into_response();
+    }
     match &app.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -25,6 +25,8 @@ pub struct Inner {
     pub shutdown: CancellationToken,
     /// The tools mounted beside the kernel: their endpoints, pages and tabs.
     pub tools: Vec<Arc<dyn Tool>>,
+    /// The live streams each account holds open on this node.
+    pub streams: Arc<crate::streams::StreamSlots>,
 }
 
 impl AppState {
@@ -36,7 +38,9 @@ impl AppState {
         tools: Vec<Arc<dyn Tool>>,
     ) -> Self {
         let public_origin = origin_of(&kernel.config.public_url);
+        let streams = crate::streams::StreamSlots::new(kernel.config.streams_per_account);
         AppState(Arc::new(Inner {
+            streams,
             kernel,
             ledger,
             metrics,

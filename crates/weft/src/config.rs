@@ -33,6 +33,12 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// Webhooks may go to private and loopback addresses (`WEFT_WEBHOOKS_ALLOW_PRIVATE`).
     pub webhooks_allow_private: bool,
+    /// Sign-ups per client address per hour (0: no limit).
+    pub signups_per_hour: u32,
+    /// Live streams one account may hold open at once.
+    pub streams_per_account: u32,
+    /// Invitations by mail one person may send per hour.
+    pub invitation_mails_per_hour: u32,
     /// `pretty` or `json` logs.
     pub log_format: String,
 }
@@ -53,6 +59,9 @@ impl Default for Config {
             argon2_memory_kib: kernel.argon2_memory_kib,
             argon2_iterations: kernel.argon2_iterations,
             webhooks_allow_private: false,
+            signups_per_hour: kernel.signups_per_hour,
+            streams_per_account: kernel.streams_per_account,
+            invitation_mails_per_hour: kernel.invitation_mails_per_hour,
             log_format: "pretty".into(),
         }
     }
@@ -111,6 +120,9 @@ impl Config {
             argon2_memory_kib: self.argon2_memory_kib,
             argon2_iterations: self.argon2_iterations,
             webhooks_allow_private: self.webhooks_allow_private,
+            signups_per_hour: self.signups_per_hour,
+            streams_per_account: self.streams_per_account,
+            invitation_mails_per_hour: self.invitation_mails_per_hour,
             ..KernelConfig::default()
         }
     }

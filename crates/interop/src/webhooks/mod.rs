@@ -117,11 +117,15 @@ fn delivery_of(row: DeliveryRow) -> Delivery {
 }
 
 /// Whether an address is one the public internet routes: not loopback, private, link-local,
-/// carrier-grade NAT, unique-local, multicast or unspecified.
+/// carrier-grade NAT, benchmarking, protocol-assignment, documentation, reserved, unique- or
+/// site-local, multicast or unspecified. An IPv6 address that carries an IPv4 one (mapped,
+/// IPv4-compatible, NAT64, 6to4, Teredo) is judged by the IPv4 address it leads to: the
+/// IANA registries alone call `64:ff9b::/96` global, yet `64:ff9b::7f00:1` is 127.0.0.1
+/// through a NAT64 gateway.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -130,18 +134,49 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 192 && b == 88 && c == 99))
         }
         IpAddr::V6(v6) => {
+            if v6.is_loopback() || v6.is_unspecified() {
+                return false;
+            }
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+            let seg = v6.segments();
+            let low_v4 = || {
+                let [.., a, b, c, d] = v6.octets();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            // IPv4-compatible (::a.b.c.d) and the well-known NAT64 prefix (64:ff9b::/96).
+            if seg[..6] == [0; 6] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(low_v4());
+            }
+            // 6to4 (2002:a.b.c.d::/48).
+            if seg[0] == 0x2002 {
+                let [_, _, a, b, c, d, ..] = v6.octets();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
+            // Teredo (2001:0::/32): the server's address, and the client's, inverted.
+            if seg[0] == 0x2001 && seg[1] == 0 {
+                let [_, _, _, _, a, b, c, d, .., w, x, y, z] = v6.octets();
+                let server = IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d));
+                let client = IpAddr::V4(std::net::Ipv4Addr::new(!w, !x, !y, !z));
+                return is_public(server) && is_public(client);
+            }
+            !(v6.is_multicast()
+                // NAT64 for local use (64:ff9b:1::/48)
+                || (seg[0] == 0x64 && seg[1] == 0xff9b && seg[2] == 1)
+                // documentation (2001:db8::/32)
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8)
+                // unique-local (fc00::/7), link-local (fe80::/10), site-local (fec0::/10)
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xffc0) == 0xfec0)
         }
     }
 }
@@ -345,6 +380,22 @@ mod tests {
             "http://[::ffff:127.0.0.1]/hook",
             "http://localhost:8080/hook",
             "http://api.localhost/hook",
+            // Issue 19's gaps: an IPv4 address inside an IPv6 one, and the ranges missed.
+            "http://[::127.0.0.1]/hook",
+            "http://[::10.0.0.1]/hook",
+            "http://[64:ff9b::127.0.0.1]/hook",
+            "http://[64:ff9b::a9fe:a9fe]/hook",
+            "http://[64:ff9b:1::1]/hook",
+            "http://[2002:7f00:1::]/hook",
+            "http://[2002:a00:1::1]/hook",
+            "http://[2001:0:7f00:1::1]/hook",
+            "http://[2001:0:5db8:d822::80ff:fffe]/hook",
+            "http://198.18.0.1/hook",
+            "http://198.19.255.255/hook",
+            "http://192.0.0.8/hook",
+            "http://240.0.0.1/hook",
+            "http://[fec0::1]/hook",
+            "http://[2001:db8::1]/hook",
         ] {
             assert!(check_url(url, false).is_err(), "{url}");
             assert!(check_url(url, true).is_ok(), "{url}");
@@ -353,6 +404,10 @@ mod tests {
             "https://hooks.example.org/weft",
             "http://93.184.215.14/x",
             "https://[2606:4700::1111]/",
+            // The same forms, leading to public addresses, pass.
+            "http://[64:ff9b::5db8:d70e]/x",
+            "http://[2002:5db8:d70e::1]/x",
+            "http://198.20.0.1/x",
         ] {
             assert!(check_url(url, false).is_ok(), "{url}");
         }

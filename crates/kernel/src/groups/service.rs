@@ -1040,6 +1040,12 @@ pub async fn invite(
         v.push("max_uses", "must be between 1 and 100000");
     }
     v.finish()?;
+    if email.is_some() {
+        // Mail goes to strangers' mailboxes: a group admin sends only so much of it.
+        k.invitation_mail_limiter
+            .attempt(&[format!("invite-mail:{}", actor.account)], k.now())
+            .map_err(|retry_after_s| Error::RateLimited { retry_after_s })?;
+    }
     let account = match &input.account {
         Some(a) => Some(
             account_key(k, a)

@@ -49,6 +49,7 @@ fn me_of(row: &AccountRow) -> Me {
 }
 
 async fn hash_password(k: &Kernel, password: &str) -> Result<String> {
+    let _turn = k.hashing.acquire().await.map_err(Error::internal)?;
     let hasher = k.passwords.clone();
     let password = password.to_string();
     tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -57,12 +58,24 @@ async fn hash_password(k: &Kernel, password: &str) -> Result<String> {
 }
 
 async fn verify_password(k: &Kernel, password: &str, stored: Option<&str>) -> Result<bool> {
+    let _turn = k.hashing.acquire().await.map_err(Error::internal)?;
     let hasher = k.passwords.clone();
     let password = password.to_string();
     let stored = stored.map(str::to_string);
     tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
         .await
         .map_err(Error::internal)
+}
+
+/// Signs up someone who came over the network: at most `signups_per_hour` from one address,
+/// before any password is hashed.
+pub async fn sign_up_from(k: &Kernel, input: SignUp, client: &ClientInfo) -> Result<Me> {
+    if let Some(ip) = &client.ip {
+        k.signup_limiter
+            .attempt(&[format!("signup:{ip}")], k.now())
+            .map_err(|retry_after_s| Error::RateLimited { retry_after_s })?;
+    }
+    sign_up(k, input, false).await
 }
 
 /// Creates an account with a fresh key pair. `is_admin` is for the operator's CLI only.

@@ -64,6 +64,52 @@ impl ToolManifest {
     }
 }
 
+/// Names no outside tool may take, nor use as the prefix of its activity types: the kernel's
+/// own areas (the `tool` of their activities), `weft:` types, and every built-in tool,
+/// including those DESIGN plans (section 1), so an outside tool can never pass for one on a
+/// dashboard — now or once that tool exists.
+pub const RESERVED_NAMES: &[&str] = &[
+    "weft",
+    "kernel",
+    "people",
+    "groups",
+    "notifications",
+    "activities",
+    "ledger",
+    "tools",
+    "interop",
+    "webhooks",
+    "oidc",
+    "oauth",
+    "motions",
+    "jobs",
+    "files",
+    "comments",
+    "admin",
+    "api",
+    "system",
+    "settings",
+    "credit",
+    "decide",
+    "polls",
+    "ideas",
+    "budget",
+    "chat",
+    "intents",
+    "tasks",
+    "map",
+    "fund",
+    "contracts",
+    "equity",
+    "trust",
+    "export",
+];
+
+/// Whether an outside tool may not take `name`: reserved, or a built-in tool of this server.
+pub fn is_reserved(k: &Kernel, name: &str) -> bool {
+    RESERVED_NAMES.contains(&name) || k.tools.get(name).is_some()
+}
+
 /// Every tool: the built-in ones, then the outside ones by name.
 pub async fn all(k: &Kernel) -> Result<Vec<ToolManifest>> {
     let mut tools = k.tools.all().to_vec();

@@ -320,8 +320,11 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     });
     let handle = input.handle.clone().unwrap_or_else(|| slug(&input.name));
     v.check("handle", crate::people::model::check_handle(&handle));
-    if k.tools.get(&handle).is_some() {
-        v.push("handle", "a built-in tool has this name");
+    if crate::tool::is_reserved(k, &handle) {
+        v.push(
+            "handle",
+            "this name is Weft's own (a built-in tool or part of the kernel); choose another",
+        );
     }
     let description = input.description.clone().unwrap_or_default();
     if description.chars().count() > 1000 {

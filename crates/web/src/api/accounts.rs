@@ -1,8 +1,10 @@
 //! `POST /api/v1/accounts` (sign up) and public profiles.
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
-use kernel::people::{self, Me, Profile, SignUp};
+use kernel::people::{self, ClientInfo, Me, Profile, SignUp};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,18 +18,24 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Create an account.
 ///
-/// Anyone may sign up. The account gets an Ed25519 key pair and its `did:key`. Log in with
-/// `POST /api/v1/sessions` afterwards.
+/// Anyone may sign up, a few times an hour from one address (`signups_per_hour`). The
+/// account gets an Ed25519 key pair and its `did:key`. Log in with `POST /api/v1/sessions`
+/// afterwards.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "people", security(()),
     request_body = SignUp,
     responses((status = 201, description = "The new account", body = Me)))]
 async fn sign_up(
     State(app): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Json(input): Json<SignUp>,
 ) -> Result<(StatusCode, Json<Me>), Problem> {
+    let client = ClientInfo {
+        user_agent: None,
+        ip: Some(addr.ip().to_string()),
+    };
     Ok((
         StatusCode::CREATED,
-        Json(people::sign_up(&app.kernel, input, false).await?),
+        Json(people::sign_up_from(&app.kernel, input, &client).await?),
     ))
 }
 

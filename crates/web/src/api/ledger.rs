@@ -238,7 +238,10 @@ async fn statement(
             }
         }
     });
-    let body = Body::from_stream(futures::StreamExt::chain(first, rest));
+    // Fused: a layer below (gzip) may poll once more after the end, which `unfold` forbids.
+    let body = Body::from_stream(futures::StreamExt::fuse(futures::StreamExt::chain(
+        first, rest,
+    )));
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

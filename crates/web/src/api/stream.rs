@@ -34,6 +34,7 @@ async fn stream(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     actor.require(Scope::Read)?;
+    let slot = app.streams.take(actor.account)?;
     let after = match headers.get("last-event-id").map(|v| v.to_str()) {
         None => None,
         Some(Ok(text)) if text.trim().is_empty() => None,
@@ -59,5 +60,6 @@ async fn stream(
         }
         Some((Ok(event), feed))
     });
+    let events = crate::streams::holding(events, slot);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

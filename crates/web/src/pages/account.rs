@@ -168,7 +168,7 @@ async fn sign_up(
             .filter(|e| !e.is_empty())
             .map(str::to_string),
     };
-    match people::sign_up(&app.kernel, input, false).await {
+    match people::sign_up_from(&app.kernel, input, &client_info(&headers, addr)).await {
         Ok(_) => Ok(open_session(
             &app,
             &handle,

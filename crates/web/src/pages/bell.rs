@@ -66,6 +66,7 @@ async fn bell(
     headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let first = unread_total(&app.kernel, &actor).await?;
+    let slot = app.streams.take(actor.account)?;
     let feed = LiveFeed::open(
         app.kernel.clone(),
         &app.kernel.bus,
@@ -113,5 +114,6 @@ async fn bell(
             pending = unread_total(&s.app.kernel, &s.actor).await.ok();
         }
     });
+    let events = crate::streams::holding(events, slot);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -132,7 +132,41 @@ async fn operational_endpoints_answer(backend: Backend) {
         "the docs page needs no JavaScript"
     );
 
-    let metrics = client.get("/metrics").await;
+    // Metrics are for the server's administrators (a token of theirs that may read).
+    client.get("/metrics").await.problem(401);
+    server
+        .account("plain")
+        .await
+        .get("/metrics")
+        .await
+        .problem(403);
+    kernel::people::sign_up(
+        &server.kernel,
+        serde_json::from_value(json!({"handle": "root", "password": "root-tangerine-orbit-47"}))
+            .unwrap(),
+        true,
+    )
+    .await
+    .unwrap();
+    let root = server
+        .client()
+        .post(
+            "/api/v1/sessions",
+            &json!({"handle": "root", "password": "root-tangerine-orbit-47"}),
+        )
+        .await;
+    let reader = server
+        .client()
+        .with_token(root.json["token"].as_str().unwrap())
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "prometheus", "scopes": ["read"]}),
+        )
+        .await;
+    let scraper = server
+        .client()
+        .with_token(reader.json["token"].as_str().unwrap());
+    let metrics = scraper.get("/metrics").await;
     assert_eq!(metrics.status, 200);
     assert!(
         metrics.body.contains("http_requests_total"),

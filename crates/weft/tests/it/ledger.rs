@@ -187,6 +187,23 @@ async fn currencies_accounts_and_payments(backend: Backend) {
     assert!(lines[0].starts_with("date,seq,"));
     assert!(lines[1].contains(",10.50,false,10.50,"), "{}", lines[1]);
     assert!(lines[2].contains(",-0.25,false,10.25,"), "{}", lines[2]);
+    // As a browser asks for it, gzip and all: the whole statement arrives (a streamed body
+    // under the compression layer once panicked after its last chunk).
+    let zipped = reqwest::Client::new()
+        .get(s.bo.url(&format!("/api/v1/ledger-accounts/{}/statement", s.bo_acct)))
+        .bearer_auth(s.bo.token().unwrap())
+        .header("accept", "text/csv")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.expect("the whole body arrives");
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
+        .expect("a complete gzip stream");
+    assert_eq!(unzipped, csv.body);
 
     // Statements are private: bo does not see ana's account; ana (an admin) sees bo's.
     s.bo.get(&format!("/api/v1/ledger-accounts/{}", s.ana_acct))
@@ -762,6 +779,7 @@ fn weft_at(backend_url: Option<&str>, dir: &std::path::Path, port: u16) -> std::
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("WEFT_ARGON2_MEMORY_KIB", "64")
         .env("WEFT_LOGIN_ATTEMPTS_PER_MINUTE", "0")
+        .env("WEFT_SIGNUPS_PER_HOUR", "0")
         .env_remove("WEFT_DATABASE_URL")
         .stderr(Stdio::null());
     if let Some(url) = backend_url {

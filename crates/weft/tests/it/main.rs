@@ -7,6 +7,7 @@ mod conventions;
 mod demo;
 mod groups;
 mod hardening;
+mod hardening_outside;
 mod interop;
 mod jobs;
 mod ledger;

@@ -1,0 +1,248 @@
+//! Hardening 2: outside tools, limits and streamed answers. Each story is a hole found by
+//! trying Weft as an attacker would, kept shut on both databases.
+
+use std::time::Duration;
+
+use serde_json::json;
+use testkit::{Backend, Client, TestServer, both};
+
+both!(
+    outside_tools_cannot_pass_for_weft,
+    webhooks_cannot_reach_private_addresses_hidden_in_others,
+    limits_hold_for_streams_sign_ups_and_invitation_mail,
+    statements_defuse_formulas_behind_tab_and_cr,
+);
+
+async fn group(owner: &Client, handle: &str) {
+    let reply = owner
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": handle, "name": handle, "visibility": "public", "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}
+
+async fn outside_tools_cannot_pass_for_weft(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dev = server.account("dev").await;
+    // Built-in names, the kernel's areas and the tools DESIGN plans are all Weft's.
+    for (name, handle) in [
+        ("Groups", None),
+        ("Ledger", None),
+        ("Notifications", None),
+        ("Chat", None),
+        ("Decide", None),
+        ("Anything", Some("weft")),
+        ("Anything", Some("budget")),
+    ] {
+        let mut body = json!({"name": name, "home_url": "https://tool.example"});
+        if let Some(h) = handle {
+            body["handle"] = json!(h);
+        }
+        let reply = dev.post("/api/v1/tools", &body).await;
+        assert_eq!(
+            reply.error_fields(),
+            ["handle"],
+            "{name} {handle:?}: {}",
+            reply.body
+        );
+    }
+    // Nor may an outside tool post activities in Weft's namespaces.
+    group(&dev, "garden").await;
+    let tool = dev
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Board", "home_url": "https://board.example"}),
+        )
+        .await;
+    assert_eq!(tool.status, 201, "{}", tool.body);
+    assert_eq!(
+        dev.put("/api/v1/groups/garden/tools/board", &json!({}))
+            .await
+            .status,
+        204
+    );
+    let token = reqwest::Client::new()
+        .post(format!("{}/oauth/token", server.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", tool.json["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                tool.json["client_secret"].as_str().unwrap(),
+            ),
+            ("scope", "group:garden"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let board = server
+        .client()
+        .with_token(token["access_token"].as_str().unwrap());
+    for kind in ["weft:RoleChanged", "ledger:Transfer", "groups:Join"] {
+        let posted = board
+            .post(
+                "/api/v1/groups/garden/activities",
+                &json!({"type": kind, "summary": "a trick",
+                        "object": {"type": "Note", "id": "https://board.example/1"}}),
+            )
+            .await;
+        assert_eq!(posted.error_fields(), ["type"], "{kind}: {}", posted.body);
+    }
+    let own = board
+        .post(
+            "/api/v1/groups/garden/activities",
+            &json!({"type": "board:Moved", "summary": "a card moved",
+                    "object": {"type": "Note", "id": "https://board.example/1"}}),
+        )
+        .await;
+    assert_eq!(own.status, 201, "{}", own.body);
+}
+
+async fn webhooks_cannot_reach_private_addresses_hidden_in_others(backend: Backend) {
+    let server = TestServer::start_with(backend, |c| c.webhooks_allow_private = false).await;
+    let ana = server.account("ana").await;
+    group(&ana, "garden").await;
+    for url in [
+        "http://[::127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[64:ff9b:1::a00:1]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2001:0:7f00:1::1]/hook",
+        "http://198.18.0.1/hook",
+        "http://192.0.0.170/hook",
+        "http://[fec0::1]/hook",
+    ] {
+        let made = ana
+            .post(
+                "/api/v1/groups/garden/webhooks",
+                &json!({"url": url, "events": ["*"]}),
+            )
+            .await;
+        assert_eq!(made.error_fields(), ["url"], "{url}: {}", made.body);
+    }
+}
+
+async fn limits_hold_for_streams_sign_ups_and_invitation_mail(backend: Backend) {
+    let server = TestServer::start_with(backend, |c| {
+        c.streams_per_account = 2;
+        c.signups_per_hour = 4;
+        c.invitation_mails_per_hour = 2;
+    })
+    .await;
+    let ana = server.account("ana").await;
+
+    // Two live streams at once, not three; one ended frees its place.
+    let first = ana.stream("/api/v1/stream", None).await;
+    let _second = ana.stream("/api/v1/stream", None).await;
+    let third = ana.get("/api/v1/stream").await;
+    assert_eq!(third.status, 429, "{}", third.body);
+    assert!(third.header("retry-after").is_some());
+    drop(first);
+    let mut reopened = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let again = ana
+            .send(
+                ana.request(reqwest::Method::GET, "/api/v1/stream?probe")
+                    .header("last-event-id", "x"),
+            )
+            .await;
+        if again.status == 400 {
+            reopened = true;
+            break;
+        }
+    }
+    assert!(reopened, "a closed stream gives its place back");
+
+    // Sign-ups from one address: ana was the first of four.
+    for handle in ["bo", "cy", "dan"] {
+        server.account(handle).await;
+    }
+    let fifth = server
+        .client()
+        .post(
+            "/api/v1/accounts",
+            &json!({"handle": "eve", "password": "eve-tangerine-orbit-47"}),
+        )
+        .await;
+    assert_eq!(fifth.status, 429, "{}", fifth.body);
+
+    // Invitation mail: two an hour per person.
+    group(&ana, "garden").await;
+    for i in 0..2 {
+        let sent = ana
+            .post(
+                "/api/v1/groups/garden/invitations",
+                &json!({"email": format!("friend{i}@example.org")}),
+            )
+            .await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+    }
+    ana.post(
+        "/api/v1/groups/garden/invitations",
+        &json!({"email": "friend2@example.org"}),
+    )
+    .await
+    .problem(429);
+    // Links and invitations to accounts send no mail and are not counted.
+    assert_eq!(
+        ana.post("/api/v1/groups/garden/invitations", &json!({}))
+            .await
+            .status,
+        201
+    );
+}
+
+async fn statements_defuse_formulas_behind_tab_and_cr(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = server.account("ana").await;
+    group(&ana, "garden").await;
+    let currency = ana
+        .post(
+            "/api/v1/groups/garden/currencies",
+            &json!({"code": "HRS", "name": "Hours", "kind": "mutual_credit", "scale": 2,
+                    "default_floor": "-100"}),
+        )
+        .await;
+    let currency = currency.json["id"].as_str().unwrap();
+    let mine = ana
+        .post(
+            &format!("/api/v1/currencies/{currency}/accounts"),
+            &json!({}),
+        )
+        .await;
+    let mine = mine.json["id"].as_str().unwrap();
+    let pool = ana
+        .post(
+            &format!("/api/v1/currencies/{currency}/accounts"),
+            &json!({"owner_kind": "pool", "name": "Pool", "floor": null}),
+        )
+        .await;
+    let pool = pool.json["id"].as_str().unwrap();
+    for memo in ["\t=HYPERLINK(\"http://evil.example\")", "\r=1+1"] {
+        let paid = ana
+            .post(
+                "/api/v1/transfers",
+                &json!({"from": pool, "to": mine, "amount": "1", "memo": memo}),
+            )
+            .await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+    }
+    let csv = ana
+        .send(
+            ana.request(
+                reqwest::Method::GET,
+                &format!("/api/v1/ledger-accounts/{mine}/statement"),
+            )
+            .header("accept", "text/csv"),
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("\"'\t=HYPERLINK"), "{}", csv.body);
+    assert!(csv.body.contains("\"'\r=1+1\""), "{}", csv.body);
+}
