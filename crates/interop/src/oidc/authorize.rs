@@ -98,12 +98,15 @@ struct Valid {
 enum Refusal {
     /// Shown on Weft's page: the client or its redirect URI cannot be trusted.
     Page(String),
-    /// Sent back to the client's redirect URI (RFC 6749 section 4.1.2.1).
+    /// Sent back to the client's redirect URI (RFC 6749 section 4.1.2.1) — on its own only
+    /// to a tool a server administrator reviewed, and never before the person has logged in
+    /// (RFC 9700 section 4.11.2: no open redirector).
     Back {
         redirect_uri: String,
         error: &'static str,
         description: String,
         state: Option<String>,
+        trusted: bool,
     },
 }
 
@@ -155,11 +158,13 @@ async fn validate(k: &kernel::Kernel, p: &AuthParams) -> Result<Valid, Refusal> 
         }
     };
     let state = p.state.clone();
+    let trusted = tool.reviewed_at.is_some();
     let back = |error: &'static str, description: &str| Refusal::Back {
         redirect_uri: redirect_uri.clone(),
         error,
         description: description.to_string(),
         state: state.clone(),
+        trusted,
     };
     if state.as_ref().is_some_and(|s| s.len() > 2048) {
         return Err(back(
@@ -268,6 +273,17 @@ pub(super) struct RefusedPage {
     pub reason: String,
 }
 
+/// Where Weft would send the browser, as a link the person follows or not.
+#[derive(Template)]
+#[template(path = "oidc_continue.html")]
+pub(super) struct ContinuePage {
+    pub shell: Shell,
+    pub heading: &'static str,
+    pub message: String,
+    pub host: Option<String>,
+    pub continue_to: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "oidc_consent.html")]
 struct ConsentPage {
@@ -310,7 +326,21 @@ fn refuse(k: &kernel::Kernel, shell: Shell, refusal: Refusal) -> Response {
             error,
             description,
             state,
+            trusted,
         } => {
+            let logged_in = shell.actor.as_ref().is_some_and(|a| !a.is_tool());
+            if !logged_in {
+                // Before a log-in Weft sends nobody anywhere: a link to /oauth/authorize
+                // must not be a way to bounce strangers to any address a tool registered.
+                return render_with(
+                    StatusCode::BAD_REQUEST,
+                    &RefusedPage {
+                        shell,
+                        heading: "This sign-in cannot go on",
+                        reason: format!("The tool's request is wrong: {description}."),
+                    },
+                );
+            }
             let iss = issuer(k);
             let mut params = vec![
                 ("error", error),
@@ -320,7 +350,20 @@ fn refuse(k: &kernel::Kernel, shell: Shell, refusal: Refusal) -> Response {
             if let Some(state) = &state {
                 params.push(("state", state));
             }
-            see_other(&with_params(&redirect_uri, &params))
+            let url = with_params(&redirect_uri, &params);
+            if trusted {
+                return see_other(&url);
+            }
+            render_with(
+                StatusCode::OK,
+                &ContinuePage {
+                    shell,
+                    heading: "Back to the tool",
+                    message: format!("The sign-in did not go through: {description}."),
+                    host: Some(super::host_of(&redirect_uri)),
+                    continue_to: Some(url),
+                },
+            )
         }
     }
 }
@@ -461,6 +504,7 @@ fn back(v: &Valid, error: &'static str, description: &str) -> Refusal {
         error,
         description: description.into(),
         state: v.state.clone(),
+        trusted: v.tool.reviewed_at.is_some(),
     }
 }
 

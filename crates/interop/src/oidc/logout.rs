@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use web::pages::{CsrfForm, Flash, Shell, redirect, render_with};
 use web::{AppState, Problem};
 
-use super::authorize::{RefusedPage, given, leading_to, see_other, with_params};
+use super::authorize::{ContinuePage, RefusedPage, given, leading_to, see_other, with_params};
 use super::host_of;
 use super::keys::{self, Hint};
 
@@ -187,8 +187,24 @@ pub async fn start(
         Err(reason) => return Ok(refuse(shell, reason)),
     };
     let Some(actor) = shell.actor.clone().filter(|a| !a.is_tool()) else {
-        // Nobody to log out: straight on.
-        return log_out(&app, &shell, &checked).await;
+        // Nobody to log out. Weft's own page says so; it sends nobody on by itself (a
+        // redirect here would serve any registered address to strangers).
+        let host = checked.then.as_deref().map(host_of);
+        return Ok(render_with(
+            StatusCode::OK,
+            &ContinuePage {
+                shell,
+                heading: "You are logged out",
+                message: "Nobody is logged in to Weft in this browser.".into(),
+                host: host.filter(|_| {
+                    !checked
+                        .tool
+                        .as_ref()
+                        .is_some_and(|t| t.reviewed_at.is_some())
+                }),
+                continue_to: checked.then.clone(),
+            },
+        ));
     };
     if checked
         .hint

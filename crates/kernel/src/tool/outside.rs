@@ -75,6 +75,10 @@ pub struct SignInUpdate {
     pub id_token_signed_response_alg: Option<String>,
     pub claims: Option<Vec<ClaimRule>>,
     pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// Server administrators only: the tool is reviewed (`true`), so Weft may send browsers to
+    /// it on its own — an error of its sign-in goes back to it rather than to a "continue to"
+    /// page — or no longer (`false`).
+    pub reviewed: Option<bool>,
 }
 
 /// A claim of the tool's own in ID tokens and userinfo (with the `groups` scope), made from
@@ -197,6 +201,8 @@ pub struct OutsideTool {
     pub id_token_signed_response_alg: String,
     pub claims: Vec<ClaimRule>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Whether a server administrator reviewed the tool (tools they register are).
+    pub reviewed: bool,
 }
 
 /// A registration's answer: the secret is shown this once.
@@ -236,6 +242,7 @@ pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
         id_token_signed_response_alg: row.id_token_alg.clone(),
         claims: claim_rules(row),
         post_logout_redirect_uris: post_logout_redirect_uris(row),
+        reviewed: row.reviewed_at.is_some(),
     }
 }
 
@@ -388,6 +395,8 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
             .map_err(Error::internal)?,
         post_logout_redirect_uris: serde_json::to_string(&input.post_logout_redirect_uris)
             .map_err(Error::internal)?,
+        // What a server administrator registers is reviewed by them.
+        reviewed_at: actor.is_admin.then_some(now.0),
     };
     let mut tx = k.db.begin().await?;
     // The tool's actor: an account no one can log in to (its password hash is no hash).
@@ -458,6 +467,10 @@ pub async fn update_sign_in(
     input: SignInUpdate,
 ) -> Result<OutsideTool> {
     policy::authorize_account(actor, AccountAction::Change)?;
+    if input.reviewed.is_some() {
+        // The registrar cannot vouch for their own tool.
+        policy::administer_server(Some(actor), Scope::Write)?;
+    }
     let row = owned(k, actor, name).await?;
     let mut v = Validation::new();
     let uris = input.redirect_uris.unwrap_or_else(|| redirect_uris(&row));
@@ -483,15 +496,23 @@ pub async fn update_sign_in(
         .then(|| serde_json::to_string(&rules))
         .transpose()
         .map_err(Error::internal)?;
+    let reviewed_at = match input.reviewed {
+        Some(reviewed) => reviewed.then(|| k.now().0),
+        None => row.reviewed_at,
+    };
     let row = OutsideToolRow {
         redirect_uris: uris_json,
         id_token_alg: alg,
         claim_map: map,
         post_logout_redirect_uris: serde_json::to_string(&after_logout).map_err(Error::internal)?,
+        reviewed_at,
         ..row
     };
     let mut tx = k.db.begin().await?;
     store::set_sign_in(&mut tx, &row).await?;
+    if input.reviewed.is_some() {
+        store::set_reviewed(&mut tx, row.id, reviewed_at.map(Timestamp)).await?;
+    }
     tx.commit().await?;
     view_named(k, &row).await
 }

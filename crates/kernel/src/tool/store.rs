@@ -27,6 +27,7 @@ pub enum OutsideTools {
     IdTokenAlg,
     ClaimMap,
     PostLogoutRedirectUris,
+    ReviewedAt,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,9 +55,12 @@ pub struct OutsideToolRow {
     pub claim_map: Option<String>,
     /// A JSON array of strings: where the tool may send people after logging them out.
     pub post_logout_redirect_uris: String,
+    /// When a server administrator reviewed the tool; until then Weft sends no browser to it
+    /// on its own.
+    pub reviewed_at: Option<i64>,
 }
 
-const COLUMNS: [OutsideTools; 18] = [
+const COLUMNS: [OutsideTools; 19] = [
     OutsideTools::Id,
     OutsideTools::Name,
     OutsideTools::Description,
@@ -75,6 +79,7 @@ const COLUMNS: [OutsideTools; 18] = [
     OutsideTools::IdTokenAlg,
     OutsideTools::ClaimMap,
     OutsideTools::PostLogoutRedirectUris,
+    OutsideTools::ReviewedAt,
 ];
 
 pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
@@ -101,6 +106,7 @@ pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
                 t.id_token_alg.clone().into(),
                 t.claim_map.clone().into(),
                 t.post_logout_redirect_uris.clone().into(),
+                t.reviewed_at.into(),
             ]),
     )
     .await
@@ -158,6 +164,18 @@ pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
 }
 
 /// A tool by its id.
+/// Marks a tool reviewed by a server administrator (or not).
+pub async fn set_reviewed(tx: &mut Tx, id: ToolId, at: Option<Timestamp>) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table(OutsideTools::Table)
+            .value(OutsideTools::ReviewedAt, at.map(|t| t.0))
+            .and_where(Expr::col(OutsideTools::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
 /// An outside tool by its id or its name, as paths name tools.
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<OutsideToolRow>> {
     match key.parse::<ToolId>() {

@@ -11,6 +11,7 @@ both!(
     webhooks_cannot_reach_private_addresses_hidden_in_others,
     limits_hold_for_streams_sign_ups_and_invitation_mail,
     statements_defuse_formulas_behind_tab_and_cr,
+    weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one,
 );
 
 async fn group(owner: &Client, handle: &str) {
@@ -245,4 +246,107 @@ async fn statements_defuse_formulas_behind_tab_and_cr(backend: Backend) {
     assert_eq!(csv.status, 200);
     assert!(csv.body.contains("\"'\t=HYPERLINK"), "{}", csv.body);
     assert!(csv.body.contains("\"'\r=1+1\""), "{}", csv.body);
+}
+
+/// A browser: keeps cookies, follows no redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mallory = server.account("mallory").await;
+    let tool = mallory
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Bouncer", "home_url": "https://evil.example",
+                    "redirect_uris": ["https://evil.example/cb"],
+                    "post_logout_redirect_uris": ["https://evil.example/bye"]}),
+        )
+        .await;
+    assert_eq!(tool.status, 201, "{}", tool.body);
+    assert_eq!(tool.json["reviewed"], false);
+    let client_id = tool.json["client_id"].as_str().unwrap();
+    let bad = format!(
+        "{}/oauth/authorize?response_type=token&client_id={client_id}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid",
+        server.url
+    );
+    let bye = format!(
+        "{}/oauth/logout?client_id={client_id}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2Fbye",
+        server.url
+    );
+
+    // Nobody logged in: Weft's own pages, no redirect of any kind.
+    let visitor = browser();
+    for url in [&bad, &bye] {
+        let answer = visitor.get(url).send().await.unwrap();
+        assert!(answer.headers().get("location").is_none(), "{url}");
+        assert!(answer.status().as_u16() < 300 || answer.status().as_u16() >= 400);
+    }
+
+    // Logged in: an unreviewed tool gets a page with a link, not a redirect.
+    let ana = server.account("ana").await;
+    let _ = ana;
+    let person = browser();
+    let logged = person
+        .post(format!("{}/api/v1/sessions", server.url))
+        .json(&json!({"handle": "ana", "password": "ana-tangerine-orbit-47"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged.status(), 201);
+    let answer = person.get(&bad).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.headers().get("location").is_none());
+    let page = answer.text().await.unwrap();
+    assert!(page.contains("Continue to evil.example"), "{page}");
+
+    // Only a server administrator reviews a tool; then its errors go back to it on their own.
+    mallory
+        .patch(
+            "/api/v1/tools/bouncer/registration",
+            &json!({"reviewed": true}),
+        )
+        .await
+        .problem(403);
+    kernel::people::sign_up(
+        &server.kernel,
+        serde_json::from_value(json!({"handle": "root", "password": "root-tangerine-orbit-47"}))
+            .unwrap(),
+        true,
+    )
+    .await
+    .unwrap();
+    let root = server
+        .client()
+        .post(
+            "/api/v1/sessions",
+            &json!({"handle": "root", "password": "root-tangerine-orbit-47"}),
+        )
+        .await;
+    let root = server
+        .client()
+        .with_token(root.json["token"].as_str().unwrap());
+    let reviewed = root
+        .patch(
+            "/api/v1/tools/bouncer/registration",
+            &json!({"reviewed": true}),
+        )
+        .await;
+    assert_eq!(reviewed.status, 200, "{}", reviewed.body);
+    assert_eq!(reviewed.json["reviewed"], true);
+    let answer = person.get(&bad).send().await.unwrap();
+    assert_eq!(answer.status(), 303);
+    let to = answer.headers()["location"].to_str().unwrap();
+    assert!(
+        to.starts_with("https://evil.example/cb?error=unsupported_response_type"),
+        "{to}"
+    );
+    // Still nothing before a log-in.
+    let answer = visitor.get(&bad).send().await.unwrap();
+    assert!(answer.headers().get("location").is_none());
 }

