@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kernel::tool::outside::{self, NewTool, OutsideTool, Registered, SignInUpdate};
+use kernel::tool::outside::{self, NewTool, OutsideTool, Registered, SignInUpdate, ToolRequest};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use web::{AppState, Caller, Json, Problem};
@@ -21,6 +21,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(oidc_keys))
         .routes(routes!(rotate_oidc_keys))
         .routes(routes!(rotate_secret))
+        .routes(routes!(tool_requests))
+        .routes(routes!(approve_request))
+        .routes(routes!(reject_request))
         .routes(routes!(post_activity))
         .routes(routes!(list_webhooks, create_webhook))
         .routes(routes!(delete_webhook))
@@ -100,6 +103,58 @@ async fn registration(
     Path(tool): Path<String>,
 ) -> Result<Json<OutsideTool>, Problem> {
     Ok(Json(outside::get(&app.kernel, &actor, &tool).await?))
+}
+
+/// The groups' requests to use the tool (for who registered it): pending, approved, rejected.
+#[utoipa::path(get, path = "/api/v1/tools/{tool}/requests", tag = "tools",
+    security(("bearer" = [])),
+    params(("tool" = String, Path, description = "The tool's handle or id"), PageRequest),
+    responses((status = 200, body = Page<ToolRequest>)))]
+async fn tool_requests(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(tool): Path<String>,
+    Query(page): Query<PageRequest>,
+) -> Result<Json<Page<ToolRequest>>, Problem> {
+    Ok(Json(
+        outside::requests(&app.kernel, &actor, &tool, &page).await?,
+    ))
+}
+
+fn request_id(id: &str) -> Result<kernel::id::ToolRequestId, Problem> {
+    id.parse().map_err(|_| Problem::not_found("tool request"))
+}
+
+/// Approve a group's request: the group uses the tool from now on (no body).
+#[utoipa::path(post, path = "/api/v1/tool-requests/{id}/approve", tag = "tools",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Request id")),
+    responses((status = 200, body = ToolRequest),
+        (status = 410, description = "Already decided", body = Problem)))]
+async fn approve_request(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ToolRequest>, Problem> {
+    Ok(Json(
+        outside::decide_request(&app.kernel, &actor, request_id(&id)?, true).await?,
+    ))
+}
+
+/// Reject a group's request (no body).
+#[utoipa::path(post, path = "/api/v1/tool-requests/{id}/reject", tag = "tools",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Request id")),
+    responses((status = 200, body = ToolRequest),
+        (status = 410, description = "Already decided", body = Problem)))]
+async fn reject_request(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ToolRequest>, Problem> {
+    Ok(Json(
+        outside::decide_request(&app.kernel, &actor, request_id(&id)?, false).await?,
+    ))
 }
 
 /// A new client secret; the old one stops working at once.

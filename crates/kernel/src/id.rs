@@ -80,6 +80,10 @@ id_type!(
     EmailChangeId
 );
 id_type!(
+    /// A group's request to use an outside tool that its registrar approves.
+    ToolRequestId
+);
+id_type!(
     /// A group (or subgroup).
     GroupId
 );

@@ -18,6 +18,9 @@ use utoipa::ToSchema;
 /// A group in the `groups` claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GroupClaim {
+    /// The group's id: what a claim rule for one group names (not in the claim itself).
+    #[serde(skip)]
+    pub id: String,
     pub handle: String,
     pub name: String,
     /// `owner`, `admin`, `member`, or the name of a custom role.
@@ -38,7 +41,19 @@ pub async fn groups(
     Ok(memberships_using_tool(&k.db, account, &tool.name)
         .await?
         .into_iter()
-        .map(|ToolGroupRow { handle, name, role }| GroupClaim { handle, name, role })
+        .map(
+            |ToolGroupRow {
+                 id,
+                 handle,
+                 name,
+                 role,
+             }| GroupClaim {
+                id: id.to_string(),
+                handle,
+                name,
+                role,
+            },
+        )
         .collect())
 }
 
@@ -56,10 +71,7 @@ fn rank(role: &str) -> u8 {
 /// The value of one claim rule for someone in `groups`.
 pub fn apply(rule: &ClaimRule, groups: &[GroupClaim]) -> Option<String> {
     let role = match &rule.group {
-        Some(handle) => groups
-            .iter()
-            .find(|g| &g.handle == handle)
-            .map(|g| g.role.as_str()),
+        Some(id) => groups.iter().find(|g| &g.id == id).map(|g| g.role.as_str()),
         None => groups
             .iter()
             .filter(|g| rule.values.contains_key(&g.role))
@@ -135,6 +147,7 @@ mod tests {
 
     fn group(handle: &str, role: &str) -> GroupClaim {
         GroupClaim {
+            id: handle.into(),
             handle: handle.into(),
             name: handle.to_uppercase(),
             role: role.into(),

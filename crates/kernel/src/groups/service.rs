@@ -1538,20 +1538,37 @@ pub async fn tools_of(
         .collect())
 }
 
+/// Turns a tool on or off for a group. An outside tool whose registrar approves each group
+/// is not turned on by the group alone: the ask becomes a pending request (returned), and the
+/// registrar's approval turns it on.
 pub async fn set_tool(
     k: &Kernel,
     actor: &Actor,
     key: &str,
     tool: &str,
     enabled: bool,
-) -> Result<()> {
+) -> Result<Option<crate::tool::outside::ToolRequest>> {
     let loaded = load(k, Some(actor), key).await?;
     loaded.authorize(Some(actor), Action::ManageTools)?;
     let Some(found) = crate::tool::find(k, tool).await? else {
         return Err(Error::NotFound("tool"));
     };
     let tool = found.name.as_str();
+    let outside = match found.id {
+        Some(id) => crate::tool::store::by_id(&k.db, id).await?,
+        None => None,
+    };
     let mut tx = k.db.begin().await?;
+    if enabled && let Some(outside) = &outside {
+        let already = store::tools_enabled_in(&mut tx, loaded.row.id, tool).await?;
+        if !already
+            && let Some(request) =
+                crate::tool::outside::may_enable(k, &mut tx, actor, outside, &loaded.row).await?
+        {
+            tx.commit().await?;
+            return Ok(Some(request));
+        }
+    }
     let changed = if enabled {
         store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?
     } else {
@@ -1578,7 +1595,8 @@ pub async fn set_tool(
         ));
         log(k, &mut tx, new).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(None)
 }
 
 /// The account a handle or id names, if it is a member of `group`.

@@ -844,6 +844,7 @@ pub async fn group_using_tool(db: &Db, key: &str, tool: &str) -> Result<Option<(
 /// A person's place in a group that uses a tool: what the tool may learn of it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ToolGroupRow {
+    pub id: GroupId,
     pub handle: String,
     pub name: String,
     pub role: String,
@@ -858,6 +859,7 @@ pub async fn memberships_using_tool(
 ) -> Result<Vec<ToolGroupRow>> {
     db.fetch_all(
         &Query::select()
+            .column((Groups::Table, Groups::Id))
             .column((Groups::Table, Groups::Handle))
             .column((Groups::Table, Groups::Name))
             .column((Memberships::Table, Memberships::Role))
@@ -891,6 +893,21 @@ pub async fn enabled_tools(db: &Db, group: GroupId) -> Result<Vec<(String,)>> {
             .to_owned(),
     )
     .await
+}
+
+/// Whether the group has the tool on.
+pub async fn tools_enabled_in(tx: &mut Tx, group: GroupId, tool: &str) -> Result<bool> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(
+            &Query::select()
+                .column(GroupTools::Tool)
+                .from(GroupTools::Table)
+                .and_where(Expr::col(GroupTools::GroupId).eq(group))
+                .and_where(Expr::col(GroupTools::Tool).eq(tool))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.is_some())
 }
 
 pub async fn enable_tool(

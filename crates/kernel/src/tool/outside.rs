@@ -65,6 +65,49 @@ pub struct NewTool {
     /// RP-Initiated Logout), matched exactly.
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Where the tool may be used: `approval` (the default: a group asks, you approve) or
+    /// `open` (any group turns it on).
+    pub access: Option<Access>,
+}
+
+/// Where an outside tool may be used, as its registrar decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Any group may turn it on.
+    Open,
+    /// A group asks (`PUT …/tools/{tool}` answers 202); the registrar approves or rejects.
+    Approval,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Open => "open",
+            Access::Approval => "approval",
+        }
+    }
+
+    fn of(row: &OutsideToolRow) -> Access {
+        if row.access == "open" {
+            Access::Open
+        } else {
+            Access::Approval
+        }
+    }
+}
+
+/// A group's request to use an outside tool whose registrar approves each group.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ToolRequest {
+    pub id: crate::id::ToolRequestId,
+    pub tool: ToolId,
+    pub group: crate::groups::GroupSummary,
+    pub requested_by: Option<AccountId>,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
 }
 
 /// What a tool may change of how people sign in to it.
@@ -79,6 +122,8 @@ pub struct SignInUpdate {
     /// it on its own — an error of its sign-in goes back to it rather than to a "continue to"
     /// page — or no longer (`false`).
     pub reviewed: Option<bool>,
+    /// Where the tool may be used from now on (groups already using it keep it).
+    pub access: Option<Access>,
 }
 
 /// A claim of the tool's own in ID tokens and userinfo (with the `groups` scope), made from
@@ -90,7 +135,7 @@ pub struct SignInUpdate {
 #[serde(deny_unknown_fields)]
 pub struct ClaimRule {
     pub claim: String,
-    /// A group's handle.
+    /// One group (its handle or id when given; kept, and shown, as its id).
     pub group: Option<String>,
     /// Role name → the claim's value.
     pub values: std::collections::BTreeMap<String, String>,
@@ -170,6 +215,27 @@ fn check_claims(v: &mut Validation, rules: &[ClaimRule]) {
     }
 }
 
+/// Claim rules with each `group` (given as a handle or an id) kept as the group's id, so a
+/// group renamed, or deleted and its handle taken again, can never hand its roles to another.
+/// Only a group the registrar may see can be named.
+async fn claim_groups(
+    k: &Kernel,
+    actor: &Actor,
+    mut rules: Vec<ClaimRule>,
+    v: &mut Validation,
+) -> Result<Vec<ClaimRule>> {
+    for (i, rule) in rules.iter_mut().enumerate() {
+        if let Some(key) = &rule.group {
+            match crate::groups::load(k, Some(actor), key).await {
+                Ok(group) => rule.group = Some(group.row.id.to_string()),
+                Err(Error::NotFound(_)) => v.push(format!("claims[{i}].group"), "no such group"),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(rules)
+}
+
 fn check_alg(v: &mut Validation, alg: Option<&str>) -> String {
     let alg = alg.unwrap_or("RS256");
     if !ID_TOKEN_ALGS.contains(&alg) {
@@ -203,6 +269,7 @@ pub struct OutsideTool {
     pub post_logout_redirect_uris: Vec<String>,
     /// Whether a server administrator reviewed the tool (tools they register are).
     pub reviewed: bool,
+    pub access: Access,
 }
 
 /// A registration's answer: the secret is shown this once.
@@ -243,6 +310,7 @@ pub fn view(row: &OutsideToolRow, display_name: String) -> OutsideTool {
         claims: claim_rules(row),
         post_logout_redirect_uris: post_logout_redirect_uris(row),
         reviewed: row.reviewed_at.is_some(),
+        access: Access::of(row),
     }
 }
 
@@ -352,6 +420,7 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     );
     let id_token_alg = check_alg(&mut v, input.id_token_signed_response_alg.as_deref());
     check_claims(&mut v, &input.claims);
+    let claims = claim_groups(k, actor, input.claims.clone(), &mut v).await?;
     let mut scopes: Vec<String> = Vec::new();
     for (i, s) in input.scopes.iter().enumerate() {
         if !CLIENT_SCOPES.contains(&s.as_str()) {
@@ -389,14 +458,19 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
         created_at: now.0,
         secret_rotated_at: now.0,
         id_token_alg,
-        claim_map: (!input.claims.is_empty())
-            .then(|| serde_json::to_string(&input.claims))
+        claim_map: (!claims.is_empty())
+            .then(|| serde_json::to_string(&claims))
             .transpose()
             .map_err(Error::internal)?,
         post_logout_redirect_uris: serde_json::to_string(&input.post_logout_redirect_uris)
             .map_err(Error::internal)?,
         // What a server administrator registers is reviewed by them.
         reviewed_at: actor.is_admin.then_some(now.0),
+        access: input
+            .access
+            .unwrap_or(Access::Approval)
+            .as_str()
+            .to_string(),
     };
     let mut tx = k.db.begin().await?;
     // The tool's actor: an account no one can log in to (its password hash is no hash).
@@ -490,6 +564,7 @@ pub async fn update_sign_in(
     );
     let rules = input.claims.unwrap_or_else(|| claim_rules(&row));
     check_claims(&mut v, &rules);
+    let rules = claim_groups(k, actor, rules, &mut v).await?;
     v.finish()?;
     let uris_json = serde_json::to_string(&uris).map_err(Error::internal)?;
     let map = (!rules.is_empty())
@@ -500,21 +575,194 @@ pub async fn update_sign_in(
         Some(reviewed) => reviewed.then(|| k.now().0),
         None => row.reviewed_at,
     };
+    let access = input
+        .access
+        .unwrap_or(Access::of(&row))
+        .as_str()
+        .to_string();
     let row = OutsideToolRow {
         redirect_uris: uris_json,
         id_token_alg: alg,
         claim_map: map,
         post_logout_redirect_uris: serde_json::to_string(&after_logout).map_err(Error::internal)?,
         reviewed_at,
+        access,
         ..row
     };
     let mut tx = k.db.begin().await?;
     store::set_sign_in(&mut tx, &row).await?;
-    if input.reviewed.is_some() {
-        store::set_reviewed(&mut tx, row.id, reviewed_at.map(Timestamp)).await?;
-    }
     tx.commit().await?;
     view_named(k, &row).await
+}
+
+/// Whether `group` may turn `tool` on now: an open tool, or one whose registrar (or a server
+/// administrator) is the one asking, or approved for the group before. Otherwise the ask is
+/// recorded as a pending request (the registrar hears of it) and returned.
+pub(crate) async fn may_enable(
+    k: &Kernel,
+    tx: &mut crate::db::Tx,
+    actor: &Actor,
+    tool: &OutsideToolRow,
+    group: &crate::groups::store::GroupRow,
+) -> Result<Option<ToolRequest>> {
+    if Access::of(tool) == Access::Open
+        || tool.registered_by == Some(actor.account)
+        || actor.is_admin
+    {
+        return Ok(None);
+    }
+    if let Some(asked) = store::request_of(tx, tool.id, group.id).await?
+        && asked.status == "approved"
+    {
+        return Ok(None);
+    }
+    let now = k.now();
+    store::ask(
+        tx,
+        crate::id::ToolRequestId::new(),
+        tool.id,
+        group.id,
+        actor.account,
+        now,
+    )
+    .await?;
+    let row = store::request_of(tx, tool.id, group.id)
+        .await?
+        .ok_or(Error::NotFound("tool request"))?;
+    // The registrar hears of it; the group's readers see that it was asked.
+    let registrar: Vec<AccountId> = tool.registered_by.into_iter().collect();
+    crate::activity::record(
+        tx,
+        now,
+        crate::activity::NewActivity::new(
+            "weft:ToolRequested",
+            Some(actor.account),
+            crate::activity::ObjectRef::new("weft:Tool", tool.id, Some(&tool.name)),
+            crate::activity::Audience::Group(group.id),
+        )
+        .notify(registrar, "tool_request")
+        .summary(format!(
+            "{} asked to use {} in {}",
+            actor.handle, tool.name, group.name
+        ))
+        .extra(serde_json::json!({ "request": row.id })),
+    )
+    .await?;
+    Ok(Some(request_of_row(row, group)))
+}
+
+fn request_of_row(
+    row: store::ToolRequestRow,
+    group: &crate::groups::store::GroupRow,
+) -> ToolRequest {
+    ToolRequest {
+        id: row.id,
+        tool: row.tool_id,
+        group: crate::groups::GroupSummary {
+            id: group.id,
+            handle: group.handle.clone(),
+            name: group.name.clone(),
+        },
+        requested_by: row.requested_by,
+        status: row.status,
+        created_at: Timestamp(row.created_at),
+        decided_at: row.decided_at.map(Timestamp),
+    }
+}
+
+/// The requests to use a tool, for who registered it (or a server administrator).
+pub async fn requests(
+    k: &Kernel,
+    actor: &Actor,
+    tool: &str,
+    page: &crate::page::PageRequest,
+) -> Result<crate::page::Page<ToolRequest>> {
+    policy::authorize_account(actor, AccountAction::ReadPrivate)?;
+    let tool = owned(k, actor, tool).await?;
+    let limit = page.limit()?;
+    let rows = store::requests_of_tool(&k.db, tool.id, page.after()?, limit).await?;
+    let mut groups = std::collections::HashMap::new();
+    for row in &rows {
+        if !groups.contains_key(&row.group_id)
+            && let Some(g) =
+                crate::groups::store::group_by_key(&k.db, &row.group_id.to_string()).await?
+        {
+            groups.insert(row.group_id, g);
+        }
+    }
+    let found = crate::page::Page::from_rows(rows, limit, |r| r.id.0);
+    Ok(crate::page::Page {
+        items: found
+            .items
+            .into_iter()
+            .filter_map(|r| {
+                let group = groups.get(&r.group_id)?.clone();
+                Some(request_of_row(r, &group))
+            })
+            .collect(),
+        next_cursor: found.next_cursor,
+    })
+}
+
+/// The registrar approves (the group uses the tool from now on) or rejects a request.
+pub async fn decide_request(
+    k: &Kernel,
+    actor: &Actor,
+    id: crate::id::ToolRequestId,
+    approve: bool,
+) -> Result<ToolRequest> {
+    policy::authorize_account(actor, AccountAction::Change)?;
+    let request = store::request(&k.db, id)
+        .await?
+        .ok_or(Error::NotFound("tool request"))?;
+    let tool = store::by_id(&k.db, request.tool_id)
+        .await?
+        .ok_or(Error::NotFound("tool request"))?;
+    if tool.registered_by != Some(actor.account) && !actor.is_admin {
+        return Err(Error::NotFound("tool request"));
+    }
+    let group = crate::groups::store::group_by_key(&k.db, &request.group_id.to_string())
+        .await?
+        .ok_or(Error::NotFound("tool request"))?;
+    let now = k.now();
+    let status = if approve { "approved" } else { "rejected" };
+    let mut tx = k.db.begin().await?;
+    if !store::decide(&mut tx, id, status, actor.account, now).await? {
+        return Err(Error::Gone(format!(
+            "this request was already {}",
+            request.status
+        )));
+    }
+    if approve {
+        let by = request.requested_by.unwrap_or(actor.account);
+        crate::groups::store::enable_tool(&mut tx, group.id, &tool.name, by, now).await?;
+    }
+    let (kind, verb) = if approve {
+        ("Add", "approved")
+    } else {
+        ("Reject", "turned down")
+    };
+    crate::activity::record(
+        &mut tx,
+        now,
+        crate::activity::NewActivity::new(
+            kind,
+            Some(actor.account),
+            crate::activity::ObjectRef::new("weft:Tool", tool.id, Some(&tool.name)),
+            crate::activity::Audience::Group(group.id),
+        )
+        .notify(request.requested_by, "tool_request_decided")
+        .summary(format!(
+            "{} {verb} {} for {}",
+            actor.handle, tool.name, group.name
+        )),
+    )
+    .await?;
+    let row = store::request_of(&mut tx, tool.id, group.id)
+        .await?
+        .ok_or(Error::NotFound("tool request"))?;
+    tx.commit().await?;
+    Ok(request_of_row(row, &group))
 }
 
 /// Why a client is not who it says.

@@ -28,6 +28,20 @@ pub enum OutsideTools {
     ClaimMap,
     PostLogoutRedirectUris,
     ReviewedAt,
+    Access,
+}
+
+#[derive(Iden)]
+pub enum ToolRequests {
+    Table,
+    Id,
+    ToolId,
+    GroupId,
+    RequestedBy,
+    Status,
+    CreatedAt,
+    DecidedAt,
+    DecidedBy,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -58,9 +72,11 @@ pub struct OutsideToolRow {
     /// When a server administrator reviewed the tool; until then Weft sends no browser to it
     /// on its own.
     pub reviewed_at: Option<i64>,
+    /// `open` (any group turns it on) or `approval` (the registrar approves each group).
+    pub access: String,
 }
 
-const COLUMNS: [OutsideTools; 19] = [
+const COLUMNS: [OutsideTools; 20] = [
     OutsideTools::Id,
     OutsideTools::Name,
     OutsideTools::Description,
@@ -80,6 +96,7 @@ const COLUMNS: [OutsideTools; 19] = [
     OutsideTools::ClaimMap,
     OutsideTools::PostLogoutRedirectUris,
     OutsideTools::ReviewedAt,
+    OutsideTools::Access,
 ];
 
 pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
@@ -107,6 +124,7 @@ pub async fn insert(tx: &mut Tx, t: &OutsideToolRow) -> Result<()> {
                 t.claim_map.clone().into(),
                 t.post_logout_redirect_uris.clone().into(),
                 t.reviewed_at.into(),
+                t.access.clone().into(),
             ]),
     )
     .await
@@ -146,6 +164,7 @@ pub async fn by_client_id(db: &Db, client_id: &str) -> Result<Option<OutsideTool
 
 /// What a tool's sign-in settings may change: its redirect URIs (both kinds), ID token
 /// algorithm and claim rules, as in `row`.
+/// Writes what the registration may change: sign-in settings, access, the review.
 pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
     tx.execute(
         Query::update()
@@ -157,6 +176,8 @@ pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
                 OutsideTools::PostLogoutRedirectUris,
                 row.post_logout_redirect_uris.clone(),
             )
+            .value(OutsideTools::ReviewedAt, row.reviewed_at)
+            .value(OutsideTools::Access, row.access.clone())
             .and_where(Expr::col(OutsideTools::Id).eq(row.id)),
     )
     .await
@@ -164,18 +185,6 @@ pub async fn set_sign_in(tx: &mut Tx, row: &OutsideToolRow) -> Result<()> {
 }
 
 /// A tool by its id.
-/// Marks a tool reviewed by a server administrator (or not).
-pub async fn set_reviewed(tx: &mut Tx, id: ToolId, at: Option<Timestamp>) -> Result<()> {
-    tx.execute(
-        Query::update()
-            .table(OutsideTools::Table)
-            .value(OutsideTools::ReviewedAt, at.map(|t| t.0))
-            .and_where(Expr::col(OutsideTools::Id).eq(id)),
-    )
-    .await
-    .map(|_| ())
-}
-
 /// An outside tool by its id or its name, as paths name tools.
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<OutsideToolRow>> {
     match key.parse::<ToolId>() {
@@ -233,4 +242,129 @@ pub async fn token_check(db: &Db, tool: &str, group: GroupId) -> Result<Option<T
             .to_owned(),
     )
     .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ToolRequestRow {
+    pub id: crate::id::ToolRequestId,
+    pub tool_id: ToolId,
+    pub group_id: GroupId,
+    pub requested_by: Option<AccountId>,
+    pub status: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const REQUEST_COLUMNS: [ToolRequests; 7] = [
+    ToolRequests::Id,
+    ToolRequests::ToolId,
+    ToolRequests::GroupId,
+    ToolRequests::RequestedBy,
+    ToolRequests::Status,
+    ToolRequests::CreatedAt,
+    ToolRequests::DecidedAt,
+];
+
+/// The request of `group` to use `tool`, whatever its state.
+pub async fn request_of(
+    tx: &mut Tx,
+    tool: ToolId,
+    group: GroupId,
+) -> Result<Option<ToolRequestRow>> {
+    tx.fetch_optional(
+        Query::select()
+            .columns(REQUEST_COLUMNS)
+            .from(ToolRequests::Table)
+            .and_where(Expr::col(ToolRequests::ToolId).eq(tool))
+            .and_where(Expr::col(ToolRequests::GroupId).eq(group)),
+    )
+    .await
+}
+
+pub async fn request(db: &Db, id: crate::id::ToolRequestId) -> Result<Option<ToolRequestRow>> {
+    db.fetch_optional(
+        Query::select()
+            .columns(REQUEST_COLUMNS)
+            .from(ToolRequests::Table)
+            .and_where(Expr::col(ToolRequests::Id).eq(id)),
+    )
+    .await
+}
+
+/// Asks (again): a new pending request, or a rejected one pending once more.
+pub async fn ask(
+    tx: &mut Tx,
+    id: crate::id::ToolRequestId,
+    tool: ToolId,
+    group: GroupId,
+    by: AccountId,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        Query::insert()
+            .into_table(ToolRequests::Table)
+            .columns([
+                ToolRequests::Id,
+                ToolRequests::ToolId,
+                ToolRequests::GroupId,
+                ToolRequests::RequestedBy,
+                ToolRequests::Status,
+                ToolRequests::CreatedAt,
+            ])
+            .values_panic([
+                id.into(),
+                tool.into(),
+                group.into(),
+                by.into(),
+                "pending".into(),
+                now.into(),
+            ])
+            .on_conflict(
+                sea_query::OnConflict::columns([ToolRequests::ToolId, ToolRequests::GroupId])
+                    .update_columns([ToolRequests::Status, ToolRequests::RequestedBy])
+                    .to_owned(),
+            ),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Decides a pending request, in one statement: only a pending one moves.
+pub async fn decide(
+    tx: &mut Tx,
+    id: crate::id::ToolRequestId,
+    status: &str,
+    by: AccountId,
+    now: Timestamp,
+) -> Result<bool> {
+    Ok(tx
+        .execute(
+            Query::update()
+                .table(ToolRequests::Table)
+                .value(ToolRequests::Status, status)
+                .value(ToolRequests::DecidedAt, now.0)
+                .value(ToolRequests::DecidedBy, by)
+                .and_where(Expr::col(ToolRequests::Id).eq(id))
+                .and_where(Expr::col(ToolRequests::Status).eq("pending")),
+        )
+        .await?
+        == 1)
+}
+
+pub async fn requests_of_tool(
+    db: &Db,
+    tool: ToolId,
+    after: Option<uuid::Uuid>,
+    limit: u32,
+) -> Result<Vec<ToolRequestRow>> {
+    let mut q = Query::select();
+    q.columns(REQUEST_COLUMNS)
+        .from(ToolRequests::Table)
+        .and_where(Expr::col(ToolRequests::ToolId).eq(tool))
+        .order_by(ToolRequests::Id, Order::Desc)
+        .limit(u64::from(limit) + 1);
+    if let Some(after) = after {
+        q.and_where(Expr::col(ToolRequests::Id).lt(after));
+    }
+    db.fetch_all(&q).await
 }

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kernel::groups::{self, GroupSummary};
 use kernel::tool::ToolManifest;
+use kernel::tool::outside::ToolRequest;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,26 +58,34 @@ async fn group_tools(
     ))
 }
 
-/// Turn a tool on for a group (those who manage tools).
+/// Turn a tool on for a group (those who manage tools). An outside tool whose registrar
+/// approves each group (`access: approval`) answers 202 with the pending request instead; it
+/// turns on when the registrar approves.
 #[utoipa::path(put, path = "/api/v1/groups/{group}/tools/{tool}", tag = "tools",
     security(("bearer" = [])),
     params(("group" = String, Path, description = "Group id or handle"),
-        ("tool" = String, Path, description = "Tool name")),
-    responses((status = 204, description = "Enabled")))]
+        ("tool" = String, Path, description = "Tool name, or an outside tool's id")),
+    responses((status = 204, description = "Enabled"),
+        (status = 202, description = "Asked: the registrar approves", body = ToolRequest)))]
 async fn enable(
     State(app): State<AppState>,
     Caller(actor): Caller,
     Path((group, tool)): Path<(String, String)>,
-) -> Result<StatusCode, Problem> {
-    groups::set_tool(&app.kernel, &actor, &group, &tool, true).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    Ok(
+        match groups::set_tool(&app.kernel, &actor, &group, &tool, true).await? {
+            Some(request) => (StatusCode::ACCEPTED, Json(request)).into_response(),
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
+    )
 }
 
 /// Turn a tool off for a group.
 #[utoipa::path(delete, path = "/api/v1/groups/{group}/tools/{tool}", tag = "tools",
     security(("bearer" = [])),
     params(("group" = String, Path, description = "Group id or handle"),
-        ("tool" = String, Path, description = "Tool name")),
+        ("tool" = String, Path, description = "Tool name, or an outside tool's id")),
     responses((status = 204, description = "Disabled")))]
 async fn disable(
     State(app): State<AppState>,

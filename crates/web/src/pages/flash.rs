@@ -22,10 +22,11 @@ pub enum Flash {
     Declined,
     Approved,
     AllRead,
+    ToolAsked,
 }
 
 impl Flash {
-    const ALL: [Flash; 13] = [
+    const ALL: [Flash; 14] = [
         Flash::Welcome,
         Flash::LoggedIn,
         Flash::LoggedOut,
@@ -39,6 +40,7 @@ impl Flash {
         Flash::Declined,
         Flash::Approved,
         Flash::AllRead,
+        Flash::ToolAsked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Flash {
             Flash::Declined => "declined",
             Flash::Approved => "approved",
             Flash::AllRead => "all_read",
+            Flash::ToolAsked => "tool_asked",
         }
     }
 
@@ -73,6 +76,10 @@ impl Flash {
                 "Your password is changed. Log in with the new one.",
             ),
             Flash::Saved => ("success", "Saved."),
+            Flash::ToolAsked => (
+                "info",
+                "Asked: whoever registered the tool approves each group; it turns on once they do.",
+            ),
             Flash::Queued => ("info", "Queued: it is being sent again now."),
             Flash::Joined => ("success", "Welcome! You are a member now."),
             Flash::Asked => (

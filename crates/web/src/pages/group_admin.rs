@@ -181,10 +181,14 @@ async fn switch_tool(
         "off" => false,
         _ => return Err(Problem::not_found("switch")),
     };
-    groups::set_tool(&app.kernel, actor, &key, &tool, on).await?;
+    let asked = groups::set_tool(&app.kernel, actor, &key, &tool, on).await?;
     Ok(redirect(
         &format!("/groups/{key}/settings"),
-        Some(Flash::Saved),
+        Some(if asked.is_some() {
+            Flash::ToolAsked
+        } else {
+            Flash::Saved
+        }),
     ))
 }
 

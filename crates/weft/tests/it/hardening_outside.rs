@@ -12,6 +12,7 @@ both!(
     limits_hold_for_streams_sign_ups_and_invitation_mail,
     statements_defuse_formulas_behind_tab_and_cr,
     weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one,
+    the_registrar_decides_which_groups_use_a_tool,
 );
 
 async fn group(owner: &Client, handle: &str) {
@@ -349,4 +350,121 @@ async fn weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one(backen
     // Still nothing before a log-in.
     let answer = visitor.get(&bad).send().await.unwrap();
     assert!(answer.headers().get("location").is_none());
+}
+
+async fn the_registrar_decides_which_groups_use_a_tool(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = server.account("owner").await;
+    let stranger = server.account("stranger").await;
+    group(&owner, "garden").await;
+    group(&stranger, "lair").await;
+    // Grafana's example: the highest role in any group using the tool becomes `role`.
+    let grafana = owner
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Grafana", "home_url": "https://grafana.example",
+                    "redirect_uris": ["https://grafana.example/login/generic_oauth"],
+                    "claims": [{"claim": "role", "values": {"owner": "Admin", "member": "Viewer"}},
+                               {"claim": "gardener", "group": "garden", "values": {"owner": "yes"}}]}),
+        )
+        .await;
+    assert_eq!(grafana.status, 201, "{}", grafana.body);
+    assert_eq!(grafana.json["access"], "approval", "asking is the default");
+    // A rule for one group keeps the group's id, not its handle.
+    let garden_id = owner.get("/api/v1/groups/garden").await.json["id"].clone();
+    assert_eq!(grafana.json["claims"][1]["group"], garden_id);
+
+    // The registrar turns it on in their own group at once; a stranger's group only asks.
+    assert_eq!(
+        owner
+            .put("/api/v1/groups/garden/tools/grafana", &json!({}))
+            .await
+            .status,
+        204
+    );
+    let asked = stranger
+        .put("/api/v1/groups/lair/tools/grafana", &json!({}))
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert_eq!(asked.json["status"], "pending");
+    let request = asked.json["id"].as_str().unwrap().to_string();
+    // Asking again is the same request; the tool is not on in the lair.
+    let again = stranger
+        .put("/api/v1/groups/lair/tools/grafana", &json!({}))
+        .await;
+    assert_eq!(again.json["id"], asked.json["id"]);
+    let lair_tools = stranger.get("/api/v1/groups/lair/tools").await;
+    assert!(!lair_tools.body.contains("grafana"), "{}", lair_tools.body);
+    // The registrar is told, and lists the requests; nobody else may see or decide them.
+    let inbox = owner.get("/api/v1/notifications").await;
+    assert!(inbox.body.contains("tool_request"), "{}", inbox.body);
+    stranger
+        .get("/api/v1/tools/grafana/requests")
+        .await
+        .problem(403);
+    stranger
+        .post(
+            &format!("/api/v1/tool-requests/{request}/approve"),
+            &json!({}),
+        )
+        .await
+        .problem(404);
+    let listed = owner.get("/api/v1/tools/grafana/requests").await;
+    assert_eq!(listed.json["items"][0]["group"]["handle"], "lair");
+    // Rejected: still off. Asked again, approved: on (with no body at all).
+    let rejected = owner
+        .post(
+            &format!("/api/v1/tool-requests/{request}/reject"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(rejected.json["status"], "rejected");
+    owner
+        .post(
+            &format!("/api/v1/tool-requests/{request}/approve"),
+            &json!({}),
+        )
+        .await
+        .problem(410);
+    let asked = stranger
+        .put("/api/v1/groups/lair/tools/grafana", &json!({}))
+        .await;
+    assert_eq!(asked.status, 202);
+    let approved = owner
+        .send(owner.request(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/tool-requests/{}/approve",
+                asked.json["id"].as_str().unwrap()
+            ),
+        ))
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let lair_tools = stranger.get("/api/v1/groups/lair/tools").await;
+    assert!(lair_tools.body.contains("grafana"), "{}", lair_tools.body);
+
+    // An open tool: any group turns it on.
+    let opened = owner
+        .patch(
+            "/api/v1/tools/grafana/registration",
+            &json!({"access": "open"}),
+        )
+        .await;
+    assert_eq!(opened.json["access"], "open");
+    group(&stranger, "den").await;
+    assert_eq!(
+        stranger
+            .put("/api/v1/groups/den/tools/grafana", &json!({}))
+            .await
+            .status,
+        204
+    );
+    // A rule naming a group nobody can see is refused.
+    let hidden = owner
+        .patch(
+            "/api/v1/tools/grafana/registration",
+            &json!({"claims": [{"claim": "x", "group": "no_such_group", "values": {}}]}),
+        )
+        .await;
+    assert_eq!(hidden.error_fields(), ["claims[0].group"]);
 }

@@ -31,7 +31,9 @@ async fn register(dev: &Client, name: &str) -> Value {
                     "icon_url": "https://loomio.example/icon.svg",
                     "redirect_uris": ["https://loomio.example/oauth/callback"],
                     "webhook_url": "https://loomio.example/hooks/weft",
-                    "scopes": ["groups:read", "members:read", "activities:write"]}),
+                    "scopes": ["groups:read", "members:read", "activities:write"],
+                    // Any group may turn it on (the default asks the registrar each time).
+                    "access": "open"}),
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);

@@ -293,16 +293,29 @@ async fn garden_and_kitchen(server: &TestServer) -> (Client, Client, Value) {
                "claims": [{"claim": "role", "values": {"owner": "Admin", "admin": "Editor", "member": "Viewer"}}]}),
     )
     .await;
-    for group in ["garden", "kitchen"] {
-        let owner = if group == "garden" { &ana } else { &bo };
-        assert_eq!(
-            owner
-                .put(&format!("/api/v1/groups/{group}/tools/wiki"), &json!({}))
-                .await
-                .status,
-            204
-        );
-    }
+    // The wiki asks for approval (the default): bo, who registered it, turns it on in his
+    // kitchen at once; ana's garden asks, and bo approves.
+    assert_eq!(
+        bo.put("/api/v1/groups/kitchen/tools/wiki", &json!({}))
+            .await
+            .status,
+        204
+    );
+    let asked = ana
+        .put("/api/v1/groups/garden/tools/wiki", &json!({}))
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    assert_eq!(asked.json["status"], "pending");
+    let approved = bo
+        .post(
+            &format!(
+                "/api/v1/tool-requests/{}/approve",
+                asked.json["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
     assert_eq!(
         bo.delete("/api/v1/groups/kitchen/tools/wiki").await.status,
         204

@@ -256,6 +256,28 @@ fn rows() -> Vec<Row> {
             Some(json!({"id_token_signed_response_alg": "EdDSA"})),
             Person([401, 403]),
         ),
+        // Groups' requests to use a tool: for who registered it.
+        row(
+            "GET",
+            "/api/v1/tools/{tool}/requests",
+            "/api/v1/tools/fixture_tool/requests",
+            None,
+            Person([401, 403]),
+        ),
+        row(
+            "POST",
+            "/api/v1/tool-requests/{id}/approve",
+            "/api/v1/tool-requests/{uuid}/approve",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/tool-requests/{id}/reject",
+            "/api/v1/tool-requests/{uuid}/reject",
+            None,
+            Person([401, 404]),
+        ),
         // The server's signing keys: its administrators only.
         row(
             "GET",
@@ -818,6 +840,9 @@ fn class_of(method: &str, spec: &str) -> Class {
         | ("GET", "/api/v1/tools/{tool}/registration")
         | ("PATCH", "/api/v1/tools/{tool}/registration")
         | ("POST", "/api/v1/tools/{tool}/secret")
+        | ("GET", "/api/v1/tools/{tool}/requests")
+        | ("POST", "/api/v1/tool-requests/{id}/approve")
+        | ("POST", "/api/v1/tool-requests/{id}/reject")
         | ("POST", "/api/v1/groups/{group}/members")
         | ("POST", "/api/v1/invitations/{id}/accept")
         | ("POST", "/api/v1/invitations/{id}/decline")

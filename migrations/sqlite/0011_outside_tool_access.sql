@@ -1,0 +1,18 @@
+-- Where an outside tool may be used, as its registrar decides: `open` (any group turns it on)
+-- or `approval` (a group asks; the registrar approves or rejects). One request per tool and
+-- group; it moves from pending to approved or rejected, and back to pending when asked again.
+ALTER TABLE outside_tools ADD COLUMN access TEXT NOT NULL DEFAULT 'approval'
+    CHECK (access IN ('open', 'approval'));
+
+CREATE TABLE tool_requests (
+    id           BLOB    NOT NULL PRIMARY KEY,
+    tool_id      BLOB    NOT NULL REFERENCES outside_tools (id) ON DELETE CASCADE,
+    group_id     BLOB    NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    requested_by BLOB    REFERENCES accounts (id) ON DELETE SET NULL,
+    status       TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    created_at   INTEGER NOT NULL,
+    decided_at   INTEGER,
+    decided_by   BLOB    REFERENCES accounts (id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX tool_requests_one_per_group ON tool_requests (tool_id, group_id);
+CREATE INDEX tool_requests_by_tool ON tool_requests (tool_id, id);
