@@ -44,8 +44,9 @@ impl Default for KernelConfig {
             login_attempts_per_minute: 10,
             session_ttl_s: 30 * 24 * 3600,
             password_reset_ttl_s: 3600,
-            argon2_memory_kib: 19 * 1024,
-            argon2_iterations: 2,
+            // OWASP's equivalent of 19 MiB and t = 2: half the memory per hash.
+            argon2_memory_kib: 9 * 1024,
+            argon2_iterations: 4,
             webhooks_allow_private: false,
             signups_per_hour: 10,
             streams_per_account: 20,
@@ -66,9 +67,9 @@ pub struct Kernel {
     /// The decision tool behind motions, when one is installed.
     pub decisions: Option<Arc<dyn Decisions>>,
     pub(crate) passwords: PasswordHasher,
-    /// Argon2 runs at most this many at once (one per core); the rest wait their turn. Each
-    /// hash takes 19 MiB: unbounded, a burst of sign-ups is a way to exhaust CPU and memory.
-    pub(crate) hashing: tokio::sync::Semaphore,
+    /// Argon2 runs on one thread per core; the rest wait their turn. Unbounded, a burst of
+    /// sign-ups is a way to exhaust CPU and memory.
+    pub(crate) hashing: crate::people::secrets::HashingPool,
     pub(crate) login_limiter: LoginLimiter,
     pub(crate) signup_limiter: LoginLimiter,
     pub(crate) invitation_mail_limiter: LoginLimiter,
@@ -91,7 +92,7 @@ impl Kernel {
             bus: Bus::default(),
             decisions: None,
             passwords,
-            hashing: tokio::sync::Semaphore::new(cores),
+            hashing: crate::people::secrets::HashingPool::new(cores),
             login_limiter,
             signup_limiter,
             invitation_mail_limiter,

@@ -49,22 +49,18 @@ fn me_of(row: &AccountRow) -> Me {
 }
 
 async fn hash_password(k: &Kernel, password: &str) -> Result<String> {
-    let _turn = k.hashing.acquire().await.map_err(Error::internal)?;
     let hasher = k.passwords.clone();
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(Error::internal)?
+    k.hashing.run(move || hasher.hash(&password)).await?
 }
 
 async fn verify_password(k: &Kernel, password: &str, stored: Option<&str>) -> Result<bool> {
-    let _turn = k.hashing.acquire().await.map_err(Error::internal)?;
     let hasher = k.passwords.clone();
     let password = password.to_string();
     let stored = stored.map(str::to_string);
-    tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+    k.hashing
+        .run(move || hasher.verify(&password, stored.as_deref()))
         .await
-        .map_err(Error::internal)
 }
 
 /// Signs up someone who came over the network: at most `signups_per_hour` from one address,
@@ -199,6 +195,20 @@ pub async fn log_in(k: &Kernel, input: LogIn, client: ClientInfo) -> Result<NewS
         ));
     }
     let account = account.ok_or(Error::NotFound("account"))?;
+    if k.passwords.outdated(&account.password_hash) {
+        // Made with other argon2 parameters than today's: made again, now that the password
+        // is at hand.
+        let fresh = hash_password(k, &input.password).await?;
+        let mut tx = k.db.begin().await?;
+        let changes = AccountChanges {
+            display_name: None,
+            handle: None,
+            email: None,
+            password_hash: Some(fresh),
+        };
+        store::update_account(&mut tx, account.id, changes, k.now()).await?;
+        tx.commit().await?;
+    }
     open_session(k, &account, client).await
 }
 
