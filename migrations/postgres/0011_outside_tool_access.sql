@@ -16,3 +16,18 @@ CREATE TABLE tool_requests (
 );
 CREATE UNIQUE INDEX tool_requests_one_per_group ON tool_requests (tool_id, group_id);
 CREATE INDEX tool_requests_by_tool ON tool_requests (tool_id, id);
+
+-- Outside tools' group tokens: opaque random secrets kept as their SHA-256, like personal
+-- tokens (they were HMACs under the stored hash of the client secret, which whoever read the
+-- database could forge). Turning the tool off in the group, or rotating its secret, deletes them.
+CREATE TABLE tool_tokens (
+    id          UUID NOT NULL PRIMARY KEY,
+    tool_id     UUID NOT NULL REFERENCES outside_tools (id) ON DELETE CASCADE,
+    group_id    UUID NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    secret_hash BYTEA NOT NULL,
+    scopes      TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    CONSTRAINT tool_tokens_secret_hash_key UNIQUE (secret_hash)
+);
+CREATE INDEX tool_tokens_by_tool ON tool_tokens (tool_id, group_id);

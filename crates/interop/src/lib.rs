@@ -22,6 +22,26 @@ pub fn install_crypto() {
 }
 
 /// The durable jobs of this crate, for the composition root's runner.
+/// Seals under the current key the secrets outside tools keep (OpenID Connect private keys,
+/// webhook secrets) that an older key sealed or that were kept before sealing.
+pub async fn reseal(k: &kernel::Kernel) -> kernel::Result<()> {
+    for key in oidc::store::all_keys(&k.db).await? {
+        if !k.seal.is_current(&key.private_der) {
+            let der = k.seal.open(&key.private_der, key.id.as_bytes())?;
+            let sealed = k.seal.seal(&der, key.id.as_bytes());
+            oidc::store::set_private_der(&k.db, &key.id, sealed).await?;
+        }
+    }
+    for (id, secret) in webhooks::store::all_secrets(&k.db).await? {
+        if !k.seal.is_current_text(&secret) {
+            let plain = k.seal.open_text(&secret, id.0.as_bytes())?;
+            let sealed = k.seal.seal_text(&plain, id.0.as_bytes());
+            webhooks::store::set_secret(&k.db, id, sealed).await?;
+        }
+    }
+    Ok(())
+}
+
 pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
     vec![std::sync::Arc::new(webhooks::deliver::Deliver {
         client: webhooks::deliver::client(),

@@ -34,6 +34,9 @@ pub struct KernelConfig {
     pub streams_per_account: u32,
     /// Invitations by mail one person may send per hour.
     pub invitation_mails_per_hour: u32,
+    /// The keys that seal secrets at rest, the current one first (`kernel::seal`). Empty: a
+    /// key made for this process alone (tools and examples; a server always brings its own).
+    pub seal_keys: Vec<crate::seal::SealKey>,
 }
 
 impl Default for KernelConfig {
@@ -51,6 +54,7 @@ impl Default for KernelConfig {
             signups_per_hour: 10,
             streams_per_account: 20,
             invitation_mails_per_hour: 50,
+            seal_keys: Vec::new(),
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct Kernel {
     pub bus: Bus,
     /// The decision tool behind motions, when one is installed.
     pub decisions: Option<Arc<dyn Decisions>>,
+    /// Seals the secrets Weft keeps at rest.
+    pub seal: crate::seal::Sealer,
     pub(crate) passwords: PasswordHasher,
     /// Argon2 runs on one thread per core; the rest wait their turn. Unbounded, a burst of
     /// sign-ups is a way to exhaust CPU and memory.
@@ -83,6 +89,11 @@ impl Kernel {
         let invitation_mail_limiter =
             LoginLimiter::per_window(config.invitation_mails_per_hour, 3600);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let seal = crate::seal::Sealer::new(if config.seal_keys.is_empty() {
+            vec![crate::seal::SealKey::generate()]
+        } else {
+            config.seal_keys.clone()
+        });
         Self {
             db,
             clock,
@@ -91,6 +102,7 @@ impl Kernel {
             tools: ToolRegistry::default(),
             bus: Bus::default(),
             decisions: None,
+            seal,
             passwords,
             hashing: crate::people::secrets::HashingPool::new(cores),
             login_limiter,

@@ -16,6 +16,7 @@ pub mod people;
 pub mod policy;
 #[cfg(test)]
 mod query_plans;
+pub mod seal;
 pub mod time;
 pub mod tool;
 

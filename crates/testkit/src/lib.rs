@@ -49,8 +49,13 @@ pub fn sample_tools() -> ToolRegistry {
 }
 
 /// Cheap settings for tests: fast argon2, no log-in limit (tests of the limit turn it on).
+/// The sealing key of every test server (`WEFT_SECRET_KEY`): PostgreSQL needs one, and two
+/// nodes of one database must share it.
+pub const TEST_SEAL_KEY: &str = "dGVzdHMtb25seS1zZWFsaW5nLWtleS0zMi1ieXRlcyE=";
+
 pub fn test_config(data_dir: PathBuf) -> Config {
     Config {
+        secret_key: TEST_SEAL_KEY.into(),
         data_dir,
         listen: "127.0.0.1:0".parse().expect("loopback"),
         argon2_memory_kib: 64,

@@ -39,6 +39,10 @@ pub struct Config {
     pub streams_per_account: u32,
     /// Invitations by mail one person may send per hour.
     pub invitation_mails_per_hour: u32,
+    /// The keys that seal secrets at rest: base64 keys separated by commas, the current one
+    /// first (`WEFT_SECRET_KEY`). Empty on SQLite: the key file `<data_dir>/secret.key`.
+    /// Required on PostgreSQL, so every node has the same.
+    pub secret_key: String,
     /// `pretty` or `json` logs.
     pub log_format: String,
 }
@@ -62,6 +66,7 @@ impl Default for Config {
             signups_per_hour: kernel.signups_per_hour,
             streams_per_account: kernel.streams_per_account,
             invitation_mails_per_hour: kernel.invitation_mails_per_hour,
+            secret_key: String::new(),
             log_format: "pretty".into(),
         }
     }
@@ -111,6 +116,58 @@ impl Config {
         }
     }
 
+    /// The keys that seal secrets at rest (`kernel::seal`), the current first: `secret_key`,
+    /// or on SQLite the key file `<data_dir>/secret.key` (one base64 key a line, the current
+    /// first), made with mode 0600 on the first start. On PostgreSQL `secret_key` is required:
+    /// every node must open what another sealed.
+    pub fn seal_keys(&self) -> Result<Vec<kernel::seal::SealKey>, String> {
+        use kernel::seal::SealKey;
+        let parse_all = |text: &str, whence: &str| -> Result<Vec<SealKey>, String> {
+            text.split([',', '\n'])
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| SealKey::parse(k).map_err(|e| format!("{whence}: {e}")))
+                .collect()
+        };
+        if !self.secret_key.trim().is_empty() {
+            return parse_all(&self.secret_key, "WEFT_SECRET_KEY");
+        }
+        if !self.database_url().starts_with("sqlite:") {
+            return Err(
+                "PostgreSQL needs WEFT_SECRET_KEY (secret_key): a 32-byte key in base64, \
+                        the same on every node, e.g. `head -c 32 /dev/urandom | base64`"
+                    .into(),
+            );
+        }
+        let path = self.data_dir.join("secret.key");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let keys = parse_all(&text, &path.display().to_string())?;
+                if keys.is_empty() {
+                    return Err(format!("{} holds no key", path.display()));
+                }
+                Ok(keys)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::create_dir_all(&self.data_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", self.data_dir.display()))?;
+                let key = SealKey::generate();
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                writeln!(file, "{}", key.to_base64())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(vec![key])
+            }
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
     pub fn kernel_config(&self) -> KernelConfig {
         KernelConfig {
             public_url: self.public_url(),
@@ -134,6 +191,41 @@ mod tests {
 
     #[derive(Serialize)]
     struct NoFlags {}
+
+    #[test]
+    fn sqlite_keeps_its_sealing_key_in_a_private_file_and_postgres_needs_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let first = config.seal_keys().unwrap();
+        let again = config.seal_keys().unwrap();
+        assert_eq!(
+            first[0].to_base64(),
+            again[0].to_base64(),
+            "the same key each start"
+        );
+        let file = dir.path().join("secret.key");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the server's user alone");
+        let postgres = Config {
+            database_url: "postgres://weft@db/weft".into(),
+            ..config.clone()
+        };
+        assert!(
+            postgres
+                .seal_keys()
+                .unwrap_err()
+                .contains("WEFT_SECRET_KEY")
+        );
+        let given = Config {
+            secret_key: format!("{},{}", first[0].to_base64(), first[0].to_base64()),
+            ..postgres
+        };
+        assert_eq!(given.seal_keys().unwrap().len(), 2);
+    }
 
     #[derive(Serialize)]
     struct ListenFlag {

@@ -71,8 +71,16 @@ async fn build_kernel_with(
     clock: Arc<dyn Clock>,
     tools: ToolRegistry,
 ) -> Result<Arc<Kernel>, String> {
+    let mut kernel_config = config.kernel_config();
+    kernel_config.seal_keys = config.seal_keys()?;
     let db = open_db(config).await?;
-    let kernel = Kernel::new(db, clock, mailer(config)?, config.kernel_config()).with_tools(tools);
+    let kernel = Kernel::new(db, clock, mailer(config)?, kernel_config).with_tools(tools);
+    // What an older key sealed, or what was kept before sealing, is sealed under the current
+    // key now (rotation: put the new key first, keep the old one until this has run).
+    kernel::people::reseal(&kernel)
+        .await
+        .map_err(|e| e.to_string())?;
+    interop::reseal(&kernel).await.map_err(|e| e.to_string())?;
     Ok(Arc::new(kernel))
 }
 

@@ -53,12 +53,14 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    fn of(row: &KeyRow) -> Result<SigningKey> {
+    /// The key a row keeps, opened (private keys are sealed at rest: `kernel::seal`).
+    fn of(k: &Kernel, row: &KeyRow) -> Result<SigningKey> {
         let alg =
             Alg::parse(&row.alg).ok_or_else(|| Error::Internal("unknown key algorithm".into()))?;
+        let der = k.seal.open(&row.private_der, row.id.as_bytes())?;
         let key = match alg {
-            Alg::Rs256 => EncodingKey::from_rsa_der(&row.private_der),
-            Alg::EdDsa => EncodingKey::from_ed_der(&row.private_der),
+            Alg::Rs256 => EncodingKey::from_rsa_der(&der),
+            Alg::EdDsa => EncodingKey::from_ed_der(&der),
         };
         Ok(SigningKey {
             kid: row.id.clone(),
@@ -124,9 +126,9 @@ async fn create(k: &Kernel, alg: Alg) -> Result<KeyRow> {
     );
     let jwk = public_jwk(alg, &kid, &der)?;
     let row = KeyRow {
+        private_der: k.seal.seal(&der, kid.as_bytes()),
         id: kid,
         alg: alg.as_str().into(),
-        private_der: der,
         public_jwk: serde_json::to_string(&jwk).map_err(Error::internal)?,
         created_at: k.now().0,
         retired_at: None,
@@ -183,7 +185,7 @@ pub async fn signing_key(k: &Kernel, alg: Alg) -> Result<SigningKey> {
         Some(row) => row,
         None => create(k, alg).await?,
     };
-    SigningKey::of(&row)
+    SigningKey::of(k, &row)
 }
 
 /// Makes sure each algorithm has a signing key, so the JWKS lists one before any token is

@@ -155,6 +155,18 @@ pub async fn all_keys(db: &Db) -> Result<Vec<KeyRow>> {
     .await
 }
 
+/// Keeps a key's private half as given (sealed anew).
+pub async fn set_private_der(db: &Db, id: &str, der: Vec<u8>) -> Result<()> {
+    db.execute(
+        Query::update()
+            .table(OidcKeys::Table)
+            .value(OidcKeys::PrivateDer, der)
+            .and_where(Expr::col(OidcKeys::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Retires every signing key; returns how many.
 pub async fn retire_keys(db: &Db, now: Timestamp) -> Result<u64> {
     let mut tx = db.begin().await?;

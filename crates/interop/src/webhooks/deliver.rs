@@ -216,7 +216,8 @@ async fn attempt(k: &Kernel, client: &reqwest::Client, id: DeliveryId) -> Result
         };
         return store::record_attempt(&k.db, id, a).await;
     }
-    let outcome = send(k, client, &hook.url, &hook.secret, &d, now).await;
+    let secret = k.seal.open_text(&hook.secret, hook.id.0.as_bytes())?;
+    let outcome = send(k, client, &hook.url, &secret, &d, now).await;
     let (status, error) = match &outcome {
         Ok(status) => (Some(i64::from(*status)), None),
         Err(e) => (None, Some(e.clone())),

@@ -272,12 +272,15 @@ pub async fn create(
     let mut events = input.events.clone();
     events.sort();
     events.dedup();
+    // The secret is shown once and kept sealed (`kernel::seal`).
+    let id = WebhookId::new();
+    let secret = sign::new_secret();
     let row = WebhookRow {
-        id: WebhookId::new(),
+        id,
         group_id: loaded.row.id,
         url: input.url,
         events: serde_json::to_string(&events).map_err(Error::internal)?,
-        secret: sign::new_secret(),
+        secret: k.seal.seal_text(&secret, id.0.as_bytes()),
         created_by: Some(actor.account),
         created_at: k.now().0,
         disabled_at: None,
@@ -288,7 +291,7 @@ pub async fn create(
     tx.commit().await?;
     Ok(CreatedWebhook {
         webhook: webhook_of(&row),
-        secret: row.secret.clone(),
+        secret,
     })
 }
 

@@ -167,6 +167,27 @@ pub async fn disable(db: &Db, id: WebhookId, now: Timestamp, reason: &str) -> Re
     .map(|_| ())
 }
 
+/// Every endpoint's id and kept secret (to seal them anew).
+pub async fn all_secrets(db: &Db) -> Result<Vec<(WebhookId, String)>> {
+    db.fetch_all(
+        Query::select()
+            .columns([Webhooks::Id, Webhooks::Secret])
+            .from(Webhooks::Table),
+    )
+    .await
+}
+
+pub async fn set_secret(db: &Db, id: WebhookId, secret: String) -> Result<()> {
+    db.execute(
+        Query::update()
+            .table(Webhooks::Table)
+            .value(Webhooks::Secret, secret)
+            .and_where(Expr::col(Webhooks::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
 pub async fn delete_webhook(db: &Db, id: WebhookId) -> Result<u64> {
     db.execute(
         Query::delete()

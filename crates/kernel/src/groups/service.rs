@@ -1572,8 +1572,10 @@ pub async fn set_tool(
     let changed = if enabled {
         store::enable_tool(&mut tx, loaded.row.id, tool, actor.account, k.now()).await?
     } else {
-        // An outside tool's tokens for the group stop working at once: each use checks
-        // that the group has the tool on, since before the token was issued.
+        // An outside tool's tokens for the group stop working at once.
+        if let Some(outside) = &outside {
+            crate::tool::store::delete_tokens(&mut tx, outside.id, Some(loaded.row.id)).await?;
+        }
         store::disable_tool(&mut tx, loaded.row.id, tool).await?
     };
     if changed > 0 {

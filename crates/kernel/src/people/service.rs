@@ -103,6 +103,8 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
     let password_hash = hash_password(k, &input.password).await?;
     let keys = KeyPair::generate();
     let id = AccountId::new();
+    // The account's secret key is kept sealed (`kernel::seal`).
+    let sealed_key = k.seal.seal(&keys.secret, id.0.as_bytes());
     let now = k.now();
     let mut tx = k.db.begin().await?;
     store::insert_account(
@@ -114,7 +116,7 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
             email: email.as_deref(),
             password_hash: &password_hash,
             public_key: &keys.public,
-            secret_key: &keys.secret,
+            secret_key: &sealed_key,
             did: &keys.did,
             is_admin,
             now,
@@ -910,4 +912,16 @@ pub async fn revoke_token(k: &Kernel, actor: &Actor, id: TokenId) -> Result<()> 
         0 => Err(Error::NotFound("token")),
         _ => Ok(()),
     }
+}
+
+/// Seals under the current key every account's secret key that an older key sealed or that
+/// was kept before sealing (`kernel::seal`).
+pub async fn reseal(k: &Kernel) -> Result<()> {
+    for (id, kept) in store::secret_keys(&k.db).await? {
+        if !k.seal.is_current(&kept) {
+            let plain = k.seal.open(&kept, id.0.as_bytes())?;
+            store::set_secret_key(&k.db, id, k.seal.seal(&plain, id.0.as_bytes())).await?;
+        }
+    }
+    Ok(())
 }

@@ -808,3 +808,25 @@ pub async fn use_password_resets(tx: &mut Tx, account: AccountId, now: Timestamp
     .await
     .map(|_| ())
 }
+
+/// Every account's id and kept secret key (to seal them anew).
+pub async fn secret_keys(db: &Db) -> Result<Vec<(AccountId, Vec<u8>)>> {
+    db.fetch_all(
+        &Query::select()
+            .columns([Accounts::Id, Accounts::SecretKey])
+            .from(Accounts::Table)
+            .to_owned(),
+    )
+    .await
+}
+
+pub async fn set_secret_key(db: &Db, id: AccountId, sealed: Vec<u8>) -> Result<()> {
+    db.execute(
+        Query::update()
+            .table(Accounts::Table)
+            .value(Accounts::SecretKey, sealed)
+            .and_where(Expr::col(Accounts::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}

@@ -440,6 +440,7 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     let now = k.now();
     let keys = KeyPair::generate();
     let account = AccountId::new();
+    let sealed_key = k.seal.seal(&keys.secret, account.0.as_bytes());
     let secret = (!input.public_client).then(new_client_secret);
     let row = OutsideToolRow {
         id: ToolId::new(),
@@ -483,7 +484,7 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
             email: None,
             password_hash: "!outside-tool",
             public_key: &keys.public,
-            secret_key: &keys.secret,
+            secret_key: &sealed_key,
             did: &keys.did,
             is_admin: false,
             now,
@@ -812,6 +813,8 @@ pub async fn rotate_secret(k: &Kernel, actor: &Actor, name: &str) -> Result<Regi
     let now = k.now();
     let mut tx = k.db.begin().await?;
     store::set_secret(&mut tx, row.id, hash_secret(&secret), now).await?;
+    // The old secret's tokens end with it.
+    store::delete_tokens(&mut tx, row.id, None).await?;
     tx.commit().await?;
     let row = OutsideToolRow {
         secret_rotated_at: now.0,
@@ -890,18 +893,30 @@ pub async fn grant(
     )
     .map_err(GrantError::InvalidScope)?;
     let now = k.now();
-    let Some(key) = &row.secret_hash else {
-        return Err(GrantError::InvalidClient);
-    };
-    let claims = Claims {
-        id: ToolTokenId::new(),
-        tool: row.name.clone(),
-        group: group_id,
-        scopes: scopes.to_string(),
-        issued_at: now.0,
-        expires_at: now.plus_seconds(TOKEN_TTL_S).0,
-    };
-    let token = claims.sign(key);
+    // An opaque secret kept as its SHA-256: nothing in the database lets anyone make one.
+    let secret = crate::people::secrets::new_secret(SecretKind::ToolToken);
+    let scope_text = scopes.to_string();
+    store::insert_token(
+        &k.db,
+        &store::NewToolToken {
+            id: ToolTokenId::new(),
+            tool: row.id,
+            group: group_id,
+            secret_hash: &secret.hash,
+            scopes: &scope_text,
+            now,
+            expires_at: now.plus_seconds(TOKEN_TTL_S),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    // Now and then, forget tokens that expired a day ago.
+    if random_bytes::<1>()[0] == 0 {
+        store::purge_tokens(&k.db, now.plus_seconds(-24 * 3600))
+            .await
+            .map_err(internal)?;
+    }
+    let token = secret.secret;
     Ok(ToolToken {
         access_token: token,
         token_type: "Bearer",
@@ -910,144 +925,17 @@ pub async fn grant(
     })
 }
 
-/// What a tool token says. Tokens are not stored: each is these claims, signed with
-/// HMAC-SHA256 under the SHA-256 of the tool's client secret. At each use the token is
-/// checked against the tool's current secret and the group's switch, so rotating the secret
-/// or turning the tool off in the group (or off and on again) ends every token at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claims {
-    pub id: ToolTokenId,
-    pub tool: String,
-    pub group: crate::id::GroupId,
-    /// Space-separated.
-    pub scopes: String,
-    pub issued_at: i64,
-    pub expires_at: i64,
-}
-
-impl Claims {
-    fn payload(&self) -> String {
-        format!(
-            "{}|{}|{}|{}|{}|{}",
-            self.id, self.tool, self.group, self.scopes, self.issued_at, self.expires_at
-        )
-    }
-
-    fn keyed(payload: &str, key: &[u8]) -> hmac::Hmac<sha2::Sha256> {
-        use hmac::{KeyInit, Mac};
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
-        mac.update(payload.as_bytes());
-        mac
-    }
-
-    fn mac(payload: &str, key: &[u8]) -> Vec<u8> {
-        use hmac::Mac;
-        Self::keyed(payload, key).finalize().into_bytes().to_vec()
-    }
-
-    /// Whether `mac` is the MAC of `payload` under `key` (compared in constant time).
-    fn verifies(payload: &str, key: &[u8], mac: &[u8]) -> bool {
-        use hmac::Mac;
-        Self::keyed(payload, key).verify_slice(mac).is_ok()
-    }
-
-    /// `weft_tool_{payload}.{mac}`, both base64url.
-    pub fn sign(&self, key: &[u8]) -> String {
-        use base64::Engine;
-        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let payload = self.payload();
-        format!(
-            "{}{}.{}",
-            SecretKind::ToolToken.prefix(),
-            engine.encode(&payload),
-            engine.encode(Self::mac(&payload, key))
-        )
-    }
-
-    /// The claims a token carries, unverified (the key is found from them), with the
-    /// signed text and the MAC to check.
-    pub fn read(token: &str) -> Option<(Claims, String, Vec<u8>)> {
-        use base64::Engine;
-        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let body = token.strip_prefix(SecretKind::ToolToken.prefix())?;
-        let (payload, mac) = body.split_once('.')?;
-        let payload = String::from_utf8(engine.decode(payload).ok()?).ok()?;
-        let mac = engine.decode(mac).ok()?;
-        let mut parts = payload.split('|');
-        let claims = Claims {
-            id: parts.next()?.parse().ok()?,
-            tool: parts.next()?.to_string(),
-            group: parts.next()?.parse().ok()?,
-            scopes: parts.next()?.to_string(),
-            issued_at: parts.next()?.parse().ok()?,
-            expires_at: parts.next()?.parse().ok()?,
-        };
-        if parts.next().is_some() {
-            return None;
-        }
-        Some((claims, payload, mac))
-    }
-}
-
-/// A tool token as a credential, if its signature holds under the tool's current secret,
-/// it has not expired, and the group has had the tool on since before it was issued.
+/// A tool token as a credential: one Weft issued (its SHA-256 is kept), not expired, for a
+/// group that still has the tool on (turning it off, or rotating the secret, deleted it).
 pub async fn authenticate(
     k: &Kernel,
     token: &str,
 ) -> Result<Option<crate::people::store::CredentialRow>> {
-    let Some((claims, payload, mac)) = Claims::read(token) else {
+    let Some(row) = store::token_by_secret(&k.db, &hash_secret(token)).await? else {
         return Ok(None);
     };
-    if claims.expires_at <= k.now().0 {
+    if row.expires_at.is_some_and(|e| e <= k.now().0) {
         return Ok(None);
     }
-    let Some(found) = store::token_check(&k.db, &claims.tool, claims.group).await? else {
-        return Ok(None);
-    };
-    let Some(key) = &found.secret_hash else {
-        return Ok(None);
-    };
-    if !Claims::verifies(&payload, key, &mac) || found.enabled_at > claims.issued_at {
-        return Ok(None);
-    }
-    Ok(Some(crate::people::store::CredentialRow {
-        id: claims.id.0,
-        account_id: found.account_id,
-        handle: claims.tool,
-        is_admin: false,
-        scopes: claims.scopes,
-        group_id: Some(claims.group.0),
-        expires_at: Some(claims.expires_at),
-        last_used_at: Some(claims.issued_at),
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_token_reads_back_and_a_changed_one_does_not_verify() {
-        let claims = Claims {
-            id: ToolTokenId::new(),
-            tool: "loomio".into(),
-            group: crate::id::GroupId::new(),
-            scopes: "members:read activities:write".into(),
-            issued_at: 1,
-            expires_at: 2,
-        };
-        let key = hash_secret("weft_cs_secret");
-        let token = claims.sign(&key);
-        let (read, payload, mac) = Claims::read(&token).unwrap();
-        assert_eq!(read, claims);
-        assert_eq!(Claims::mac(&payload, &key), mac);
-        assert_ne!(Claims::mac(&payload, &hash_secret("weft_cs_other")), mac);
-        let forged = Claims {
-            scopes: "write".into(),
-            ..claims
-        };
-        let (_, forged_payload, _) = Claims::read(&forged.sign(b"guess")).unwrap();
-        assert_ne!(Claims::mac(&forged_payload, &key), mac);
-        assert!(Claims::read("weft_tool_nonsense").is_none());
-    }
+    Ok(Some(row))
 }

@@ -215,33 +215,125 @@ pub async fn set_secret(tx: &mut Tx, id: ToolId, hash: Vec<u8>, now: Timestamp) 
     .map(|_| ())
 }
 
-/// What checking a tool token needs: the tool's actor and key, and since when the group has
-/// had it on (no row: the tool is off there).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TokenCheck {
-    pub account_id: AccountId,
-    pub secret_hash: Option<Vec<u8>>,
-    pub enabled_at: i64,
+#[derive(Iden)]
+pub enum ToolTokens {
+    Table,
+    Id,
+    ToolId,
+    GroupId,
+    SecretHash,
+    Scopes,
+    CreatedAt,
+    ExpiresAt,
 }
 
-pub async fn token_check(db: &Db, tool: &str, group: GroupId) -> Result<Option<TokenCheck>> {
+pub struct NewToolToken<'a> {
+    pub id: crate::id::ToolTokenId,
+    pub tool: ToolId,
+    pub group: GroupId,
+    pub secret_hash: &'a [u8],
+    pub scopes: &'a str,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert_token(db: &Db, t: &NewToolToken<'_>) -> Result<()> {
+    db.execute(
+        Query::insert()
+            .into_table(ToolTokens::Table)
+            .columns([
+                ToolTokens::Id,
+                ToolTokens::ToolId,
+                ToolTokens::GroupId,
+                ToolTokens::SecretHash,
+                ToolTokens::Scopes,
+                ToolTokens::CreatedAt,
+                ToolTokens::ExpiresAt,
+            ])
+            .values_panic([
+                t.id.into(),
+                t.tool.into(),
+                t.group.into(),
+                t.secret_hash.to_vec().into(),
+                t.scopes.into(),
+                t.now.into(),
+                t.expires_at.into(),
+            ]),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The tool token whose secret hashes to `hash`, while the group has the tool on: the
+/// credential of the tool's actor in that group.
+pub async fn token_by_secret(
+    db: &Db,
+    hash: &[u8],
+) -> Result<Option<crate::people::store::CredentialRow>> {
     use crate::groups::store::GroupTools;
     db.fetch_optional(
         &Query::select()
+            .column((ToolTokens::Table, ToolTokens::Id))
             .column((OutsideTools::Table, OutsideTools::AccountId))
-            .column((OutsideTools::Table, OutsideTools::SecretHash))
-            .column((GroupTools::Table, GroupTools::EnabledAt))
-            .from(OutsideTools::Table)
+            .expr_as(
+                Expr::col((OutsideTools::Table, OutsideTools::Name)),
+                "handle",
+            )
+            .expr_as(Expr::val(false), "is_admin")
+            .column((ToolTokens::Table, ToolTokens::Scopes))
+            .expr_as(
+                Expr::col((ToolTokens::Table, ToolTokens::GroupId)),
+                "group_id",
+            )
+            .expr_as(
+                Expr::col((ToolTokens::Table, ToolTokens::ExpiresAt)),
+                "expires_at",
+            )
+            .expr_as(
+                Expr::col((ToolTokens::Table, ToolTokens::CreatedAt)),
+                "last_used_at",
+            )
+            .from(ToolTokens::Table)
+            .inner_join(
+                OutsideTools::Table,
+                Expr::col((OutsideTools::Table, OutsideTools::Id))
+                    .equals((ToolTokens::Table, ToolTokens::ToolId)),
+            )
             .inner_join(
                 GroupTools::Table,
-                Expr::col((GroupTools::Table, GroupTools::Tool))
-                    .equals((OutsideTools::Table, OutsideTools::Name)),
+                Expr::col((GroupTools::Table, GroupTools::GroupId))
+                    .equals((ToolTokens::Table, ToolTokens::GroupId))
+                    .and(
+                        Expr::col((GroupTools::Table, GroupTools::Tool))
+                            .equals((OutsideTools::Table, OutsideTools::Name)),
+                    ),
             )
-            .and_where(Expr::col((OutsideTools::Table, OutsideTools::Name)).eq(tool))
-            .and_where(Expr::col((GroupTools::Table, GroupTools::GroupId)).eq(group))
+            .and_where(Expr::col((ToolTokens::Table, ToolTokens::SecretHash)).eq(hash.to_vec()))
             .to_owned(),
     )
     .await
+}
+
+/// Ends a tool's tokens: in one group (`Some`: the tool was turned off there), or everywhere.
+pub async fn delete_tokens(tx: &mut Tx, tool: ToolId, group: Option<GroupId>) -> Result<()> {
+    let mut q = Query::delete();
+    q.from_table(ToolTokens::Table)
+        .and_where(Expr::col(ToolTokens::ToolId).eq(tool));
+    if let Some(group) = group {
+        q.and_where(Expr::col(ToolTokens::GroupId).eq(group));
+    }
+    tx.execute(&q).await.map(|_| ())
+}
+
+/// Forgets tokens that expired before `before`.
+pub async fn purge_tokens(db: &Db, before: Timestamp) -> Result<()> {
+    db.execute(
+        Query::delete()
+            .from_table(ToolTokens::Table)
+            .and_where(Expr::col(ToolTokens::ExpiresAt).lt(before.0)),
+    )
+    .await
+    .map(|_| ())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -13,6 +13,7 @@ both!(
     statements_defuse_formulas_behind_tab_and_cr,
     weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one,
     the_registrar_decides_which_groups_use_a_tool,
+    secrets_at_rest_are_sealed_under_a_key_outside_the_database,
 );
 
 async fn group(owner: &Client, handle: &str) {
@@ -467,4 +468,117 @@ async fn the_registrar_decides_which_groups_use_a_tool(backend: Backend) {
         )
         .await;
     assert_eq!(hidden.error_fields(), ["claims[0].group"]);
+}
+
+/// Every value of `column` in `table`, as the database keeps it.
+async fn kept<T>(server: &TestServer, table: &str, column: &str) -> Vec<T>
+where
+    (T,): kernel::db::Record,
+{
+    use sea_query::{Alias, Query};
+    let rows: Vec<(T,)> = server
+        .kernel
+        .db
+        .fetch_all(
+            &Query::select()
+                .column(Alias::new(column))
+                .from(Alias::new(table))
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+    rows.into_iter().map(|(v,)| v).collect()
+}
+
+async fn secrets_at_rest_are_sealed_under_a_key_outside_the_database(backend: Backend) {
+    let first = TestServer::start(backend).await;
+    let ana = first.account("ana").await;
+    group(&ana, "garden").await;
+    let hook = ana
+        .post(
+            "/api/v1/groups/garden/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    let secret = hook.json["secret"].as_str().unwrap().to_string();
+    assert_eq!(first.client().get("/oauth/jwks").await.status, 200);
+
+    // What the database keeps gives none of them away.
+    let hooks: Vec<String> = kept(&first, "webhooks", "secret").await;
+    assert_eq!(hooks.len(), 1);
+    assert!(hooks[0].starts_with("sealed:") && !hooks[0].contains(&secret));
+    let keys: Vec<Vec<u8>> = kept(&first, "oidc_keys", "private_der").await;
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| k.starts_with(b"wseal1")),
+        "OIDC keys sealed"
+    );
+    let accounts: Vec<Vec<u8>> = kept(&first, "accounts", "secret_key").await;
+    assert!(
+        accounts.iter().all(|k| k.starts_with(b"wseal1")),
+        "account keys sealed"
+    );
+    // Tool tokens are random and kept as their hash: nothing to forge one from.
+    let tool = ana
+        .post(
+            "/api/v1/tools",
+            &json!({"name": "Board", "home_url": "https://board.example"}),
+        )
+        .await;
+    assert_eq!(
+        ana.put("/api/v1/groups/garden/tools/board", &json!({}))
+            .await
+            .status,
+        204
+    );
+    let token = reqwest::Client::new()
+        .post(format!("{}/oauth/token", first.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", tool.json["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                tool.json["client_secret"].as_str().unwrap(),
+            ),
+            ("scope", "group:garden"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let hashes: Vec<Vec<u8>> = kept(&first, "tool_tokens", "secret_hash").await;
+    assert_eq!(hashes.len(), 1);
+    assert_eq!(hashes[0].len(), 32, "a SHA-256, not the token");
+    assert!(token.starts_with("weft_tool_"));
+
+    // Rotation: a node with a new key first (and the old one second) seals everything anew;
+    // then a node with the new key alone opens it all.
+    let new_key = "bmV3LXNlYWxpbmcta2V5LWZvci1yb3RhdGlvbi10ZXM=";
+    let url = first.config.database_url();
+    let rotated = TestServer::start_with(backend, |c| {
+        c.database_url = url.clone();
+        c.secret_key = format!("{new_key},{}", testkit::TEST_SEAL_KEY);
+    })
+    .await;
+    drop(rotated);
+    let only_new = TestServer::start_with(backend, |c| {
+        c.database_url = url.clone();
+        c.secret_key = new_key.into();
+    })
+    .await;
+    let hooks: Vec<String> = kept(&only_new, "webhooks", "secret").await;
+    let ids: Vec<uuid::Uuid> = kept(&only_new, "webhooks", "id").await;
+    assert_eq!(
+        only_new
+            .kernel
+            .seal
+            .open_text(&hooks[0], ids[0].as_bytes())
+            .unwrap(),
+        secret
+    );
+    assert_eq!(only_new.client().get("/oauth/jwks").await.status, 200);
 }

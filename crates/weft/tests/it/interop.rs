@@ -281,21 +281,15 @@ async fn a_tool_joins_one_group_and_nothing_else(backend: Backend) {
         .client()
         .with_token(body["access_token"].as_str().unwrap());
     assert_eq!(fresh.get("/api/v1/groups/garden/members").await.status, 200);
-    // A token edited to claim more scopes does not verify.
+    // A token is opaque: Weft keeps only its hash, so an edited one is unknown.
     let token = body["access_token"].as_str().unwrap();
-    let (payload, mac) = token
-        .trim_start_matches("weft_tool_")
-        .split_once('.')
-        .unwrap();
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let text = String::from_utf8(engine.decode(payload).unwrap()).unwrap();
-    let widened = text.replace("members:read", "write");
-    assert_ne!(widened, text);
-    let forged = format!("weft_tool_{}.{mac}", engine.encode(widened));
+    assert!(token.starts_with("weft_tool_"));
+    let mut edited = token.to_string();
+    let last = edited.pop().unwrap();
+    edited.push(if last == 'A' { 'B' } else { 'A' });
     server
         .client()
-        .with_token(&forged)
+        .with_token(&edited)
         .get("/api/v1/groups/garden/members")
         .await
         .problem(401);

@@ -761,6 +761,7 @@ async fn a_changed_row_breaks_the_chain(backend: Backend) {
             "verify",
         ])
         .env_remove("WEFT_DATABASE_URL")
+        .env("WEFT_SECRET_KEY", testkit::TEST_SEAL_KEY)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -780,6 +781,7 @@ fn weft_at(backend_url: Option<&str>, dir: &std::path::Path, port: u16) -> std::
         .env("WEFT_ARGON2_MEMORY_KIB", "64")
         .env("WEFT_LOGIN_ATTEMPTS_PER_MINUTE", "0")
         .env("WEFT_SIGNUPS_PER_HOUR", "0")
+        .env("WEFT_SECRET_KEY", testkit::TEST_SEAL_KEY)
         .env_remove("WEFT_DATABASE_URL")
         .stderr(Stdio::null());
     if let Some(url) = backend_url {
