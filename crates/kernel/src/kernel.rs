@@ -72,6 +72,8 @@ pub struct Kernel {
     pub decisions: Option<Arc<dyn Decisions>>,
     /// Seals the secrets Weft keeps at rest.
     pub seal: crate::seal::Sealer,
+    /// Stores outside tools' group tokens together (group commit).
+    pub tool_tokens: crate::tool::tokens::TokenWriter,
     pub(crate) passwords: PasswordHasher,
     /// Argon2 runs on one thread per core; the rest wait their turn. Unbounded, a burst of
     /// sign-ups is a way to exhaust CPU and memory.
@@ -103,6 +105,7 @@ impl Kernel {
             bus: Bus::default(),
             decisions: None,
             seal,
+            tool_tokens: Default::default(),
             passwords,
             hashing: crate::people::secrets::HashingPool::new(cores),
             login_limiter,

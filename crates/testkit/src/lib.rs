@@ -170,6 +170,30 @@ impl TestServer {
         assert_eq!(reply.status, 201, "log in {handle}: {}", reply.body);
         client.with_token(reply.json["token"].as_str().expect("a session token"))
     }
+
+    /// A server administrator (made as the operator's CLI makes one), logged in: a client
+    /// holding the session token.
+    pub async fn admin(&self, handle: &str) -> Client {
+        let password = format!("{handle}-tangerine-orbit-47");
+        let sign_up = serde_json::from_value(serde_json::json!({
+            "handle": handle, "password": password,
+        }))
+        .expect("a sign-up");
+        let me = kernel::people::sign_up(&self.kernel, sign_up, true)
+            .await
+            .expect("the administrator is made");
+        assert!(me.is_admin);
+        let reply = self
+            .client()
+            .post(
+                "/api/v1/sessions",
+                &serde_json::json!({"handle": handle, "password": password}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "log in {handle}: {}", reply.body);
+        self.client()
+            .with_token(reply.json["token"].as_str().expect("a session token"))
+    }
 }
 
 impl Drop for TestServer {

@@ -3,6 +3,7 @@
 
 pub mod outside;
 pub mod store;
+pub mod tokens;
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -896,20 +896,21 @@ pub async fn grant(
     // An opaque secret kept as its SHA-256: nothing in the database lets anyone make one.
     let secret = crate::people::secrets::new_secret(SecretKind::ToolToken);
     let scope_text = scopes.to_string();
-    store::insert_token(
-        &k.db,
-        &store::NewToolToken {
-            id: ToolTokenId::new(),
-            tool: row.id,
-            group: group_id,
-            secret_hash: &secret.hash,
-            scopes: &scope_text,
-            now,
-            expires_at: now.plus_seconds(TOKEN_TTL_S),
-        },
-    )
-    .await
-    .map_err(internal)?;
+    k.tool_tokens
+        .write(
+            &k.db,
+            store::NewToolToken {
+                id: ToolTokenId::new(),
+                tool: row.id,
+                group: group_id,
+                secret_hash: secret.hash,
+                scopes: scope_text,
+                now,
+                expires_at: now.plus_seconds(TOKEN_TTL_S),
+            },
+        )
+        .await
+        .map_err(internal)?;
     // Now and then, forget tokens that expired a day ago.
     if random_bytes::<1>()[0] == 0 {
         store::purge_tokens(&k.db, now.plus_seconds(-24 * 3600))

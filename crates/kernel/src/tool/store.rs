@@ -227,41 +227,40 @@ pub enum ToolTokens {
     ExpiresAt,
 }
 
-pub struct NewToolToken<'a> {
+pub struct NewToolToken {
     pub id: crate::id::ToolTokenId,
     pub tool: ToolId,
     pub group: GroupId,
-    pub secret_hash: &'a [u8],
-    pub scopes: &'a str,
+    pub secret_hash: Vec<u8>,
+    pub scopes: String,
     pub now: Timestamp,
     pub expires_at: Timestamp,
 }
 
-pub async fn insert_token(db: &Db, t: &NewToolToken<'_>) -> Result<()> {
-    db.execute(
-        Query::insert()
-            .into_table(ToolTokens::Table)
-            .columns([
-                ToolTokens::Id,
-                ToolTokens::ToolId,
-                ToolTokens::GroupId,
-                ToolTokens::SecretHash,
-                ToolTokens::Scopes,
-                ToolTokens::CreatedAt,
-                ToolTokens::ExpiresAt,
-            ])
-            .values_panic([
-                t.id.into(),
-                t.tool.into(),
-                t.group.into(),
-                t.secret_hash.to_vec().into(),
-                t.scopes.into(),
-                t.now.into(),
-                t.expires_at.into(),
-            ]),
-    )
-    .await
-    .map(|_| ())
+/// Stores tokens, in one statement.
+pub async fn insert_tokens(tx: &mut Tx, tokens: &[&NewToolToken]) -> Result<()> {
+    let mut insert = Query::insert();
+    insert.into_table(ToolTokens::Table).columns([
+        ToolTokens::Id,
+        ToolTokens::ToolId,
+        ToolTokens::GroupId,
+        ToolTokens::SecretHash,
+        ToolTokens::Scopes,
+        ToolTokens::CreatedAt,
+        ToolTokens::ExpiresAt,
+    ]);
+    for t in tokens {
+        insert.values_panic([
+            t.id.into(),
+            t.tool.into(),
+            t.group.into(),
+            t.secret_hash.clone().into(),
+            t.scopes.clone().into(),
+            t.now.into(),
+            t.expires_at.into(),
+        ]);
+    }
+    tx.execute(&insert).await.map(|_| ())
 }
 
 /// The tool token whose secret hashes to `hash`, while the group has the tool on: the

@@ -140,24 +140,8 @@ async fn operational_endpoints_answer(backend: Backend) {
         .get("/metrics")
         .await
         .problem(403);
-    kernel::people::sign_up(
-        &server.kernel,
-        serde_json::from_value(json!({"handle": "root", "password": "root-tangerine-orbit-47"}))
-            .unwrap(),
-        true,
-    )
-    .await
-    .unwrap();
-    let root = server
-        .client()
-        .post(
-            "/api/v1/sessions",
-            &json!({"handle": "root", "password": "root-tangerine-orbit-47"}),
-        )
-        .await;
-    let reader = server
-        .client()
-        .with_token(root.json["token"].as_str().unwrap())
+    let root = server.admin("root").await;
+    let reader = root
         .post(
             "/api/v1/tokens",
             &json!({"name": "prometheus", "scopes": ["read"]}),

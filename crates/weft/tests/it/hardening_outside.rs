@@ -16,6 +16,27 @@ both!(
     secrets_at_rest_are_sealed_under_a_key_outside_the_database,
 );
 
+/// A group token of an outside tool (from its registration answer) for `group`.
+async fn group_token(server: &TestServer, tool: &serde_json::Value, group: &str) -> Client {
+    let token = reqwest::Client::new()
+        .post(format!("{}/oauth/token", server.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", tool["client_id"].as_str().unwrap()),
+            ("client_secret", tool["client_secret"].as_str().unwrap()),
+            ("scope", &format!("group:{group}")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    server
+        .client()
+        .with_token(token["access_token"].as_str().expect("a tool token"))
+}
+
 async fn group(owner: &Client, handle: &str) {
     let reply = owner
         .post(
@@ -66,26 +87,7 @@ async fn outside_tools_cannot_pass_for_weft(backend: Backend) {
             .status,
         204
     );
-    let token = reqwest::Client::new()
-        .post(format!("{}/oauth/token", server.url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", tool.json["client_id"].as_str().unwrap()),
-            (
-                "client_secret",
-                tool.json["client_secret"].as_str().unwrap(),
-            ),
-            ("scope", "group:garden"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let board = server
-        .client()
-        .with_token(token["access_token"].as_str().unwrap());
+    let board = group_token(&server, &tool.json, "garden").await;
     for kind in ["weft:RoleChanged", "ledger:Transfer", "groups:Join"] {
         let posted = board
             .post(
@@ -315,24 +317,7 @@ async fn weft_redirects_to_no_tool_before_log_in_nor_to_an_unreviewed_one(backen
         )
         .await
         .problem(403);
-    kernel::people::sign_up(
-        &server.kernel,
-        serde_json::from_value(json!({"handle": "root", "password": "root-tangerine-orbit-47"}))
-            .unwrap(),
-        true,
-    )
-    .await
-    .unwrap();
-    let root = server
-        .client()
-        .post(
-            "/api/v1/sessions",
-            &json!({"handle": "root", "password": "root-tangerine-orbit-47"}),
-        )
-        .await;
-    let root = server
-        .client()
-        .with_token(root.json["token"].as_str().unwrap());
+    let root = server.admin("root").await;
     let reviewed = root
         .patch(
             "/api/v1/tools/bouncer/registration",
@@ -532,24 +517,8 @@ async fn secrets_at_rest_are_sealed_under_a_key_outside_the_database(backend: Ba
             .status,
         204
     );
-    let token = reqwest::Client::new()
-        .post(format!("{}/oauth/token", first.url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", tool.json["client_id"].as_str().unwrap()),
-            (
-                "client_secret",
-                tool.json["client_secret"].as_str().unwrap(),
-            ),
-            ("scope", "group:garden"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap();
+    let board = group_token(&first, &tool.json, "garden").await;
+    let token = board.token().unwrap().to_string();
     let hashes: Vec<Vec<u8>> = kept(&first, "tool_tokens", "secret_hash").await;
     assert_eq!(hashes.len(), 1);
     assert_eq!(hashes[0].len(), 32, "a SHA-256, not the token");

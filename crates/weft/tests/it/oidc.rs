@@ -1280,26 +1280,7 @@ async fn signing_keys_rotate_and_tools_may_choose_eddsa(backend: Backend) {
     );
 
     // An administrator rotates the keys.
-    let admin = kernel::people::sign_up(
-        &server.kernel,
-        serde_json::from_value(json!({"handle": "root", "password": "root-tangerine-orbit-47"}))
-            .unwrap(),
-        true,
-    )
-    .await
-    .unwrap();
-    assert!(admin.is_admin);
-    let session = server
-        .client()
-        .post(
-            "/api/v1/sessions",
-            &json!({"handle": "root", "password": "root-tangerine-orbit-47"}),
-        )
-        .await;
-    assert_eq!(session.status, 201);
-    let root = server
-        .client()
-        .with_token(session.json["token"].as_str().unwrap());
+    let root = server.admin("root").await;
     let keys = root.get("/api/v1/oidc/keys").await;
     assert_eq!(keys.status, 200, "{}", keys.body);
     assert_eq!(keys.json.as_array().unwrap().len(), 2);
