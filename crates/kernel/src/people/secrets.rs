@@ -6,6 +6,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use std::sync::mpsc::RecvTimeoutError;
 
 use crate::{Error, Result};
 
@@ -160,6 +161,17 @@ impl PasswordHasher {
     }
 }
 
+/// 33 MiB of argon2 blocks (1 KiB each): just above glibc's largest mmap threshold.
+const MAPPED_BLOCKS: usize = 33 * 1024;
+
+/// How long a hashing thread keeps its memory after its last hash.
+const KEEP_MEMORY_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Gives this thread's argon2 memory back to the system.
+fn release_kept_memory() {
+    MEMORY.with(|memory| *memory.borrow_mut() = Vec::new());
+}
+
 /// Hashes in this thread's kept memory, grown when a hash needs more (an older, costlier
 /// setting).
 fn in_kept_memory(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
@@ -167,6 +179,13 @@ fn in_kept_memory(argon2: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [
     MEMORY.with(|memory| {
         let mut memory = memory.borrow_mut();
         if memory.len() < blocks {
+            // Reserved above glibc's largest mmap threshold (32 MiB), so the block is always
+            // mapped on its own and unmapped when released: freeing it neither stays in an
+            // arena nor raises the threshold. Only the pages touched count as resident.
+            let reserve = blocks.max(MAPPED_BLOCKS);
+            if memory.capacity() < reserve {
+                *memory = Vec::with_capacity(reserve);
+            }
             memory.resize(blocks, argon2::Block::new());
         }
         argon2
@@ -190,12 +209,12 @@ fn phc_string(argon2: &Argon2<'_>, salt: &[u8], hash: &[u8]) -> Result<String> {
 }
 
 /// The threads that run argon2, one per core, fed from one queue, each hashing in memory it
-/// keeps. Argon2 takes its whole memory cost per hash (9 MiB by default). Allocated and freed
-/// per hash on the tokio blocking pool (threads come and go by the dozen under a burst),
-/// glibc kept it in every thread's arena — and, once a large block was freed, raised its
-/// threshold for giving memory back: 480 MB after 1,000 sign-ups. Here the memory is a few
-/// hashes' worth and never freed, and a burst waits its turn instead of taking the CPU and
-/// memory (bench/memory, docs/benchmarks.md).
+/// keeps while busy. Argon2 takes its whole memory cost per hash (9 MiB by default). Allocated
+/// and freed per hash on the tokio blocking pool (threads come and go by the dozen under a
+/// burst), glibc kept it in every thread's arena — and, once a large block was freed, raised
+/// its threshold for giving memory back: 480 MB after 1,000 sign-ups. Here the memory is a few
+/// hashes' worth, mapped on its own and unmapped a second after the last hash, and a burst
+/// waits its turn instead of taking the CPU and memory (bench/memory, docs/benchmarks.md).
 pub struct HashingPool {
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
 }
@@ -214,11 +233,13 @@ impl HashingPool {
                     loop {
                         let job = {
                             let queue = receiver.lock().unwrap_or_else(|p| p.into_inner());
-                            queue.recv()
+                            queue.recv_timeout(KEEP_MEMORY_IDLE)
                         };
                         match job {
                             Ok(job) => job(),
-                            Err(_) => return, // the pool was dropped
+                            // A quiet second: the burst is over, give the memory back.
+                            Err(RecvTimeoutError::Timeout) => release_kept_memory(),
+                            Err(RecvTimeoutError::Disconnected) => return, // the pool was dropped
                         }
                     }
                 })
