@@ -2,7 +2,7 @@
 // forgotten password reset through the mail outbox — in a real browser.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BASE, PASSWORD, checkPage, launch, logIn, mailTo, openPage, uniqueHandle } from "./harness.js";
+import { BASE, PASSWORD, checkPage, confirmEmail, launch, logIn, mailTo, openPage, uniqueHandle } from "./harness.js";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -81,6 +81,7 @@ test("a forgotten password is reset through the mailed link", async () => {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ handle, password: PASSWORD, email: `${handle}@example.org` }),
   });
+  await confirmEmail(`${handle}@example.org`);
   await page.goto(`${BASE}/login`);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await page.waitForURL(`${BASE}/forgot-password`);

@@ -71,11 +71,28 @@ pub async fn sign_up_from(k: &Kernel, input: SignUp, client: &ClientInfo) -> Res
             .attempt(&[format!("signup:{ip}")], k.now())
             .map_err(|retry_after_s| Error::RateLimited { retry_after_s })?;
     }
-    sign_up(k, input, false).await
+    create_account(k, input, false, Address::ToConfirm).await
 }
 
-/// Creates an account with a fresh key pair. `is_admin` is for the operator's CLI only.
+/// Creates an account for the operator (the CLI, the demo): the address is taken as given.
+/// `is_admin` makes a server administrator.
 pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
+    create_account(k, input, is_admin, Address::Trusted).await
+}
+
+/// How a sign-up's address becomes the account's.
+#[derive(Clone, Copy, PartialEq)]
+enum Address {
+    /// Set at once: the operator vouches for it.
+    Trusted,
+    /// Pending until the link mailed to it is opened. The answer is the same whether or not
+    /// another account has the address (that mailbox is told instead), so sign-up never says
+    /// which addresses are registered.
+    ToConfirm,
+}
+
+/// Creates an account with a fresh key pair.
+async fn create_account(k: &Kernel, input: SignUp, is_admin: bool, address: Address) -> Result<Me> {
     let mut v = Validation::new();
     v.check("handle", check_handle(&input.handle));
     let display_name = match input.display_name.as_deref() {
@@ -113,7 +130,11 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
             id,
             handle: &input.handle,
             display_name: &display_name,
-            email: email.as_deref(),
+            email: if address == Address::Trusted {
+                email.as_deref()
+            } else {
+                None
+            },
             password_hash: &password_hash,
             public_key: &keys.public,
             secret_key: &sealed_key,
@@ -135,9 +156,69 @@ pub async fn sign_up(k: &Kernel, input: SignUp, is_admin: bool) -> Result<Me> {
         format!("{} joined Weft", input.handle),
     )
     .await?;
+    // The address to confirm, and whether another account already has it. A pending change
+    // is kept either way (in the second case no link can ever spend it), so the account
+    // looks the same afterwards too.
+    let to_confirm = match (&email, address) {
+        (Some(email), Address::ToConfirm) => {
+            let taken = store::account_by_email_in(&mut tx, email).await?.is_some();
+            let secret = new_secret(SecretKind::EmailConfirmation);
+            let hash = if taken {
+                hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
+            } else {
+                secret.hash.clone()
+            };
+            let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
+            store::insert_email_change(&mut tx, id, email, &hash, now, until).await?;
+            Some((email.clone(), (!taken).then_some(secret)))
+        }
+        _ => None,
+    };
     tx.commit().await?;
     tracing::info!(account = %id, handle = %input.handle, "account created");
-    Ok(me_of(&row))
+    let mut me = me_of(&row);
+    if let Some((address, secret)) = to_confirm {
+        match secret {
+            Some(secret) => {
+                tell(
+                    k,
+                    &address,
+                    "Confirm your Weft address",
+                    format!(
+                        "Hello {},\n\nthe new Weft account @{} gave this address. To confirm it, \
+                         open this link within {} hours:\n\n{}\n\nThe API takes the same token: \
+                         POST /api/v1/email-confirmations {{\"token\": \"{}\"}}\n\
+                         If you did not sign up, ignore this mail.\n",
+                        row.display_name,
+                        row.handle,
+                        EMAIL_CONFIRMATION_TTL_S / 3600,
+                        k.link(&format!("/confirm-email/{}", secret.secret)),
+                        secret.secret
+                    ),
+                )
+                .await
+            }
+            None => {
+                tell(
+                    k,
+                    &address,
+                    "Someone signed up to Weft with your address",
+                    format!(
+                        "Hello,\n\nsomeone just signed up to Weft as @{} with this address. It \
+                         already belongs to your account, so it stays there and was not given to \
+                         them.\nIf this was you, log in instead: {}\nForgot your password? {}\n\
+                         If it was not you, nothing needs doing.\n",
+                        row.handle,
+                        k.link("/login"),
+                        k.link("/forgot-password")
+                    ),
+                )
+                .await
+            }
+        }
+        me.pending_email = Some(address);
+    }
+    Ok(me)
 }
 
 /// A change to a person's own account, in the log for them alone (what changed is not said:
@@ -395,10 +476,18 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     if removed_address {
         store::cancel_email_changes(&mut tx, actor.account).await?;
     }
+    // An address another account has gets a pending change no link can spend, and its
+    // mailbox a warning instead of a link: the answer does not say it is registered.
+    let mut address_taken = false;
     if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
+        address_taken = store::account_by_email_in(&mut tx, address).await?.is_some();
+        let hash = if address_taken {
+            hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
+        } else {
+            secret.hash.clone()
+        };
         let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
-        store::insert_email_change(&mut tx, actor.account, address, &secret.hash, now, until)
-            .await?;
+        store::insert_email_change(&mut tx, actor.account, address, &hash, now, until).await?;
     }
     if password_changed {
         let keep = match actor.credential {
@@ -440,7 +529,21 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
         )
         .await;
     }
-    if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
+    if let (Some(address), true) = (&new_address, address_taken) {
+        tell(
+            k,
+            address,
+            "Someone asked to use your address on Weft",
+            format!(
+                "Hello,\n\nthe Weft account @{} asked to use this address. It already belongs \
+                 to your account, so it stays there and was not given to them.\nIf you have \
+                 two accounts and want the address on the other one, remove it from this one \
+                 first.\n",
+                row.handle
+            ),
+        )
+        .await;
+    } else if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
         tell(
             k,
             address,

@@ -264,6 +264,16 @@ pub async fn account_by_email(db: &Db, email: &str) -> Result<Option<AccountRow>
     .await
 }
 
+/// The account with this address, inside a transaction.
+pub async fn account_by_email_in(tx: &mut Tx, email: &str) -> Result<Option<AccountRow>> {
+    tx.fetch_optional(
+        &select_account()
+            .and_where(Expr::col(Accounts::Email).eq(email))
+            .to_owned(),
+    )
+    .await
+}
+
 /// The account that most recently used `handle`, for links made before a rename.
 pub async fn account_by_former_handle(db: &Db, handle: &str) -> Result<Option<AccountId>> {
     let row: Option<(AccountId,)> = db

@@ -20,7 +20,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 ///
 /// Anyone may sign up, a few times an hour from one address (`signups_per_hour`). The
 /// account gets an Ed25519 key pair and its `did:key`. Log in with `POST /api/v1/sessions`
-/// afterwards.
+/// afterwards. An `email` is confirmed first: the answer shows it as `pending_email`, and a
+/// link is mailed to it (`POST /api/v1/email-confirmations`). The answer is the same when
+/// another account has the address; that mailbox is told instead, and the address stays
+/// with its account.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "people", security(()),
     request_body = SignUp,
     responses((status = 201, description = "The new account", body = Me)))]

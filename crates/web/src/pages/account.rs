@@ -169,13 +169,17 @@ async fn sign_up(
             .map(str::to_string),
     };
     match people::sign_up_from(&app.kernel, input, &client_info(&headers, addr)).await {
-        Ok(_) => Ok(open_session(
+        Ok(me) => Ok(open_session(
             &app,
             &handle,
             &form.password,
             client_info(&headers, addr),
             &next,
-            Flash::Welcome,
+            if me.pending_email.is_some() {
+                Flash::WelcomeCheckMail
+            } else {
+                Flash::Welcome
+            },
         )
         .await?),
         Err(e) => {

@@ -10,6 +10,7 @@ pub const FLASH_COOKIE: &str = "weft_flash";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flash {
     Welcome,
+    WelcomeCheckMail,
     LoggedIn,
     LoggedOut,
     PasswordChanged,
@@ -26,8 +27,9 @@ pub enum Flash {
 }
 
 impl Flash {
-    const ALL: [Flash; 14] = [
+    const ALL: [Flash; 15] = [
         Flash::Welcome,
+        Flash::WelcomeCheckMail,
         Flash::LoggedIn,
         Flash::LoggedOut,
         Flash::PasswordChanged,
@@ -46,6 +48,7 @@ impl Flash {
     pub fn code(self) -> &'static str {
         match self {
             Flash::Welcome => "welcome",
+            Flash::WelcomeCheckMail => "welcome_check_mail",
             Flash::LoggedIn => "logged_in",
             Flash::LoggedOut => "logged_out",
             Flash::PasswordChanged => "password_changed",
@@ -69,6 +72,10 @@ impl Flash {
     pub fn toast(self) -> Toast {
         let (kind, text) = match self {
             Flash::Welcome => ("success", "Welcome to Weft! Your account is ready."),
+            Flash::WelcomeCheckMail => (
+                "success",
+                "Welcome to Weft! Your account is ready. Open the link we mailed you to confirm your address.",
+            ),
             Flash::LoggedIn => ("success", "Welcome back."),
             Flash::LoggedOut => ("info", "You are logged out. See you soon."),
             Flash::PasswordChanged => (

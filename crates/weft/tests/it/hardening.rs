@@ -30,7 +30,7 @@ async fn group(owner: &Client, handle: &str, visibility: &str, join_policy: &str
 }
 
 /// The secret after `prefix` in a mail (up to the first character a secret never holds).
-fn secret_in(mail: &str, prefix: &str) -> String {
+pub(crate) fn secret_in(mail: &str, prefix: &str) -> String {
     let start = mail.find(prefix).expect("a secret in the mail");
     mail[start..]
         .chars()

@@ -164,9 +164,16 @@ async fn limits_hold_for_streams_sign_ups_and_invitation_mail(backend: Backend) 
     }
     assert!(reopened, "a closed stream gives its place back");
 
-    // Sign-ups from one address: ana was the first of four.
-    for handle in ["bo", "cy", "dan"] {
-        server.account(handle).await;
+    // Sign-ups from one address: four an hour.
+    for handle in ["bo", "cy", "dan", "dee"] {
+        let signed = server
+            .client()
+            .post(
+                "/api/v1/accounts",
+                &json!({"handle": handle, "password": "tangerine-orbit-cello-47"}),
+            )
+            .await;
+        assert_eq!(signed.status, 201, "{}", signed.body);
     }
     let fifth = server
         .client()

@@ -5,6 +5,7 @@ use testkit::{Backend, TestServer, both};
 
 both!(
     sign_up_gives_an_account_with_a_did,
+    sign_up_answers_alike_for_a_taken_address,
     sign_up_rejects_bad_input_field_by_field,
     wrong_password_and_unknown_handle_answer_alike,
     log_in_attempts_are_rate_limited,
@@ -35,9 +36,10 @@ async fn sign_up_gives_an_account_with_a_did(backend: Backend) {
     let me = &reply.json;
     assert_eq!(me["handle"], "ada");
     assert_eq!(me["display_name"], "Ada Lovelace");
+    assert!(me["email"].is_null(), "an address counts once confirmed");
     assert_eq!(
-        me["email"], "ada@example.org",
-        "addresses are stored lower-case"
+        me["pending_email"], "ada@example.org",
+        "addresses are kept lower-case"
     );
     let did = me["did"].as_str().unwrap();
     assert!(did.starts_with("did:key:z6Mk"), "an Ed25519 did:key: {did}");
@@ -70,8 +72,84 @@ async fn sign_up_gives_an_account_with_a_did(backend: Backend) {
             &json!({"handle": "ada2", "password": PASSWORD, "email": "ADA@example.org"}),
         )
         .await;
-    same_mail.problem(409);
-    assert_eq!(same_mail.error_fields(), ["email"]);
+    assert_eq!(same_mail.status, 201, "{}", same_mail.body);
+    assert!(same_mail.json["email"].is_null());
+    assert_eq!(same_mail.json["pending_email"], "ada@example.org");
+}
+
+/// Sign-up never tells whether an address is registered: a taken one answers exactly as a
+/// free one, its mailbox is warned instead of sent a link, and the address stays where it is.
+async fn sign_up_answers_alike_for_a_taken_address(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let client = server.client();
+    let sign_up = |handle: &'static str, email: &'static str| {
+        let client = client.clone();
+        async move {
+            let reply = client
+                .post(
+                    "/api/v1/accounts",
+                    &json!({"handle": handle, "password": PASSWORD, "email": email}),
+                )
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            let login = client
+                .post(
+                    "/api/v1/sessions",
+                    &json!({"handle": handle, "password": PASSWORD}),
+                )
+                .await;
+            (reply.json, client.with_token(login.json["token"].as_str().unwrap()))
+        }
+    };
+    let (ada_me, ada) = sign_up("ada", "ada@example.org").await;
+    let mails = server.wait_for_mails(1).await;
+    assert!(mails[0].contains("To: ada@example.org"), "{}", mails[0]);
+    let token = crate::hardening::secret_in(&mails[0], "weft_eml_");
+    ada.get("/api/v1/me").await.json["email"]
+        .is_null()
+        .then_some(())
+        .expect("not the account's address before the link is opened");
+    let confirmed = client
+        .post("/api/v1/email-confirmations", &json!({"token": token}))
+        .await;
+    assert!(confirmed.status < 300, "{}", confirmed.body);
+    assert_eq!(ada.get("/api/v1/me").await.json["email"], "ada@example.org");
+
+    // Someone else gives ada's address: the answer has the same shape and fields.
+    let (eve_me, eve) = sign_up("eve", "ada@example.org").await;
+    let (fay_me, _) = sign_up("fay", "fay@example.org").await;
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&eve_me), keys(&fay_me));
+    assert_eq!(keys(&eve_me), keys(&ada_me));
+    assert_eq!(eve_me["pending_email"], "ada@example.org");
+    assert_eq!(
+        eve.get("/api/v1/me").await.json["pending_email"],
+        "ada@example.org",
+        "and the account looks the same afterwards"
+    );
+    // ada's mailbox is warned, with no link; fay's gets a link.
+    let mails = server.wait_for_mails(3).await;
+    assert_eq!(mails.len(), 3, "ada's link, ada's warning, fay's link");
+    let warned = mails
+        .iter()
+        .find(|m| m.contains("Someone signed up to Weft with your address"))
+        .expect("the owner of the address is told");
+    assert!(warned.contains("To: ada@example.org") && !warned.contains("weft_eml_"));
+    assert!(mails.iter().any(|m| m.contains("To: fay@example.org") && m.contains("weft_eml_")));
+    assert!(!mails.iter().any(|m| m.contains("@eve") && m.contains("weft_eml_")));
+    // The address stays with ada: log-in and password reset by address reach her account.
+    let by_address = client
+        .post(
+            "/api/v1/sessions",
+            &json!({"handle": "ada@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(by_address.status, 201, "{}", by_address.body);
+    assert_eq!(by_address.json["account"]["handle"], "ada");
 }
 
 async fn sign_up_rejects_bad_input_field_by_field(backend: Backend) {
