@@ -197,10 +197,10 @@ pub async fn start(
                 heading: "You are logged out",
                 message: "Nobody is logged in to Weft in this browser.".into(),
                 host: host.filter(|_| {
-                    !checked
+                    checked
                         .tool
                         .as_ref()
-                        .is_some_and(|t| t.reviewed_at.is_some())
+                        .is_none_or(|t| t.reviewed_at.is_none())
                 }),
                 continue_to: checked.then.clone(),
             },
