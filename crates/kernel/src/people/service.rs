@@ -480,7 +480,9 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     // mailbox a warning instead of a link: the answer does not say it is registered.
     let mut address_taken = false;
     if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
-        address_taken = store::account_by_email_in(&mut tx, address).await?.is_some();
+        address_taken = store::account_by_email_in(&mut tx, address)
+            .await?
+            .is_some();
         let hash = if address_taken {
             hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
         } else {

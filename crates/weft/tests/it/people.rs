@@ -98,7 +98,10 @@ async fn sign_up_answers_alike_for_a_taken_address(backend: Backend) {
                     &json!({"handle": handle, "password": PASSWORD}),
                 )
                 .await;
-            (reply.json, client.with_token(login.json["token"].as_str().unwrap()))
+            (
+                reply.json,
+                client.with_token(login.json["token"].as_str().unwrap()),
+            )
         }
     };
     let (ada_me, ada) = sign_up("ada", "ada@example.org").await;
@@ -139,8 +142,16 @@ async fn sign_up_answers_alike_for_a_taken_address(backend: Backend) {
         .find(|m| m.contains("Someone signed up to Weft with your address"))
         .expect("the owner of the address is told");
     assert!(warned.contains("To: ada@example.org") && !warned.contains("weft_eml_"));
-    assert!(mails.iter().any(|m| m.contains("To: fay@example.org") && m.contains("weft_eml_")));
-    assert!(!mails.iter().any(|m| m.contains("@eve") && m.contains("weft_eml_")));
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("To: fay@example.org") && m.contains("weft_eml_"))
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|m| m.contains("@eve") && m.contains("weft_eml_"))
+    );
     // The address stays with ada: log-in and password reset by address reach her account.
     let by_address = client
         .post(
