@@ -14,6 +14,9 @@ pub mod oidc;
 pub mod pages;
 pub mod webhooks;
 
+/// Webhooks' and the OpenID Connect provider's tables (`migrations/`).
+pub static MIGRATIONS: kernel::db::Migrations = kernel::migrations!();
+
 /// Chooses rustls' `ring` provider for the process (HTTPS out, for webhooks). Every HTTP
 /// client of the process needs it, so binaries and test kits call this first; calling it
 /// again does nothing.
@@ -21,7 +24,6 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// The durable jobs of this crate, for the composition root's runner.
 /// Seals under the current key the secrets outside tools keep (OpenID Connect private keys,
 /// webhook secrets) that an older key sealed or that were kept before sealing.
 pub async fn reseal(k: &kernel::Kernel) -> kernel::Result<()> {
@@ -42,6 +44,7 @@ pub async fn reseal(k: &kernel::Kernel) -> kernel::Result<()> {
     Ok(())
 }
 
+/// The durable jobs of this crate, for the composition root's runner.
 pub fn jobs() -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
     vec![std::sync::Arc::new(webhooks::deliver::Deliver {
         client: webhooks::deliver::client(),
@@ -67,6 +70,29 @@ impl Interop {
 impl web::Tool for Interop {
     fn name(&self) -> &'static str {
         pages::SEGMENT
+    }
+
+    fn migrations(&self) -> Vec<&'static kernel::db::Migrations> {
+        vec![&MIGRATIONS]
+    }
+
+    /// Seals anew what an older key sealed, and starts handing activities to webhooks.
+    fn start<'a>(
+        &'a self,
+        kernel: &'a std::sync::Arc<kernel::Kernel>,
+        shutdown: &'a tokio_util::sync::CancellationToken,
+    ) -> futures::future::BoxFuture<'a, kernel::Result<web::tool::Background>> {
+        Box::pin(async move {
+            reseal(kernel).await?;
+            Ok(vec![webhooks::deliver::spawn_fanout(
+                std::sync::Arc::clone(kernel),
+                shutdown.clone(),
+            )])
+        })
+    }
+
+    fn jobs(&self) -> Vec<std::sync::Arc<dyn kernel::jobs::JobHandler>> {
+        jobs()
     }
 
     fn pages(&self) -> Option<axum::Router<web::AppState>> {

@@ -24,8 +24,70 @@ use tokio::sync::watch;
 
 use crate::{Error, Result};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+/// The kernel's own tables.
+pub static MIGRATIONS: Migrations = crate::migrations!();
+
+/// One crate's migrations, per dialect: `crates/<crate>/migrations/{sqlite,postgres}/`, the same
+/// versions in both. Versions must not collide between crates: new ones are timestamps
+/// (`20261206120000_credit_tool_accounts.sql`); 0001–0011, shipped before crates owned their
+/// tables, keep their numbers and bytes (sqlx checks each applied migration's checksum).
+/// Every crate's are applied together, in version order, by one migrator ([`DbOptions`]).
+#[derive(Debug)]
+pub struct Migrations {
+    /// The crate that owns the tables.
+    pub owner: &'static str,
+    pub sqlite: Migrator,
+    pub postgres: Migrator,
+}
+
+/// The calling crate's [`Migrations`], embedded from its `migrations/{sqlite,postgres}` folders:
+/// `pub static MIGRATIONS: kernel::db::Migrations = kernel::migrations!();`
+#[macro_export]
+macro_rules! migrations {
+    () => {
+        $crate::db::Migrations {
+            owner: env!("CARGO_PKG_NAME"),
+            sqlite: ::sqlx::migrate!("migrations/sqlite"),
+            postgres: ::sqlx::migrate!("migrations/postgres"),
+        }
+    };
+}
+
+impl Migrations {
+    fn of(&self, backend: Backend) -> &Migrator {
+        match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
+        }
+    }
+}
+
+/// One migrator for several crates' migrations on `backend`, in version order. Two crates
+/// with one version, or a crate whose dialects differ in versions, is an error: each is a
+/// mistake to catch before any database is touched.
+pub fn migrator(sets: &[&'static Migrations], backend: Backend) -> Result<Migrator> {
+    let mut owners: std::collections::BTreeMap<i64, &str> = Default::default();
+    let mut all = Vec::new();
+    for set in sets {
+        let versions = |m: &Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
+        if versions(&set.sqlite) != versions(&set.postgres) {
+            return Err(Error::internal(format!(
+                "the {} crate's SQLite and PostgreSQL migrations differ in versions",
+                set.owner
+            )));
+        }
+        for migration in set.of(backend).iter() {
+            if let Some(other) = owners.insert(migration.version, set.owner) {
+                return Err(Error::internal(format!(
+                    "migration version {} is both {other}'s and {}'s",
+                    migration.version, set.owner
+                )));
+            }
+            all.push(migration.clone());
+        }
+    }
+    Ok(Migrator::with_migrations(all))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -48,6 +110,9 @@ pub struct DbOptions {
     /// Connections in the PostgreSQL pool, or SQLite reader connections.
     pub max_connections: u32,
     pub run_migrations: bool,
+    /// Every crate's migrations (the composition root knows them all); the kernel's alone by
+    /// default.
+    pub migrations: Vec<&'static Migrations>,
 }
 
 impl Default for DbOptions {
@@ -55,6 +120,7 @@ impl Default for DbOptions {
         Self {
             max_connections: 16,
             run_migrations: true,
+            migrations: vec![&MIGRATIONS],
         }
     }
 }
@@ -157,7 +223,7 @@ impl Db {
             )));
         };
         if options.run_migrations {
-            db.migrate().await?;
+            db.migrate(&options.migrations).await?;
         }
         Ok(db)
     }
@@ -189,10 +255,12 @@ impl Db {
         }
     }
 
-    pub async fn migrate(&self) -> Result<()> {
+    /// Applies what has not been applied of these crates' migrations.
+    pub async fn migrate(&self, sets: &[&'static Migrations]) -> Result<()> {
+        let migrator = migrator(sets, self.backend())?;
         let outcome = match self {
-            Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await,
-            Db::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await,
+            Db::Sqlite { writer, .. } => migrator.run(writer).await,
+            Db::Postgres { pool, .. } => migrator.run(pool).await,
         };
         outcome.map_err(|e| Error::internal(format!("migration failed: {e}")))
     }

@@ -25,7 +25,11 @@ async fn main() {
     let batch = args.get(1).copied().unwrap_or(1_000) as usize;
     let statement_rows = args.get(2).copied().unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&Db::sqlite_url_in(dir.path()), &DbOptions::default())
+    let options = DbOptions {
+        migrations: vec![&kernel::db::MIGRATIONS, &ledger::MIGRATIONS],
+        ..DbOptions::default()
+    };
+    let db = Db::connect(&Db::sqlite_url_in(dir.path()), &options)
         .await
         .unwrap();
     let config = KernelConfig {

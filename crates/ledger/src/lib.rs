@@ -17,4 +17,7 @@ pub mod store;
 pub mod verify;
 
 pub use engine::{End, Ledger, Leg, Op, Outcome};
+
+/// The ledger's tables (`migrations/`).
+pub static MIGRATIONS: kernel::db::Migrations = kernel::migrations!();
 pub use model::*;

@@ -10,7 +10,7 @@ mod postgres;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kernel::tool::{ToolManifest, ToolRegistry};
+use kernel::tool::ToolManifest;
 use kernel::{Kernel, ManualClock};
 use tokio_util::sync::CancellationToken;
 use weft::config::Config;
@@ -37,15 +37,32 @@ pub struct TestServer {
     _postgres: Option<postgres::ScratchDatabase>,
 }
 
-/// Two stand-in tool manifests, so tests can turn tools on and off before real tools exist.
-pub fn sample_tools() -> ToolRegistry {
+/// Weft's tools, and two stand-ins with a manifest only ("notes", whose role permission
+/// `tool:notes:pin` tests grant, and "polls"), so tests can turn tools on and off.
+pub fn sample_tools() -> Vec<Arc<dyn web::Tool>> {
     let mut notes = ToolManifest::built_in("notes", "Shared notes", "note");
     notes.permissions = vec!["tool:notes:pin".into()];
     notes.activity_types = vec!["weft:NoteCreated".into()];
-    ToolRegistry::new(vec![
-        notes,
+    let mut tools = weft::server::tools();
+    tools.push(Arc::new(StandIn("notes", notes)));
+    tools.push(Arc::new(StandIn(
+        "polls",
         ToolManifest::built_in("polls", "Quick polls", "poll"),
-    ])
+    )));
+    tools
+}
+
+/// A tool that is only its manifest.
+struct StandIn(&'static str, ToolManifest);
+
+impl web::Tool for StandIn {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    fn manifest(&self) -> Option<ToolManifest> {
+        Some(self.1.clone())
+    }
 }
 
 /// Cheap settings for tests: fast argon2, no log-in limit (tests of the limit turn it on).

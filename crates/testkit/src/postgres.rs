@@ -3,7 +3,6 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::path::Path;
 
 use kernel::db::{Db, DbOptions};
 use sqlx::{Connection, PgConnection};
@@ -39,20 +38,16 @@ pub fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..host_end])
 }
 
-/// Names the template after the migrations it holds, so a changed migration gets a new one.
+/// Names the template after the migrations it holds (every crate's, as the server applies
+/// them), so a changed migration gets a new one.
 fn template_name() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("the PostgreSQL migrations directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
+    let sets = weft::server::migrations(&weft::server::tools());
     let mut hasher = DefaultHasher::new();
-    for f in files {
-        f.file_name().hash(&mut hasher);
-        std::fs::read(&f)
-            .expect("a readable migration")
-            .hash(&mut hasher);
+    for set in sets {
+        for migration in set.postgres.iter() {
+            migration.version.hash(&mut hasher);
+            migration.checksum.hash(&mut hasher);
+        }
     }
     format!("weft_template_{:016x}", hasher.finish())
 }
@@ -91,6 +86,7 @@ impl ScratchDatabase {
                 &DbOptions {
                     max_connections: 1,
                     run_migrations: true,
+                    migrations: weft::server::migrations(&weft::server::tools()),
                 },
             )
             .await

@@ -30,8 +30,7 @@ use crate::problem::{CONTENT_TYPE, Problem};
         (name = "groups", description = "Groups, members, roles, invitations and join requests"),
         (name = "tools", description = "Which groups use which tools"),
         (name = "activities", description = "What happened in a group (ActivityStreams 2.0)"),
-        (name = "notifications", description = "Your inbox, its settings and the live stream"),
-        (name = "ledger", description = "Currencies, accounts, transfers and statements: one book for all the group's value")
+        (name = "notifications", description = "Your inbox, its settings and the live stream")
     )
 )]
 pub struct ApiDoc;

@@ -4,7 +4,6 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use kernel::Kernel;
-use ledger::Ledger;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -15,8 +14,6 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub kernel: Arc<Kernel>,
-    /// The ledger's writer on this node.
-    pub ledger: Ledger,
     /// Renders `/metrics`; absent when another recorder is installed.
     pub metrics: Option<PrometheusHandle>,
     /// Scheme, host and port of `public_url`, which browser requests must come from.
@@ -32,7 +29,6 @@ pub struct Inner {
 impl AppState {
     pub fn new(
         kernel: Arc<Kernel>,
-        ledger: Ledger,
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
         tools: Vec<Arc<dyn Tool>>,
@@ -42,7 +38,6 @@ impl AppState {
         AppState(Arc::new(Inner {
             streams,
             kernel,
-            ledger,
             metrics,
             public_origin,
             shutdown,

@@ -5,22 +5,51 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use kernel::db::{Db, DbOptions};
+use kernel::db::{Db, DbOptions, Migrations};
 use kernel::jobs::{Handlers, Runner, RunnerOptions};
 use kernel::mail::Mailer;
 use kernel::notify::digest;
 use kernel::tool::ToolRegistry;
 use kernel::{Clock, Kernel, SystemClock};
-use ledger::Ledger;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use web::AppState;
+use web::{AppState, Tool};
 
 use crate::config::Config;
 
+/// Every tool this server mounts, built-in and the fabric's own parts, in the order their tabs
+/// appear. Everything else is derived from this list: adding a tool is one line here and its
+/// folder under `crates/tools/` (docs/tools.md).
+pub fn tools() -> Vec<Arc<dyn Tool>> {
+    vec![
+        Arc::new(interop::Interop::new()),
+        Arc::new(credit::Credit::new()),
+    ]
+}
+
+/// The kernel's migrations and every tool's, each set once.
+pub fn migrations(tools: &[Arc<dyn Tool>]) -> Vec<&'static Migrations> {
+    let mut sets: Vec<&'static Migrations> = vec![&kernel::db::MIGRATIONS];
+    for set in tools.iter().flat_map(|t| t.migrations()) {
+        if !sets.iter().any(|s| std::ptr::eq(*s, set)) {
+            sets.push(set);
+        }
+    }
+    sets
+}
+
+/// The tools groups can turn on: each tool's manifest.
+pub fn registry(tools: &[Arc<dyn Tool>]) -> ToolRegistry {
+    ToolRegistry::new(tools.iter().filter_map(|t| t.manifest()).collect())
+}
+
 /// Opens (and migrates) the configured database, creating the data directory if needed.
 pub async fn open_db(config: &Config) -> Result<Db, String> {
+    open_db_for(config, &tools()).await
+}
+
+async fn open_db_for(config: &Config, tools: &[Arc<dyn Tool>]) -> Result<Db, String> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -33,6 +62,7 @@ pub async fn open_db(config: &Config) -> Result<Db, String> {
     let options = DbOptions {
         max_connections: config.max_connections,
         run_migrations: true,
+        migrations: migrations(tools),
     };
     Db::connect(&url, &options).await.map_err(|e| e.to_string())
 }
@@ -46,41 +76,42 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
     .map_err(|e| e.to_string())
 }
 
-/// The kernel's own durable jobs, plus each tool's as it arrives.
-pub fn built_in_jobs(ledger: &Ledger) -> Handlers {
-    let mut handlers: Vec<Arc<dyn kernel::jobs::JobHandler>> = vec![
-        Arc::new(digest::Sweep),
-        Arc::new(digest::Digest),
-        Arc::new(ledger::jobs::Expire(ledger.clone())),
-    ];
-    handlers.extend(interop::jobs());
+/// The kernel's own durable jobs, and each started tool's.
+fn jobs(tools: &[Arc<dyn Tool>]) -> Handlers {
+    let mut handlers: Vec<Arc<dyn kernel::jobs::JobHandler>> =
+        vec![Arc::new(digest::Sweep), Arc::new(digest::Digest)];
+    handlers.extend(tools.iter().flat_map(|t| t.jobs()));
     Handlers::new(handlers)
 }
 
-/// The built-in tools. Each tool crate adds its manifest here as it arrives.
-pub fn built_in_tools() -> ToolRegistry {
-    ToolRegistry::new(Vec::new())
-}
-
+/// The kernel over the configured database, for the CLI's commands (no tool is started).
 pub async fn build_kernel(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Kernel>, String> {
-    build_kernel_with(config, clock, built_in_tools()).await
+    build_kernel_with(config, clock, &tools()).await
 }
 
 async fn build_kernel_with(
     config: &Config,
     clock: Arc<dyn Clock>,
-    tools: ToolRegistry,
+    tools: &[Arc<dyn Tool>],
 ) -> Result<Arc<Kernel>, String> {
     let mut kernel_config = config.kernel_config();
     kernel_config.seal_keys = config.seal_keys()?;
-    let db = open_db(config).await?;
-    let kernel = Kernel::new(db, clock, mailer(config)?, kernel_config).with_tools(tools);
+    let db = open_db_for(config, tools).await?;
+    let mut kernel =
+        Kernel::new(db, clock, mailer(config)?, kernel_config).with_tools(registry(tools));
+    let mut ports = tools.iter().filter_map(|t| t.decisions());
+    if let Some(decisions) = ports.next() {
+        if ports.next().is_some() {
+            return Err("two tools provide the Decisions port; mount one".into());
+        }
+        kernel = kernel.with_decisions(decisions);
+    }
     // What an older key sealed, or what was kept before sealing, is sealed under the current
-    // key now (rotation: put the new key first, keep the old one until this has run).
+    // key now (rotation: put the new key first, keep the old one until this has run). Tools
+    // seal their own anew when they start.
     kernel::people::reseal(&kernel)
         .await
         .map_err(|e| e.to_string())?;
-    interop::reseal(&kernel).await.map_err(|e| e.to_string())?;
     Ok(Arc::new(kernel))
 }
 
@@ -106,14 +137,14 @@ pub struct Server {
 impl Server {
     /// Builds everything and binds `config.listen` (port 0 picks a free port).
     pub async fn bind(config: &Config, clock: Arc<dyn Clock>) -> Result<Server, String> {
-        Self::bind_with(config, clock, built_in_tools()).await
+        Self::bind_with(config, clock, tools()).await
     }
 
-    /// Like `bind`, with another set of tools (tests register stand-ins).
+    /// Like `bind`, with another list of tools (tests add stand-ins to [`tools`]).
     pub async fn bind_with(
         config: &Config,
         clock: Arc<dyn Clock>,
-        tools: ToolRegistry,
+        tools: Vec<Arc<dyn Tool>>,
     ) -> Result<Server, String> {
         let started = Instant::now();
         let listener = TcpListener::bind(config.listen)
@@ -124,32 +155,30 @@ impl Server {
         if config.public_url.is_empty() {
             config.public_url = format!("http://{addr}");
         }
-        let kernel = build_kernel_with(&config, clock, tools).await?;
+        let kernel = build_kernel_with(&config, clock, &tools).await?;
         let shutdown = CancellationToken::new();
-        let ledger = Ledger::start(Arc::clone(&kernel));
-        // The node's background work: its live view of the log, and the job runner.
+        // The node's background work: its live view of the log, each tool's, and the job
+        // runner.
         let mut background = kernel.bus.spawn(kernel.db.clone(), shutdown.clone());
+        for tool in &tools {
+            let started = tool
+                .start(&kernel, &shutdown)
+                .await
+                .map_err(|e| format!("the {} tool cannot start: {e}", tool.name()))?;
+            background.extend(started);
+        }
         background.push(
-            Runner::new(
-                Arc::clone(&kernel),
-                built_in_jobs(&ledger),
-                RunnerOptions::default(),
-            )
-            .spawn(shutdown.clone()),
+            Runner::new(Arc::clone(&kernel), jobs(&tools), RunnerOptions::default())
+                .spawn(shutdown.clone()),
         );
-        background.push(interop::webhooks::deliver::spawn_fanout(
-            Arc::clone(&kernel),
-            shutdown.clone(),
-        ));
         digest::schedule(&kernel)
             .await
             .map_err(|e| format!("cannot plan the daily digest: {e}"))?;
         let state = AppState::new(
             Arc::clone(&kernel),
-            ledger,
             metrics_handle(),
             shutdown.clone(),
-            vec![Arc::new(interop::Interop::new())],
+            tools,
         );
         let app = web::app(state);
         tracing::info!(%addr, public_url = %config.public_url(), backend = ?kernel.db.backend(),

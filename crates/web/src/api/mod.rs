@@ -1,14 +1,13 @@
 //! The kernel's JSON API under `/api/v1` (DESIGN section 6): accounts, sessions, the caller's
 //! own account, password resets, personal access tokens, groups, members, roles,
 //! invitations, join requests, which groups use which tools, group activity, notifications,
-//! the live stream and the ledger. Handlers only parse, name the
+//! the live stream. (The ledger's API is the credit tool's.) Handlers only parse, name the
 //! caller and call one kernel function.
 
 pub mod accounts;
 pub mod activities;
 pub mod groups;
 pub mod invitations;
-pub mod ledger;
 pub mod me;
 pub mod members;
 pub mod notifications;
@@ -36,5 +35,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(activities::routes())
         .merge(notifications::routes())
         .merge(stream::routes())
-        .merge(ledger::routes())
 }

@@ -3,19 +3,25 @@
 //! transfer safe to retry.
 
 use axum::body::Body;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::page::{Page, PageRequest};
 use ledger::model::*;
-use ledger::service;
+use ledger::{Ledger, service};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::{AppState, Caller, Json, Problem};
+use web::{AppState, Caller, Json, Problem};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(tags((name = "ledger",
+    description = "Currencies, accounts, transfers and statements: one book for all the group's value")))]
+struct LedgerTag;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(<LedgerTag as utoipa::OpenApi>::openapi())
         .routes(routes!(create_currency, list_currencies))
         .routes(routes!(get_currency))
         .routes(routes!(open_account, list_accounts))
@@ -277,13 +283,13 @@ async fn my_accounts(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     request_body = NewTransfer, responses((status = 201, body = Transfer)))]
 async fn create_transfer(
-    State(app): State<AppState>,
+    Extension(ledger): Extension<Ledger>,
     Caller(actor): Caller,
     headers: HeaderMap,
     Json(input): Json<NewTransfer>,
 ) -> Result<Response, Problem> {
     let key = idempotency_key(&headers)?;
-    let (transfer, again) = service::transfer(&app.ledger, &actor, input, key.as_deref()).await?;
+    let (transfer, again) = service::transfer(&ledger, &actor, input, key.as_deref()).await?;
     Ok(replayed(StatusCode::CREATED, transfer, again))
 }
 
@@ -307,7 +313,7 @@ async fn get_transfer(
     params(("id" = uuid::Uuid, Path, description = "Pending transfer id")),
     request_body = PostPending, responses((status = 200, body = Transfer)))]
 async fn post_transfer(
-    State(app): State<AppState>,
+    Extension(ledger): Extension<Ledger>,
     Caller(actor): Caller,
     Path(transfer): Path<String>,
     body: axum::body::Bytes,
@@ -324,7 +330,7 @@ async fn post_transfer(
         })?
     };
     Ok(Json(
-        service::end_pending(&app.ledger, &actor, transfer, Some(input)).await?,
+        service::end_pending(&ledger, &actor, transfer, Some(input)).await?,
     ))
 }
 
@@ -333,13 +339,13 @@ async fn post_transfer(
     params(("id" = uuid::Uuid, Path, description = "Pending transfer id")),
     responses((status = 200, body = Transfer)))]
 async fn void_transfer(
-    State(app): State<AppState>,
+    Extension(ledger): Extension<Ledger>,
     Caller(actor): Caller,
     Path(transfer): Path<String>,
 ) -> Result<Json<Transfer>, Problem> {
     let transfer = id(&transfer, "transfer")?;
     Ok(Json(
-        service::end_pending(&app.ledger, &actor, transfer, None).await?,
+        service::end_pending(&ledger, &actor, transfer, None).await?,
     ))
 }
 
@@ -348,12 +354,12 @@ async fn void_transfer(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     request_body = NewBatch, responses((status = 201, body = Batch)))]
 async fn create_batch(
-    State(app): State<AppState>,
+    Extension(ledger): Extension<Ledger>,
     Caller(actor): Caller,
     headers: HeaderMap,
     Json(input): Json<NewBatch>,
 ) -> Result<Response, Problem> {
     let key = idempotency_key(&headers)?;
-    let (batch, again) = service::batch(&app.ledger, &actor, input, key.as_deref()).await?;
+    let (batch, again) = service::batch(&ledger, &actor, input, key.as_deref()).await?;
     Ok(replayed(StatusCode::CREATED, batch, again))
 }
