@@ -175,6 +175,10 @@ pub struct LedgerAccount {
     pub floor: Option<String>,
     pub ceiling: Option<String>,
     pub created_at: Timestamp,
+    /// The tool that holds it (a pool, an escrow, a bucket): only that tool moves its money,
+    /// posts or voids its pending transfers and sets its limits; the transfers API answers 409.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -128,6 +128,21 @@ pub fn account_of(row: &AccountRow, currency: &CurrencyRow, owner: Option<Owner>
         floor: row.floor.map(|f| format(f, scale)),
         ceiling: row.ceiling.map(|c| format(c, scale)),
         created_at: Timestamp(row.created_at),
+        held_by: row.held_by.clone(),
+    }
+}
+
+/// Refuses to move a tool-held account's money, or change it, outside its tool (`through`:
+/// the tool asking, `None` for the HTTP API).
+fn check_holder(row: &AccountRow, field: &str, through: Option<&str>) -> Result<()> {
+    match &row.held_by {
+        Some(holder) if through != Some(holder.as_str()) => Err(Error::conflict(
+            field,
+            format!(
+                "this account is held by the {holder} tool: its money moves only through that tool"
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -387,6 +402,7 @@ pub async fn open_account(
         debits_pending: 0,
         credits_pending: 0,
         created_at: k.now().0,
+        held_by: None,
     };
     let mut tx = k.db.begin().await?;
     store::insert_account(&mut tx, &row)
@@ -426,6 +442,65 @@ pub async fn open_account(
     tx.commit().await?;
     let owner = owner.map(|(id, handle)| Owner { id, handle });
     Ok(account_of(&row, &currency, owner))
+}
+
+/// Opens an account that `tool` holds — a pool, an escrow, a bucket — in a group's currency,
+/// for the tool's service once it has decided `actor` may. Only that tool moves its money
+/// (`transfer_for_tool`); the API answers 409 for it. It starts without floor or ceiling.
+pub async fn open_held_account(
+    k: &Kernel,
+    tool: &str,
+    actor: &Actor,
+    currency_id: CurrencyId,
+    kind: OwnerKind,
+    name: &str,
+) -> Result<LedgerAccount> {
+    let (currency, group) = currency_for(k, actor, currency_id).await?;
+    if kind == OwnerKind::Member {
+        return Err(Error::invalid(
+            "owner_kind",
+            "a tool holds a pool, a campaign or an escrow, not a person's account",
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "1 to 100 characters"));
+    }
+    let row = AccountRow {
+        id: AccountId::new(),
+        currency_id: currency.id,
+        owner_kind: kind.as_str().into(),
+        owner_id: None,
+        name: Some(name.to_string()),
+        floor: Some(0),
+        ceiling: None,
+        balance: 0,
+        debits_pending: 0,
+        credits_pending: 0,
+        created_at: k.now().0,
+        held_by: Some(tool.to_string()),
+    };
+    let mut tx = k.db.begin().await?;
+    store::insert_account(&mut tx, &row).await?;
+    let new = NewActivity::new(
+        "Create",
+        Some(actor.account),
+        ObjectRef::new("weft:LedgerAccount", row.id, Some(name)),
+        Audience::Group(group.row.id),
+    )
+    .target(ObjectRef::new(
+        "weft:Currency",
+        currency.id,
+        Some(&currency.name),
+    ))
+    .tool(tool)
+    .summary(format!(
+        "{} opened {name} in {} (held by {tool})",
+        actor.handle, currency.code
+    ));
+    activity::record(&mut tx, k.now(), new).await?;
+    tx.commit().await?;
+    Ok(account_of(&row, &currency, None))
 }
 
 pub async fn get_account(k: &Kernel, actor: &Actor, id: AccountId) -> Result<LedgerAccount> {
@@ -495,6 +570,7 @@ pub async fn update_limits(
 ) -> Result<LedgerAccount> {
     let facts = account_for(k, actor, id).await?;
     facts.group.authorize(Some(actor), Action::ManageMoney)?;
+    check_holder(&facts.row, "floor", None)?;
     let scale = facts.currency.scale();
     let mut v = Validation::new();
     let floor = limit(
@@ -571,12 +647,14 @@ fn check_key(key: Option<&str>) -> Result<Option<String>> {
     }
 }
 
-/// A leg checked against its accounts: who pays may spend from `from`.
+/// A leg checked against its accounts: who pays may spend from `from`. A tool-held account
+/// takes part only through its tool (`through`), whose service has decided who may spend it.
 async fn leg_of(
     k: &Kernel,
     actor: &Actor,
     input: &NewTransfer,
     prefix: &str,
+    through: Option<&str>,
     v: &mut Validation,
 ) -> Result<Option<(Leg, u32)>> {
     let from = match account_for(k, actor, input.from).await {
@@ -587,7 +665,14 @@ async fn leg_of(
         }
         Err(e) => return Err(e),
     };
+    if let Some(from) = &from {
+        check_holder(&from.row, &format!("{prefix}from"), through)?;
+    }
+    let held_by_this_tool = from
+        .as_ref()
+        .is_some_and(|f| f.row.held_by.is_some() && f.row.held_by.as_deref() == through);
     if let Some(from) = &from
+        && !held_by_this_tool
         && let Err(e) = from.authorize(actor, Action::Spend)
     {
         return Err(match e {
@@ -601,6 +686,9 @@ async fn leg_of(
     // The receiving account must exist and hold the same currency; its owner's privacy is
     // kept (no read access is needed to pay someone).
     let to = store::account(&k.db, input.to).await?;
+    if let Some(to) = &to {
+        check_holder(to, &format!("{prefix}to"), through)?;
+    }
     match (&from, &to) {
         (_, None) => v.push(format!("{prefix}to"), "no such account"),
         (Some(f), Some(t)) if t.currency_id != f.row.currency_id => v.push(
@@ -683,6 +771,7 @@ async fn legs_of(
     actor: &Actor,
     inputs: &[NewTransfer],
     linked: bool,
+    through: Option<&str>,
 ) -> Result<(Vec<Leg>, Vec<u32>)> {
     let mut v = Validation::new();
     let mut legs = Vec::with_capacity(inputs.len());
@@ -694,7 +783,7 @@ async fn legs_of(
         } else {
             String::new()
         };
-        if let Some((leg, scale)) = leg_of(k, actor, input, &prefix, &mut v).await? {
+        if let Some((leg, scale)) = leg_of(k, actor, input, &prefix, through, &mut v).await? {
             legs.push(leg);
             scales.push(scale);
         }
@@ -703,17 +792,40 @@ async fn legs_of(
     Ok((legs, scales))
 }
 
+/// A transfer through the API (`POST /api/v1/transfers`): tool-held accounts refuse it (409).
 pub async fn transfer(
     ledger: &Ledger,
     actor: &Actor,
     input: NewTransfer,
     key: Option<&str>,
 ) -> Result<(Transfer, bool)> {
+    transfer_through(ledger, actor, input, key, None).await
+}
+
+/// A transfer a tool's service makes for `actor` after its own policy check: the accounts
+/// `tool` holds take part (their spending is the tool's decision); other tools' still refuse.
+pub async fn transfer_for_tool(
+    ledger: &Ledger,
+    tool: &str,
+    actor: &Actor,
+    input: NewTransfer,
+    key: Option<&str>,
+) -> Result<(Transfer, bool)> {
+    transfer_through(ledger, actor, input, key, Some(tool)).await
+}
+
+async fn transfer_through(
+    ledger: &Ledger,
+    actor: &Actor,
+    input: NewTransfer,
+    key: Option<&str>,
+    through: Option<&str>,
+) -> Result<(Transfer, bool)> {
     let k = ledger.kernel();
     actor.require(kernel::people::Scope::LedgerWrite)?;
     let key = check_key(key)?;
     let inputs = [input];
-    let (legs, scales) = legs_of(k, actor, &inputs, false).await?;
+    let (legs, scales) = legs_of(k, actor, &inputs, false, through).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("transfer", &inputs, &legs),
         key,
@@ -760,7 +872,7 @@ pub async fn batch(
     if input.legs.is_empty() || input.legs.len() > 100 {
         return Err(Error::invalid("legs", "1 to 100 legs"));
     }
-    let (legs, scales) = legs_of(k, actor, &input.legs, true).await?;
+    let (legs, scales) = legs_of(k, actor, &input.legs, true, None).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("batch", &input.legs, &legs),
         key,
@@ -801,12 +913,34 @@ pub async fn batch(
     Ok((Batch { id, transfers }, replayed))
 }
 
-/// Posts (`Some(amount)`) or voids (`None`) a pending transfer.
+/// Posts (`Some(amount)`) or voids (`None`) a pending transfer through the API: one that
+/// touches a tool-held account is that tool's to end (409).
 pub async fn end_pending(
     ledger: &Ledger,
     actor: &Actor,
     id: TransferId,
     post: Option<PostPending>,
+) -> Result<Transfer> {
+    end_pending_through(ledger, actor, id, post, None).await
+}
+
+/// Posts or voids a pending transfer for a tool's service, which has decided it may.
+pub async fn end_pending_for_tool(
+    ledger: &Ledger,
+    tool: &str,
+    actor: &Actor,
+    id: TransferId,
+    post: Option<PostPending>,
+) -> Result<Transfer> {
+    end_pending_through(ledger, actor, id, post, Some(tool)).await
+}
+
+async fn end_pending_through(
+    ledger: &Ledger,
+    actor: &Actor,
+    id: TransferId,
+    post: Option<PostPending>,
+    through: Option<&str>,
 ) -> Result<Transfer> {
     let k = ledger.kernel();
     actor.require(kernel::people::Scope::LedgerWrite)?;
@@ -818,9 +952,17 @@ pub async fn end_pending(
     if debit.is_err() && credit.is_err() {
         return Err(Error::NotFound("transfer"));
     }
-    let payer = debit
-        .as_ref()
-        .is_ok_and(|d| d.authorize(actor, Action::Spend).is_ok());
+    for side in [&debit, &credit].into_iter().flatten() {
+        check_holder(&side.row, "transfer", through)?;
+    }
+    let held = |side: &Result<AccountFacts>| {
+        side.as_ref()
+            .is_ok_and(|s| s.row.held_by.is_some() && s.row.held_by.as_deref() == through)
+    };
+    let payer = held(&debit)
+        || debit
+            .as_ref()
+            .is_ok_and(|d| d.authorize(actor, Action::Spend).is_ok());
     let payee = credit
         .as_ref()
         .is_ok_and(|c| c.authorize(actor, Action::Spend).is_ok());

@@ -39,6 +39,7 @@ pub enum LedgerAccounts {
     DebitsPending,
     CreditsPending,
     CreatedAt,
+    HeldBy,
 }
 
 #[derive(Iden)]
@@ -195,9 +196,11 @@ pub struct AccountRow {
     pub debits_pending: i64,
     pub credits_pending: i64,
     pub created_at: i64,
+    /// The tool that alone moves money from it (`None`: people do, through the API).
+    pub held_by: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: [LedgerAccounts; 11] = [
+const ACCOUNT_COLUMNS: [LedgerAccounts; 12] = [
     LedgerAccounts::Id,
     LedgerAccounts::CurrencyId,
     LedgerAccounts::OwnerKind,
@@ -209,6 +212,7 @@ const ACCOUNT_COLUMNS: [LedgerAccounts; 11] = [
     LedgerAccounts::DebitsPending,
     LedgerAccounts::CreditsPending,
     LedgerAccounts::CreatedAt,
+    LedgerAccounts::HeldBy,
 ];
 
 pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<()> {
@@ -228,6 +232,7 @@ pub async fn insert_account(tx: &mut Tx, a: &AccountRow) -> Result<()> {
                 a.debits_pending.into(),
                 a.credits_pending.into(),
                 a.created_at.into(),
+                a.held_by.clone().into(),
             ]),
     )
     .await

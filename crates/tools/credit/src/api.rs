@@ -2,8 +2,8 @@
 //! the hash chain's verification. Amounts are decimal strings; `Idempotency-Key` makes a
 //! transfer safe to retry.
 
-use axum::body::Body;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -18,6 +18,7 @@ both!(
     a_changed_row_breaks_the_chain,
     a_killed_server_keeps_every_acknowledged_transfer,
     payees_hear_of_payments_and_nobody_else_does,
+    tool_held_accounts_move_only_through_their_tool,
 );
 
 /// A group `garden` owned by ana with bo as member, a currency `HOURS` (scale 2, floor
@@ -1002,4 +1003,107 @@ async fn payees_hear_of_payments_and_nobody_else_does(backend: Backend) {
     assert_eq!(transfers_seen(&feed(s.ana.clone()).await), before);
     assert_eq!(told(&s.ana).await.len(), 2);
     assert_eq!(told(&cy).await, vec![]);
+}
+
+/// A pool a tool holds: the API cannot pay from it, into it, post or void what touches it,
+/// nor change its limits, even for the group's owner who manages its money (409); the tool's
+/// own service moves it, and another tool cannot.
+async fn tool_held_accounts_move_only_through_their_tool(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let s = setup(&server).await;
+    let k = &server.kernel;
+    let ana = kernel::people::service::authenticate(k, s.ana.token().unwrap())
+        .await
+        .unwrap();
+    let currency: ledger::CurrencyId = s.currency.parse().unwrap();
+    let pool = ledger::service::open_held_account(
+        k,
+        "budget",
+        &ana,
+        currency,
+        ledger::OwnerKind::Pool,
+        "Garden bucket",
+    )
+    .await
+    .unwrap();
+    assert_eq!(pool.held_by.as_deref(), Some("budget"));
+    let pool_id = pool.id.to_string();
+    assert_eq!(balance(&s.ana, &pool_id).await["held_by"], "budget");
+
+    // Through the API: into it, out of it, in a batch, pending, limits — all 409.
+    let into = pay(&s.ana, &s.ana_acct, &pool_id, json!("5")).await;
+    assert_eq!(
+        into.problem(409)["errors"][0]["field"],
+        "to",
+        "{}",
+        into.body
+    );
+    pay(&s.ana, &pool_id, &s.bo_acct, json!("1"))
+        .await
+        .problem(409);
+    s.ana
+        .post(
+            "/api/v1/transfer-batches",
+            &json!({"legs": [{"from": s.ana_acct, "to": s.bo_acct, "amount": "1"},
+                             {"from": s.ana_acct, "to": pool_id, "amount": "1"}]}),
+        )
+        .await
+        .problem(409);
+    s.ana
+        .patch(
+            &format!("/api/v1/ledger-accounts/{pool_id}"),
+            &json!({"floor": "-1000"}),
+        )
+        .await
+        .problem(409);
+
+    // Through its tool: ana contributes, then the bucket pays bo, pending, and the tool posts.
+    let ledger = ledger::Ledger::start(std::sync::Arc::clone(k));
+    let contribute =
+        serde_json::from_value(json!({"from": s.ana_acct, "to": pool_id, "amount": "20"})).unwrap();
+    ledger::service::transfer_for_tool(&ledger, "budget", &ana, contribute, None)
+        .await
+        .unwrap();
+    let payout = serde_json::from_value(
+        json!({"from": pool_id, "to": s.bo_acct, "amount": "8", "pending": true}),
+    )
+    .unwrap();
+    let (pending, _) = ledger::service::transfer_for_tool(&ledger, "budget", &ana, payout, None)
+        .await
+        .unwrap();
+    // Neither side may end it through the API: not bo (the payee), not ana.
+    for who in [&s.ana, &s.bo] {
+        who.post(
+            &format!("/api/v1/transfers/{}/void", pending.id),
+            &json!({}),
+        )
+        .await
+        .problem(409);
+        who.post(
+            &format!("/api/v1/transfers/{}/post", pending.id),
+            &json!({}),
+        )
+        .await
+        .problem(409);
+    }
+    // Another tool cannot touch it either.
+    let other =
+        serde_json::from_value(json!({"from": pool_id, "to": s.ana_acct, "amount": "1"})).unwrap();
+    let refused = ledger::service::transfer_for_tool(&ledger, "tasks", &ana, other, None).await;
+    assert!(
+        matches!(refused, Err(kernel::Error::Conflict { .. })),
+        "{refused:?}"
+    );
+    ledger::service::end_pending_for_tool(
+        &ledger,
+        "budget",
+        &ana,
+        pending.id,
+        Some(Default::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(balance(&s.ana, &pool_id).await["balance"], "12.00");
+    assert_eq!(balance(&s.bo, &s.bo_acct).await["balance"], "8.00");
+    assert_eq!(verify(&s.ana, &s.currency).await["ok"], true);
 }
