@@ -77,7 +77,7 @@ pub fn mailer(config: &Config) -> Result<Mailer, String> {
 }
 
 /// The kernel's own durable jobs, and each started tool's.
-fn jobs(tools: &[Arc<dyn Tool>]) -> Handlers {
+pub fn jobs(tools: &[Arc<dyn Tool>]) -> Handlers {
     let mut handlers: Vec<Arc<dyn kernel::jobs::JobHandler>> =
         vec![Arc::new(digest::Sweep), Arc::new(digest::Digest)];
     handlers.extend(tools.iter().flat_map(|t| t.jobs()));

@@ -3,6 +3,7 @@
 
 mod activity;
 mod cli;
+mod contract;
 mod conventions;
 mod demo;
 mod groups;

@@ -40,10 +40,10 @@ enum Expect {
     Person([u16; 2]),
 }
 
-struct Row {
-    method: &'static str,
+pub(crate) struct Row {
+    pub(crate) method: &'static str,
     /// The path as the OpenAPI document writes it.
-    spec: &'static str,
+    pub(crate) spec: &'static str,
     /// The path requested: `{g}` is the group, `{inv}` a revoked invitation, `{jr}` a decided
     /// join request, `{uuid}` an id nobody has.
     url: &'static str,
@@ -51,7 +51,7 @@ struct Row {
     expect: Expect,
 }
 
-fn rows() -> Vec<Row> {
+pub(crate) fn rows() -> Vec<Row> {
     use Expect::*;
     let row = |method, spec, url, body: Option<Value>, expect| Row {
         method,
