@@ -1,61 +1,61 @@
 //! Typed identifiers: UUIDv7 at rest (time-ordered, so they also order pages), distinct types
 //! so an account id is never passed where a session id is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
+/// Declares a typed id: `kernel::id_type!(/** A poll. */ PollId);`. Tools use it for their
+/// own ids; the crate needs `serde`, `sqlx`, `sea-query`, `utoipa` and `uuid` as dependencies.
+#[macro_export]
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, sqlx::Type)]
+                 ::serde::Serialize, ::serde::Deserialize, ::sqlx::Type)]
         #[serde(transparent)]
         #[sqlx(transparent)]
-        pub struct $name(pub uuid::Uuid);
+        pub struct $name(pub ::uuid::Uuid);
 
         impl $name {
             pub fn new() -> Self {
-                Self(uuid::Uuid::now_v7())
+                Self(::uuid::Uuid::now_v7())
             }
         }
 
-        impl Default for $name {
+        impl ::std::default::Default for $name {
             fn default() -> Self {
                 Self::new()
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = uuid::Error;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                uuid::Uuid::parse_str(s).map(Self)
+        impl ::std::str::FromStr for $name {
+            type Err = ::uuid::Error;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::uuid::Uuid::parse_str(s).map(Self)
             }
         }
 
-        impl From<$name> for sea_query::Value {
+        impl ::std::convert::From<$name> for ::sea_query::Value {
             fn from(id: $name) -> Self {
                 id.0.into()
             }
         }
 
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                        utoipa::openapi::KnownFormat::Uuid,
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .format(Some(::utoipa::openapi::SchemaFormat::KnownFormat(
+                        ::utoipa::openapi::KnownFormat::Uuid,
                     )))
                     .into()
             }
         }
 
-        impl utoipa::ToSchema for $name {}
+        impl ::utoipa::ToSchema for $name {}
     };
 }
 
@@ -153,4 +153,14 @@ id_type!(
 id_type!(
     /// An access or refresh token a person's sign-in gave a tool.
     OAuthTokenId
+);
+
+id_type!(
+    /// A file uploaded to a group, attached to a thing of a tool (`kernel::files`).
+    FileId
+);
+
+id_type!(
+    /// A comment on a thing of any tool (`kernel::comments`).
+    CommentId
 );

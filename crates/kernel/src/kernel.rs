@@ -34,6 +34,8 @@ pub struct KernelConfig {
     pub streams_per_account: u32,
     /// Invitations by mail one person may send per hour.
     pub invitation_mails_per_hour: u32,
+    /// The largest file an upload may be (`kernel::files`).
+    pub max_file_bytes: u64,
     /// The keys that seal secrets at rest, the current one first (`kernel::seal`). Empty: a
     /// key made for this process alone (tools and examples; a server always brings its own).
     pub seal_keys: Vec<crate::seal::SealKey>,
@@ -54,6 +56,7 @@ impl Default for KernelConfig {
             signups_per_hour: 10,
             streams_per_account: 20,
             invitation_mails_per_hour: 50,
+            max_file_bytes: 10 * 1024 * 1024,
             seal_keys: Vec::new(),
         }
     }
@@ -70,6 +73,8 @@ pub struct Kernel {
     pub bus: Bus,
     /// The decision tool behind motions, when one is installed.
     pub decisions: Option<Arc<dyn Decisions>>,
+    /// The kinds of things files and comments attach to: the kernel's and each tool's.
+    pub subjects: crate::subjects::Subjects,
     /// Seals the secrets Weft keeps at rest.
     pub seal: crate::seal::Sealer,
     /// Stores outside tools' group tokens together (group commit).
@@ -104,6 +109,7 @@ impl Kernel {
             tools: ToolRegistry::default(),
             bus: Bus::default(),
             decisions: None,
+            subjects: Default::default(),
             seal,
             tool_tokens: Default::default(),
             passwords,
@@ -117,6 +123,12 @@ impl Kernel {
     /// Registers the built-in tools (the composition root knows them).
     pub fn with_tools(mut self, tools: ToolRegistry) -> Self {
         self.tools = tools;
+        self
+    }
+
+    /// Adds a tool's kinds of things that files and comments attach to.
+    pub fn with_subject(mut self, kind: &str, subject: Arc<dyn crate::subjects::Subject>) -> Self {
+        self.subjects.add(kind, subject);
         self
     }
 

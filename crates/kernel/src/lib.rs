@@ -2,8 +2,10 @@
 //! and mail. Nothing here speaks HTTP; `web` turns these into the protocol.
 
 pub mod activity;
+pub mod comments;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod groups;
 pub mod id;
 pub mod jobs;
@@ -17,6 +19,7 @@ pub mod policy;
 #[cfg(test)]
 mod query_plans;
 pub mod seal;
+pub mod subjects;
 pub mod time;
 pub mod tool;
 

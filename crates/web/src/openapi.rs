@@ -30,7 +30,9 @@ use crate::problem::{CONTENT_TYPE, Problem};
         (name = "groups", description = "Groups, members, roles, invitations and join requests"),
         (name = "tools", description = "Which groups use which tools"),
         (name = "activities", description = "What happened in a group (ActivityStreams 2.0)"),
-        (name = "notifications", description = "Your inbox, its settings and the live stream")
+        (name = "notifications", description = "Your inbox, its settings and the live stream"),
+        (name = "files", description = "Files on any tool's things: JPEG, PNG, WebP and PDF, read through the thing's policy"),
+        (name = "comments", description = "Threaded comments on any tool's things, with mentions and reactions")
     )
 )]
 pub struct ApiDoc;

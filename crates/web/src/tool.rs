@@ -13,6 +13,7 @@ use kernel::Kernel;
 use kernel::db::Migrations;
 use kernel::jobs::JobHandler;
 use kernel::motions::Decisions;
+use kernel::subjects::Subject;
 use kernel::tool::ToolManifest;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -37,6 +38,12 @@ pub trait Tool: Send + Sync + 'static {
 
     /// The tables it owns, and those of the libraries it alone brings (`kernel::migrations!`).
     fn migrations(&self) -> Vec<&'static Migrations> {
+        Vec::new()
+    }
+
+    /// The kinds of things of this tool that files and comments attach to, each with who may
+    /// read one and the group it lives in (`kernel::subjects`).
+    fn subjects(&self) -> Vec<(&'static str, Arc<dyn Subject>)> {
         Vec::new()
     }
 

@@ -39,6 +39,8 @@ pub struct Config {
     pub streams_per_account: u32,
     /// Invitations by mail one person may send per hour.
     pub invitation_mails_per_hour: u32,
+    /// The largest file an upload may be, in bytes.
+    pub max_file_bytes: u64,
     /// The keys that seal secrets at rest: base64 keys separated by commas, the current one
     /// first (`WEFT_SECRET_KEY`). Empty on SQLite: the key file `<data_dir>/secret.key`.
     /// Required on PostgreSQL, so every node has the same.
@@ -66,6 +68,7 @@ impl Default for Config {
             signups_per_hour: kernel.signups_per_hour,
             streams_per_account: kernel.streams_per_account,
             invitation_mails_per_hour: kernel.invitation_mails_per_hour,
+            max_file_bytes: kernel.max_file_bytes,
             secret_key: String::new(),
             log_format: "pretty".into(),
         }
@@ -180,6 +183,7 @@ impl Config {
             signups_per_hour: self.signups_per_hour,
             streams_per_account: self.streams_per_account,
             invitation_mails_per_hour: self.invitation_mails_per_hour,
+            max_file_bytes: self.max_file_bytes,
             ..KernelConfig::default()
         }
     }

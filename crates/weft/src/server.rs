@@ -99,6 +99,11 @@ async fn build_kernel_with(
     let db = open_db_for(config, tools).await?;
     let mut kernel =
         Kernel::new(db, clock, mailer(config)?, kernel_config).with_tools(registry(tools));
+    for tool in tools {
+        for (kind, subject) in tool.subjects() {
+            kernel = kernel.with_subject(kind, subject);
+        }
+    }
     let mut ports = tools.iter().filter_map(|t| t.decisions());
     if let Some(decisions) = ports.next() {
         if ports.next().is_some() {

@@ -77,6 +77,7 @@ pub const RESERVED_NAMES: &[&str] = &[
     "notifications",
     "activities",
     "ledger",
+    "subjects",
     "tools",
     "interop",
     "webhooks",

@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod comments;
+pub mod files;
 pub mod groups;
 pub mod invitations;
 pub mod me;
@@ -35,4 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(activities::routes())
         .merge(notifications::routes())
         .merge(stream::routes())
+        .merge(files::routes())
+        .merge(comments::routes())
 }

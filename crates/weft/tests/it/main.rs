@@ -19,4 +19,5 @@ mod pages;
 mod people;
 mod permissions;
 mod schema;
+mod shared;
 mod webhooks;

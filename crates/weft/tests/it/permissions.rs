@@ -346,6 +346,79 @@ pub(crate) fn rows() -> Vec<Row> {
             None,
             Person([401, 404]),
         ),
+        // Shared services on a group's own page: comments and files read as its content is
+        // read and written as one posts to it; by id, an id nobody has is 404 to everyone.
+        row(
+            "GET",
+            "/api/v1/comments",
+            "/api/v1/comments?subject_type=group&subject_id={g}",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/comments",
+            "/api/v1/comments",
+            Some(json!({"subject_type": "group", "subject_id": "{g}", "body": "Hello"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/comments/{id}",
+            "/api/v1/comments/{uuid}",
+            Some(json!({"body": "Hello again"})),
+            Person([401, 404]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/comments/{id}",
+            "/api/v1/comments/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "PUT",
+            "/api/v1/comments/{id}/reactions/{emoji}",
+            "/api/v1/comments/{uuid}/reactions/tada",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/comments/{id}/reactions/{emoji}",
+            "/api/v1/comments/{uuid}/reactions/tada",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "GET",
+            "/api/v1/files",
+            "/api/v1/files?subject_type=group&subject_id={g}",
+            None,
+            Group(READ),
+        ),
+        // A JSON body is no file: who may post gets past the policy to a 422.
+        row(
+            "POST",
+            "/api/v1/files",
+            "/api/v1/files?subject_type=group&subject_id={g}&name=a.png",
+            Some(json!({"not": "a file"})),
+            Group(managed(422, 422, 422)),
+        ),
+        row(
+            "GET",
+            "/api/v1/files/{id}",
+            "/api/v1/files/{uuid}",
+            None,
+            Person([404, 404]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/files/{id}",
+            "/api/v1/files/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
         // A stream never ends, so the signed-in case sends a position that is not one: the
         // answer (400) shows the caller got past authentication.
         row(
@@ -975,6 +1048,10 @@ fn tool_may_pass(method: &str, spec: &str) -> bool {
             | ("GET", "/api/v1/groups/{group}/roles")
             | ("GET", "/api/v1/groups/{group}/subgroups")
             | ("GET", "/api/v1/groups/{group}/tools")
+            | ("GET", "/api/v1/comments")
+            | ("POST", "/api/v1/comments")
+            | ("GET", "/api/v1/files")
+            | ("POST", "/api/v1/files")
     )
 }
 
@@ -1163,6 +1240,7 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()
+                    .replace("{g}", &f.handle)
                     .replace("{acct}", &f.account)
                     .replace("{pool}", &f.pool);
                 serde_json::from_str::<Value>(&text).unwrap()

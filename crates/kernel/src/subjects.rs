@@ -1,0 +1,90 @@
+//! What the shared services (`files`, `comments`) attach to: a thing of some tool — a poll, a
+//! task, a bucket — named by a type and an id. The tool that owns the type says which group a
+//! thing lives in and who may read it (`Subject`), through `Tool::subjects`; the services ask
+//! before every read and write, so a comment or a file is never more visible than what it is
+//! about. A group itself is the one subject the kernel owns (`group`, by id or handle).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::groups::service::{Loaded, load};
+use crate::people::Actor;
+use crate::policy::Action;
+use crate::{Error, Kernel, Result};
+
+/// A tool's kind of thing, as the shared services see it.
+pub trait Subject: Send + Sync {
+    /// The group the thing `id` lives in, loaded for `actor`, when `actor` may read the thing;
+    /// `NotFound` when there is no such thing or it is not theirs to see (one answer for
+    /// both, so ids cannot be probed).
+    fn readable<'a>(
+        &'a self,
+        k: &'a Kernel,
+        actor: Option<&'a Actor>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Loaded>>;
+}
+
+/// The subject types this server knows: the kernel's `group` and each tool's.
+#[derive(Clone)]
+pub struct Subjects(BTreeMap<String, Arc<dyn Subject>>);
+
+impl Default for Subjects {
+    fn default() -> Self {
+        let mut types: BTreeMap<String, Arc<dyn Subject>> = BTreeMap::new();
+        types.insert("group".into(), Arc::new(GroupSubject));
+        Subjects(types)
+    }
+}
+
+impl Subjects {
+    /// Adds a tool's subject type. Panics on a type named twice: a wiring mistake.
+    pub fn add(&mut self, kind: &str, subject: Arc<dyn Subject>) {
+        assert!(
+            self.0.insert(kind.to_string(), subject).is_none(),
+            "two subjects of type {kind}"
+        );
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// The group of the thing `kind`/`id`, if `actor` may read it.
+    pub async fn readable(
+        &self,
+        k: &Kernel,
+        actor: Option<&Actor>,
+        kind: &str,
+        id: &str,
+    ) -> Result<Loaded> {
+        let subject = self
+            .0
+            .get(kind)
+            .ok_or_else(|| Error::invalid("subject_type", "no such kind of thing"))?;
+        if id.is_empty() || id.len() > 200 {
+            return Err(Error::invalid("subject_id", "1 to 200 characters"));
+        }
+        subject.readable(k, actor, id).await
+    }
+}
+
+/// A group, by id or handle: readable by whoever may read its content.
+struct GroupSubject;
+
+impl Subject for GroupSubject {
+    fn readable<'a>(
+        &'a self,
+        k: &'a Kernel,
+        actor: Option<&'a Actor>,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Loaded>> {
+        Box::pin(async move {
+            let group = load(k, actor, id).await?;
+            group.authorize(actor, Action::Read)?;
+            Ok(group)
+        })
+    }
+}
