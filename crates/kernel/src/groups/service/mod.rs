@@ -1,0 +1,178 @@
+//! Groups' use cases. Every one loads the facts, asks `policy::authorize`, then acts in one
+//! transaction.
+//!
+//! This module owns what every use case shares: loading a group with the caller's standing in
+//! it (`Loaded`, `load`), the group as the API shows it, and writing a group's activity. The
+//! use cases live by subject:
+//!
+//! - `groups.rs`: create, read, change and delete groups; the directory, subgroups and the
+//!   caller's own groups.
+//! - `members.rs`: members, joining, roles of members, removing and leaving, handing over.
+//! - `roles.rs`: built-in and custom roles and the permissions they carry.
+//! - `invitations.rs`: inviting, and answering or revoking invitations.
+//! - `join_requests.rs`: requests to join and their decisions.
+//! - `tools.rs`: which tools each group uses.
+
+use std::collections::BTreeSet;
+
+use crate::activity::{self, Audience, NewActivity, ObjectRef};
+use crate::groups::model::*;
+use crate::groups::store::{self, GroupRow};
+use crate::id::AccountId;
+use crate::people::Actor;
+use crate::policy::{self, Action, GroupFacts, Standing};
+use crate::{Error, Kernel, Result, Timestamp};
+
+mod groups;
+mod invitations;
+mod join_requests;
+mod members;
+mod roles;
+mod tools;
+
+pub use groups::{
+    create_group, delete_group, get_group, get_group_loaded, groups_in_common, groups_of,
+    list_groups, subgroups, update_group,
+};
+pub use invitations::{
+    accept_invitation, accept_invitation_by_token, decline_invitation, decline_invitation_by_token,
+    invitation, invitation_by_token, invitations, invite, revoke_invitation, your_invitation,
+};
+pub use join_requests::{decide_join_request, join_requests};
+pub use members::{change_role, hand_over, join, member_id, members, remove_member};
+pub use roles::{create_role, delete_role, roles, update_role};
+pub use tools::{group_tools, set_tool, tool_directory, tools_of};
+
+use roles::parse_permission_text;
+
+fn group_ref(row: &GroupRow) -> ObjectRef {
+    ObjectRef::new("Group", row.id, Some(&row.name))
+}
+
+fn person_ref(id: AccountId, handle: &str) -> ObjectRef {
+    ObjectRef::new("Person", id, Some(handle))
+}
+
+/// Writes a group's activity in the caller's transaction.
+async fn log(k: &Kernel, tx: &mut crate::db::Tx, new: NewActivity) -> Result<()> {
+    activity::record(tx, k.now(), new).await.map(|_| ())
+}
+
+/// An activity every reader of the group sees.
+fn in_group(kind: &str, actor: &Actor, object: ObjectRef, group: &GroupRow) -> NewActivity {
+    NewActivity::new(kind, Some(actor.account), object, Audience::Group(group.id))
+}
+
+/// A group with what the policy needs: its facts and the actor's standing in it.
+pub struct Loaded {
+    pub row: GroupRow,
+    pub facts: GroupFacts,
+    pub standing: Option<Standing>,
+}
+
+impl Loaded {
+    pub fn authorize(&self, actor: Option<&Actor>, action: Action) -> Result<()> {
+        policy::authorize(actor, self.standing.as_ref(), action, &self.facts)
+    }
+}
+
+fn facts(row: &GroupRow) -> GroupFacts {
+    GroupFacts {
+        id: row.id,
+        visibility: row.visibility.parse().unwrap_or(Visibility::Secret),
+    }
+}
+
+fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
+    m.map(|m| {
+        let custom = m
+            .permissions
+            .as_deref()
+            .map(parse_permission_text)
+            .unwrap_or_default();
+        Standing::new(Role::parse(&m.role), &custom)
+    })
+}
+
+/// The actor's standing in a group: their own role, or admin through the parent group when
+/// the subgroup lets the parent's admins manage it.
+async fn standing(
+    k: &Kernel,
+    row: &GroupRow,
+    own: Option<Standing>,
+    actor: Option<&Actor>,
+) -> Result<Option<Standing>> {
+    let Some(actor) = actor else { return Ok(None) };
+    if own.as_ref().is_some_and(Standing::is_admin) || !row.parent_admins_manage {
+        return Ok(own);
+    }
+    let Some(parent) = row.parent_id else {
+        return Ok(own);
+    };
+    let via_parent = standing_of(store::membership(&k.db, parent, actor.account).await?);
+    if via_parent.as_ref().is_some_and(Standing::is_admin) {
+        return Ok(Some(Standing::new(Role::Admin, &BTreeSet::new())));
+    }
+    Ok(own)
+}
+
+pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
+    Ok(load_counted(k, actor, key).await?.0)
+}
+
+/// Loads a group, the caller's standing and its member count in one query (plus one for a
+/// parent's admins).
+async fn load_counted(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<(Loaded, i64)> {
+    let found = store::group_with_standing(&k.db, key, actor.map(|a| a.account))
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let own = found.role.map(|role| store::MembershipRow {
+        role,
+        permissions: found.permissions,
+    });
+    let standing = standing(k, &found.group, standing_of(own), actor).await?;
+    let row = found.group;
+    Ok((
+        Loaded {
+            facts: facts(&row),
+            row,
+            standing,
+        },
+        found.member_count,
+    ))
+}
+
+async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Group> {
+    let sees_members = loaded.authorize(actor, Action::ReadMembers).is_ok();
+    let member_count = if sees_members {
+        Some(store::count_members(&k.db, loaded.row.id).await?)
+    } else {
+        None
+    };
+    Ok(group_of(loaded, member_count))
+}
+
+fn group_of(loaded: &Loaded, member_count: Option<i64>) -> Group {
+    let row = &loaded.row;
+    Group {
+        id: row.id,
+        handle: row.handle.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        visibility: facts(row).visibility,
+        join_policy: row.join_policy.parse().unwrap_or(JoinPolicy::Invite),
+        parent: row.parent_id,
+        parent_admins_manage: row.parent_admins_manage,
+        member_count,
+        your_role: loaded.standing.as_ref().map(|s| s.role.to_string()),
+        created_at: Timestamp(row.created_at),
+    }
+}
+
+fn summary(row: &GroupRow) -> GroupSummary {
+    GroupSummary {
+        id: row.id,
+        handle: row.handle.clone(),
+        name: row.name.clone(),
+    }
+}
