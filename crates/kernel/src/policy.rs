@@ -43,6 +43,9 @@ pub enum Action {
     /// Read a ledger account and its statement: a person's, they and who manages the money;
     /// the group's own, every member.
     ReadAccount,
+    /// What a tool's own permission guards (`tool:<name>:<what>`, declared in its manifest):
+    /// owners and admins, and roles that hold it.
+    Tool(&'static str),
 }
 
 impl Action {
@@ -80,6 +83,7 @@ impl Action {
             Action::Post => Some(Permission::Post),
             Action::Moderate => Some(Permission::Moderate),
             Action::ManageMoney | Action::AuditMoney => Some(Permission::ManageMoney),
+            Action::Tool(name) => Some(Permission::Tool(name.to_string())),
             _ => None,
         }
     }
@@ -203,6 +207,10 @@ pub fn authorize(
                     || s.permissions.contains(&Permission::ManageMoney)
             }
             None => true,
+        }),
+        // Owners and admins hold every tool's permissions; other roles those they were given.
+        Action::Tool(name) => standing.is_some_and(|s| {
+            s.is_admin() || s.permissions.contains(&Permission::Tool(name.to_string()))
         }),
         _ => {
             let needed = action
@@ -367,7 +375,10 @@ mod tests {
     use crate::people::{Credential, Scopes};
     use proptest::prelude::*;
 
-    const ACTIONS: [Action; 18] = [
+    /// A tool's own permission, as a manifest declares one.
+    const PIN: &str = "tool:notes:pin";
+
+    const ACTIONS: [Action; 19] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -386,6 +397,7 @@ mod tests {
         Action::Spend,
         Action::ReadAccount,
         Action::AuditMoney,
+        Action::Tool(PIN),
     ];
 
     /// What the policy should answer, written as a plain table a person can check by eye.
@@ -425,6 +437,7 @@ mod tests {
             Action::ManageMoney | Action::Spend | Action::AuditMoney => {
                 holds(Permission::ManageMoney)
             }
+            Action::Tool(p) => holds(Permission::Tool(p.to_string())),
         };
         match (ok, signed_in) {
             (true, _) => "ok",
@@ -470,16 +483,18 @@ mod tests {
             signed_in in any::<bool>(),
             vis in 0..3usize,
             role in role_strategy(),
-            custom_bits in 0u8..128,
+            custom_bits in 0u16..256,
             action in 0..ACTIONS.len(),
         ) {
             let visibility = [Visibility::Public, Visibility::Listed, Visibility::Secret][vis];
             let role = if signed_in { role } else { None };
             let custom: BTreeSet<Permission> = Permission::MANAGED
                 .iter()
+                .cloned()
+                .chain([Permission::Tool(PIN.into())])
                 .enumerate()
                 .filter(|(i, _)| custom_bits & (1 << i) != 0)
-                .map(|(_, p)| p.clone())
+                .map(|(_, p)| p)
                 .collect();
             let group = GroupFacts { id: GroupId::new(), visibility };
             let standing = role.clone().map(|r| Standing::new(r, &custom));

@@ -108,6 +108,30 @@ pub const RESERVED_NAMES: &[&str] = &[
 ];
 
 /// Whether an outside tool may not take `name`: reserved, or a built-in tool of this server.
+/// Refuses a tool's endpoint in a group that has not turned the tool on: 404, as if the
+/// thing were not there (the group's bar shows no tab for it either). Every tool's service
+/// calls this once it has loaded the group.
+pub async fn require_on(k: &Kernel, group: crate::id::GroupId, tool: &str) -> Result<()> {
+    if store::is_on(&k.db, group, tool).await? {
+        Ok(())
+    } else {
+        Err(crate::Error::NotFound("tool"))
+    }
+}
+
+/// Refuses (409, naming it) a feature that needs another tool the group has turned off: a
+/// pool spending by decision needs `decide`, an idea promoted to a poll too.
+pub async fn require_other(k: &Kernel, group: crate::id::GroupId, other: &str) -> Result<()> {
+    if store::is_on(&k.db, group, other).await? {
+        Ok(())
+    } else {
+        Err(crate::Error::conflict(
+            "tool",
+            format!("this needs the {other} tool, which this group has not turned on"),
+        ))
+    }
+}
+
 pub fn is_reserved(k: &Kernel, name: &str) -> bool {
     RESERVED_NAMES.contains(&name) || k.tools.get(name).is_some()
 }

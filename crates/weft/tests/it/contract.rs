@@ -8,7 +8,10 @@ use kernel::db::{Backend as Dialect, migrator};
 use testkit::{Backend, TestServer, both};
 use tokio_util::sync::CancellationToken;
 
-both!(every_tool_is_wired_in_from_the_one_list);
+both!(
+    every_tool_is_wired_in_from_the_one_list,
+    a_tool_is_absent_where_its_group_turned_it_off,
+);
 
 async fn every_tool_is_wired_in_from_the_one_list(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -130,4 +133,40 @@ async fn applied_versions(server: &TestServer) -> BTreeSet<i64> {
         .to_owned();
     let rows: Vec<(i64,)> = server.kernel.db.fetch_all(&query).await.unwrap();
     rows.into_iter().map(|(v,)| v).collect()
+}
+
+/// The switches every tool's service asks: its endpoints are 404 in a group that has it off,
+/// and a feature that needs another tool is 409 naming it while that one is off.
+async fn a_tool_is_absent_where_its_group_turned_it_off(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = server.account("ana").await;
+    let made = ana
+        .post(
+            "/api/v1/groups",
+            &serde_json::json!({"handle": "garden", "name": "Garden", "visibility": "public",
+                                "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let group: kernel::id::GroupId = made.json["id"].as_str().unwrap().parse().unwrap();
+    let k = &server.kernel;
+    assert!(matches!(
+        kernel::tool::require_on(k, group, "notes").await,
+        Err(kernel::Error::NotFound(_))
+    ));
+    let on = ana
+        .put("/api/v1/groups/garden/tools/notes", &serde_json::json!({}))
+        .await;
+    assert!(on.status < 300, "{}", on.body);
+    kernel::tool::require_on(k, group, "notes").await.unwrap();
+    match kernel::tool::require_other(k, group, "polls").await {
+        Err(kernel::Error::Conflict { field, detail }) => {
+            assert_eq!(field.as_deref(), Some("tool"));
+            assert!(detail.contains("polls"), "{detail}");
+        }
+        other => panic!("expected a conflict naming polls, got {other:?}"),
+    }
+    let off = ana.delete("/api/v1/groups/garden/tools/notes").await;
+    assert!(off.status < 300, "{}", off.body);
+    assert!(kernel::tool::require_on(k, group, "notes").await.is_err());
 }
