@@ -24,6 +24,12 @@ use tokio::sync::watch;
 
 use crate::{Error, Result};
 
+/// The PostgreSQL channel on which a commit that wrote activities wakes other nodes' log
+/// readers (`Tx::wake_log_readers`, and the bus's `LISTEN`).
+pub const LOG_CHANNEL: &str = "weft_activity";
+/// `NOTIFY` on [`LOG_CHANNEL`] (a literal: raw SQL is `'static`).
+const WAKE_LOG_READERS: &str = "SELECT pg_notify('weft_activity', '')";
+
 /// The kernel's own tables.
 pub static MIGRATIONS: Migrations = crate::migrations!();
 
@@ -498,6 +504,16 @@ impl Tx {
         self.wrote_activities = true;
     }
 
+    /// Wakes the log readers of other nodes once this transaction commits (PostgreSQL's
+    /// `NOTIFY` on [`LOG_CHANNEL`], delivered only if it commits). SQLite has one node, whose
+    /// readers the [`LogSignal`] wakes: nothing to do.
+    pub(crate) async fn wake_log_readers(&mut self) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            self.execute_raw(WAKE_LOG_READERS).await?;
+        }
+        Ok(())
+    }
+
     /// Runs raw SQL that sea-query cannot express (kept to the kernel's log and jobs).
     pub(crate) async fn execute_raw(&mut self, sql: &'static str) -> Result<u64> {
         tx_dispatch!(self, |conn, _qb| {
@@ -590,6 +606,11 @@ fn constraint_field(
 #[cfg(test)]
 mod tests {
     use super::constraint_field;
+
+    #[test]
+    fn the_wake_up_goes_to_the_channel_the_bus_listens_on() {
+        assert!(super::WAKE_LOG_READERS.contains(&format!("'{}'", super::LOG_CHANNEL)));
+    }
 
     #[test]
     fn names_the_column_of_a_violated_constraint() {

@@ -24,6 +24,8 @@ pub enum Action {
     Edit,
     Delete,
     HandOver,
+    /// Make, unmake, invite or remove admins: the owner alone.
+    ManageAdmins,
     Invite,
     ManageMembers,
     ManageRoles,
@@ -191,7 +193,9 @@ pub fn authorize(
         }
         Action::Join => actor.is_some(),
         Action::Edit => standing.is_some_and(Standing::is_admin),
-        Action::Delete | Action::HandOver => standing.is_some_and(|s| s.role == Role::Owner),
+        Action::Delete | Action::HandOver | Action::ManageAdmins => {
+            standing.is_some_and(|s| s.role == Role::Owner)
+        }
         Action::UseMoney => standing.is_some(),
         // A person's account is theirs alone to spend from; the group's own accounts are
         // spent by who manages its money, who may also read every account.
@@ -229,6 +233,48 @@ pub fn authorize(
             "your role does not allow {action:?}"
         ))),
     }
+}
+
+/// Kinds of lists whose rows are not all for every reader of the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// A currency's ledger accounts.
+    LedgerAccounts,
+}
+
+/// Which rows of a list the actor sees: the condition a store turns into its `WHERE`, so a
+/// list never loads what the caller may not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visible {
+    All,
+    /// The group's own rows (no person owns them) and the actor's.
+    GroupsAndOwn(AccountId),
+}
+
+/// The rows of a `kind` list in the group that `actor` (with `standing` there) sees, once the
+/// list itself is allowed. Ledger accounts: who audits the money sees every account; other
+/// members the group's own and theirs.
+pub fn visible(
+    actor: &Actor,
+    standing: Option<&Standing>,
+    group: &GroupFacts,
+    kind: Listed,
+) -> Visible {
+    match kind {
+        Listed::LedgerAccounts => {
+            if authorize(Some(actor), standing, Action::AuditMoney, group).is_ok() {
+                Visible::All
+            } else {
+                Visible::GroupsAndOwn(actor.account)
+            }
+        }
+    }
+}
+
+/// Whether `actor` manages an outside tool's registration (its settings, secret, requests):
+/// who registered it, or a server administrator acting with a session or an `account` token.
+pub fn manages_registration(actor: &Actor, registered_by: Option<AccountId>) -> bool {
+    registered_by == Some(actor.account) || actor.is_admin
 }
 
 /// What a person does to their own account rather than inside one group.
@@ -378,7 +424,7 @@ mod tests {
     /// A tool's own permission, as a manifest declares one.
     const PIN: &str = "tool:notes:pin";
 
-    const ACTIONS: [Action; 19] = [
+    const ACTIONS: [Action; 20] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -386,6 +432,7 @@ mod tests {
         Action::Edit,
         Action::Delete,
         Action::HandOver,
+        Action::ManageAdmins,
         Action::Invite,
         Action::ManageMembers,
         Action::ManageRoles,
@@ -425,7 +472,7 @@ mod tests {
             Action::Read | Action::ReadMembers => visibility == Visibility::Public || member,
             Action::Join => signed_in,
             Action::Edit => admin,
-            Action::Delete | Action::HandOver => owner,
+            Action::Delete | Action::HandOver | Action::ManageAdmins => owner,
             Action::Invite => holds(Permission::Invite),
             Action::ManageMembers => holds(Permission::ManageMembers),
             Action::ManageRoles => holds(Permission::ManageRoles),

@@ -545,10 +545,14 @@ pub async fn list_accounts(
 ) -> Result<Page<LedgerAccount>> {
     let (currency, group) = currency_for(k, actor, currency_id).await?;
     let limit = page.limit()?;
-    let manages = group.authorize(Some(actor), Action::AuditMoney).is_ok();
-    let viewer = (!manages).then_some(actor.account);
+    let visible = kernel::policy::visible(
+        actor,
+        group.standing.as_ref(),
+        &group.facts,
+        kernel::policy::Listed::LedgerAccounts,
+    );
     let rows =
-        store::accounts_of_currency(&k.db, currency.id, viewer, page.after()?, limit).await?;
+        store::accounts_of_currency(&k.db, currency.id, visible, page.after()?, limit).await?;
     let page = Page::from_rows(rows, limit, |r| r.id.0);
     let owners = owners(k, &page.items).await?;
     Ok(Page {

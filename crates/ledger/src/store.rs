@@ -308,11 +308,11 @@ pub async fn account_with_currency(
     }))
 }
 
-/// A currency's accounts by id; with `viewer`, only theirs and the group's own.
+/// A currency's accounts by id, those the policy lets the reader see.
 pub async fn accounts_of_currency(
     db: &Db,
     currency: CurrencyId,
-    viewer: Option<PersonId>,
+    visible: kernel::policy::Visible,
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<Vec<AccountRow>> {
@@ -326,7 +326,7 @@ pub async fn accounts_of_currency(
     if let Some(after) = after {
         q.and_where(Expr::col(LedgerAccounts::Id).gt(after));
     }
-    if let Some(viewer) = viewer {
+    if let kernel::policy::Visible::GroupsAndOwn(viewer) = visible {
         q.cond_where(
             sea_query::Condition::any()
                 .add(Expr::col(LedgerAccounts::OwnerId).eq(viewer.0))

@@ -121,7 +121,7 @@ async fn listen(pool: sqlx::PgPool, db: Db, shutdown: CancellationToken) {
                 }
             }
         };
-        if let Err(e) = listener.listen("weft_activity").await {
+        if let Err(e) = listener.listen(crate::db::LOG_CHANNEL).await {
             tracing::warn!(error = %e, "LISTEN failed; retrying");
             continue;
         }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use uuid::Uuid;
 
-use crate::db::{Backend, Db, Tx};
+use crate::db::{Db, Tx};
 use crate::id::{AccountId, ActivityId};
 use crate::notify;
 use crate::{Error, Result, Timestamp};
@@ -70,11 +70,7 @@ pub async fn record(tx: &mut Tx, now: Timestamp, new: NewActivity) -> Result<Act
         to.dedup();
         notify::store::insert_direct(tx, id, &to, reason, now).await?;
     }
-    if tx.backend() == Backend::Postgres {
-        // Delivered at commit, only if it commits: a wake-up for other nodes' readers.
-        tx.execute_raw("SELECT pg_notify('weft_activity', '')")
-            .await?;
-    }
+    tx.wake_log_readers().await?;
     tx.wrote_activities();
     Ok(id)
 }

@@ -310,8 +310,8 @@ pub async fn insert_membership(
             ])
             .values_panic([group.into(), account.into(), role.into(), now.into()]),
     )
-    .await?;
-    crate::notify::store::start_following(tx, account, group).await
+    .await
+    .map(|_| ())
 }
 
 /// The accounts of a group's members; with `admins_only`, of its owner and admins.

@@ -246,3 +246,13 @@ pub async fn update_settings(
     tx.commit().await?;
     settings(k, actor).await
 }
+
+/// A new member follows their group's activity in their inbox, in the transaction that makes
+/// them a member (the membership's use case asks; the groups' store does not reach here).
+pub async fn follow_new_member(
+    tx: &mut crate::db::Tx,
+    account: crate::id::AccountId,
+    group: crate::id::GroupId,
+) -> crate::Result<()> {
+    super::store::start_following(tx, account, group).await
+}

@@ -512,7 +512,7 @@ async fn owned(k: &Kernel, actor: &Actor, name: &str) -> Result<OutsideToolRow> 
     let row = store::by_key(&k.db, name)
         .await?
         .ok_or(Error::NotFound("tool"))?;
-    if row.registered_by != Some(actor.account) && !actor.is_admin {
+    if !crate::policy::manages_registration(actor, row.registered_by) {
         return Err(Error::Forbidden(
             "only who registered the tool manages it".into(),
         ));
@@ -607,8 +607,7 @@ pub(crate) async fn may_enable(
     group: &crate::groups::store::GroupRow,
 ) -> Result<Option<ToolRequest>> {
     if Access::of(tool) == Access::Open
-        || tool.registered_by == Some(actor.account)
-        || actor.is_admin
+        || crate::policy::manages_registration(actor, tool.registered_by)
     {
         return Ok(None);
     }
@@ -719,7 +718,7 @@ pub async fn decide_request(
     let tool = store::by_id(&k.db, request.tool_id)
         .await?
         .ok_or(Error::NotFound("tool request"))?;
-    if tool.registered_by != Some(actor.account) && !actor.is_admin {
+    if !crate::policy::manages_registration(actor, tool.registered_by) {
         return Err(Error::NotFound("tool request"));
     }
     let group = crate::groups::store::group_by_key(&k.db, &request.group_id.to_string())

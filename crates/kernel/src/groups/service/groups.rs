@@ -63,7 +63,7 @@ pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<
         },
     )
     .await?;
-    store::insert_membership(&mut tx, id, actor.account, Role::Owner.as_str(), now).await?;
+    super::admit(&mut tx, id, actor.account, Role::Owner.as_str(), now).await?;
     let name = name.unwrap_or_default();
     let new = NewActivity::new(
         "Create",

@@ -60,10 +60,7 @@ pub async fn invite(
     loaded.authorize(Some(actor), Action::Invite)?;
     let mut v = Validation::new();
     let role = input.role.clone().unwrap_or_else(|| "member".into());
-    let is_owner = loaded
-        .standing
-        .as_ref()
-        .is_some_and(|s| s.role == Role::Owner);
+    let is_owner = loaded.authorize(Some(actor), Action::ManageAdmins).is_ok();
     match Role::parse(&role) {
         Role::Owner => v.push("role", "nobody is invited as owner"),
         Role::Admin if !is_owner => v.push("role", "only the owner invites admins"),
@@ -343,7 +340,7 @@ async fn accept(k: &Kernel, actor: &Actor, row: InvitationRow) -> Result<Member>
         }
         _ => row.role.clone(),
     };
-    store::insert_membership(&mut tx, row.group_id, actor.account, &role, now).await?;
+    super::admit(&mut tx, row.group_id, actor.account, &role, now).await?;
     let member = store::member_in(&mut tx, row.group_id, actor.account)
         .await?
         .ok_or(Error::NotFound("member"))?;

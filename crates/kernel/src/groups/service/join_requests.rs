@@ -70,8 +70,7 @@ pub async fn decide_join_request(
             .await?
             .is_none()
     {
-        store::insert_membership(&mut tx, request.group_id, request.account_id, "member", now)
-            .await?;
+        super::admit(&mut tx, request.group_id, request.account_id, "member", now).await?;
     }
     let row = store::join_request_in(&mut tx, id)
         .await?

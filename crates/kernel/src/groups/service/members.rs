@@ -62,7 +62,7 @@ pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Res
     let mut tx = k.db.begin().await?;
     match loaded.row.join_policy.parse().unwrap_or(JoinPolicy::Invite) {
         JoinPolicy::Open => {
-            store::insert_membership(&mut tx, loaded.row.id, actor.account, "member", now).await?;
+            super::admit(&mut tx, loaded.row.id, actor.account, "member", now).await?;
             let row = store::member_in(&mut tx, loaded.row.id, actor.account)
                 .await?
                 .ok_or(Error::NotFound("member"))?;
@@ -141,10 +141,7 @@ pub async fn change_role(
     let current = store::member_in(&mut tx, loaded.row.id, target)
         .await?
         .ok_or(Error::NotFound("member"))?;
-    let is_owner = loaded
-        .standing
-        .as_ref()
-        .is_some_and(|s| s.role == Role::Owner);
+    let is_owner = loaded.authorize(Some(actor), Action::ManageAdmins).is_ok();
     match (&role, Role::parse(&current.role)) {
         (Role::Owner, _) => {
             return Err(Error::invalid(
@@ -224,13 +221,7 @@ pub async fn remove_member(k: &Kernel, actor: &Actor, key: &str, account: &str) 
                 detail: "the owner cannot leave or be removed; hand ownership over first".into(),
             });
         }
-        Role::Admin
-            if !leaving
-                && loaded
-                    .standing
-                    .as_ref()
-                    .is_none_or(|s| s.role != Role::Owner) =>
-        {
+        Role::Admin if !leaving && loaded.authorize(Some(actor), Action::ManageAdmins).is_err() => {
             return Err(Error::Forbidden("only the owner removes admins".into()));
         }
         _ => {}

@@ -176,3 +176,15 @@ fn summary(row: &GroupRow) -> GroupSummary {
         name: row.name.clone(),
     }
 }
+
+/// Makes `account` a member with `role`, and has them follow the group's activity.
+pub(super) async fn admit(
+    tx: &mut crate::db::Tx,
+    group: crate::id::GroupId,
+    account: crate::id::AccountId,
+    role: &str,
+    now: crate::Timestamp,
+) -> Result<()> {
+    store::insert_membership(tx, group, account, role, now).await?;
+    crate::notify::service::follow_new_member(tx, account, group).await
+}
