@@ -91,12 +91,7 @@ struct ListPage {
 async fn enter(app: &AppState, shell: &mut Shell, group: &str) -> Result<GroupContext, Problem> {
     shell.require_actor()?;
     let context = enter_group(app, shell, group, SEGMENT).await?;
-    if !context.may(Action::ManageTools) {
-        return Err(Error::Forbidden(
-            "only those who manage the group's tools see its webhooks".into(),
-        )
-        .into());
-    }
+    context.require(Action::ManageTools)?;
     Ok(context)
 }
 

@@ -135,6 +135,23 @@ impl Standing {
     }
 }
 
+/// The actor's standing in a group from their own role there and their standing in its parent:
+/// a parent's admins manage a subgroup that lets them (`parent_admins_manage`), as admins.
+pub fn standing_in(
+    own: Option<Standing>,
+    parent: Option<&Standing>,
+    parent_admins_manage: bool,
+) -> Option<Standing> {
+    if parent_admins_manage
+        && !own.as_ref().is_some_and(Standing::is_admin)
+        && parent.is_some_and(Standing::is_admin)
+    {
+        Some(Standing::new(Role::Admin, &BTreeSet::new()))
+    } else {
+        own
+    }
+}
+
 /// Decides whether `actor` (with `standing` in the resource's group, if a member) may do
 /// `action` on `resource`. Default deny.
 pub fn authorize(
@@ -583,6 +600,27 @@ mod tests {
             let elsewhere = Actor { group: Some(uuid::Uuid::now_v7()), ..tool };
             prop_assert!(authorize(Some(&elsewhere), Some(&owner), ACTIONS[action], &group).is_err());
         }
+    }
+
+    #[test]
+    fn a_parents_admins_manage_a_subgroup_only_when_it_lets_them() {
+        let admin = Standing::new(Role::Admin, &BTreeSet::new());
+        let member = Standing::new(Role::Member, &BTreeSet::new());
+        let none = BTreeSet::new();
+        assert_eq!(standing_in(None, Some(&admin), true), Some(admin.clone()));
+        assert_eq!(standing_in(None, Some(&admin), false), None);
+        assert_eq!(standing_in(None, Some(&member), true), None);
+        assert_eq!(
+            standing_in(Some(member.clone()), Some(&admin), true),
+            Some(admin.clone()),
+            "a member of both acts as admin here"
+        );
+        let owner = Standing::new(Role::Owner, &none);
+        assert_eq!(
+            standing_in(Some(owner.clone()), Some(&admin), true),
+            Some(owner),
+            "their own higher role stays"
+        );
     }
 
     struct Owned(GroupFacts, AccountId);

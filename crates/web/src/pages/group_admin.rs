@@ -81,8 +81,9 @@ async fn settings_view(
     let context = enter_group(app, shell, key, "").await?;
     let (may_edit, may_manage_tools) =
         (context.may(Action::Edit), context.may(Action::ManageTools));
-    if !may_edit && !may_manage_tools {
-        return Err(Error::Forbidden("only the group's admins change its settings".into()).into());
+    if !may_manage_tools {
+        // Settings are for who edits the group or manages its tools: refused as editing is.
+        context.require(Action::Edit)?;
     }
     let all = tool::all(&app.kernel).await?;
     let tools = all

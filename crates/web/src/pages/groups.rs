@@ -37,6 +37,12 @@ impl GroupContext {
         self.loaded.authorize(self.actor.as_ref(), action).is_ok()
     }
 
+    /// Refuses the page as the policy refuses the action (its own words and status): a page
+    /// writes no access rule or refusal of its own.
+    pub fn require(&self, action: Action) -> Result<(), crate::Problem> {
+        Ok(self.loaded.authorize(self.actor.as_ref(), action)?)
+    }
+
     pub fn uses(&self, tool: &str) -> bool {
         self.tools.iter().any(|t| t.name == tool)
     }

@@ -234,9 +234,7 @@ async fn invite_page(
 ) -> Result<Response, Problem> {
     shell.require_actor()?;
     let context = enter_group(&app, &mut shell, &group, "").await?;
-    if !context.may(Action::Invite) {
-        return Err(Error::Forbidden("you may not invite people to this group".into()).into());
-    }
+    context.require(Action::Invite)?;
     let invitations = invitation_lines(&app, &shell, &group).await?;
     Ok(render(&InvitePage {
         shell,

@@ -1,8 +1,6 @@
 //! Groups themselves: creating, reading, changing and deleting them, the directory and its
 //! cursor, subgroups, and the groups a caller belongs to.
 
-use std::collections::BTreeSet;
-
 use super::{
     Loaded, facts, group_of, group_ref, in_group, load, load_counted, log, standing_of, view,
 };
@@ -13,7 +11,7 @@ use crate::groups::store::{self, GroupRow, Groups};
 use crate::id::{AccountId, GroupId};
 use crate::page::{Page, PageRequest};
 use crate::people::{self, Actor, check_handle};
-use crate::policy::{self, Action, Standing};
+use crate::policy::{self, Action};
 use crate::{Error, Kernel, Result, Timestamp};
 
 pub async fn create_group(k: &Kernel, actor: &Actor, input: NewGroup) -> Result<Group> {
@@ -304,16 +302,14 @@ async fn page_of_groups(
         .collect();
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let mut standing = standing_of(roles.get(&row.id).cloned());
-        if row.parent_admins_manage
-            && !standing.as_ref().is_some_and(Standing::is_admin)
-            && row
-                .parent_id
-                .and_then(|p| standing_of(roles.get(&p).cloned()))
-                .is_some_and(|s| s.is_admin())
-        {
-            standing = Some(Standing::new(Role::Admin, &BTreeSet::new()));
-        }
+        let parent = row
+            .parent_id
+            .and_then(|p| standing_of(roles.get(&p).cloned()));
+        let standing = policy::standing_in(
+            standing_of(roles.get(&row.id).cloned()),
+            parent.as_ref(),
+            row.parent_admins_manage,
+        );
         let loaded = Loaded {
             facts: facts(&row),
             row,

@@ -13,8 +13,6 @@
 //! - `join_requests.rs`: requests to join and their decisions.
 //! - `tools.rs`: which tools each group uses.
 
-use std::collections::BTreeSet;
-
 use crate::activity::{self, Audience, NewActivity, ObjectRef};
 use crate::groups::model::*;
 use crate::groups::store::{self, GroupRow};
@@ -110,10 +108,11 @@ async fn standing(
         return Ok(own);
     };
     let via_parent = standing_of(store::membership(&k.db, parent, actor.account).await?);
-    if via_parent.as_ref().is_some_and(Standing::is_admin) {
-        return Ok(Some(Standing::new(Role::Admin, &BTreeSet::new())));
-    }
-    Ok(own)
+    Ok(policy::standing_in(
+        own,
+        via_parent.as_ref(),
+        row.parent_admins_manage,
+    ))
 }
 
 pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
