@@ -339,10 +339,7 @@ pub async fn open_account(
         (OwnerKind::Member, None) => Some((actor.account, actor.handle.clone())),
         (OwnerKind::Member, Some(key)) => match kernel::people::service::profile(k, key).await {
             Ok(p) => {
-                if kernel::groups::store::membership(&k.db, group.row.id, p.id)
-                    .await?
-                    .is_none()
-                {
+                if !kernel::groups::service::is_member(k, group.row.id, p.id).await? {
                     v.push("owner", "this person is not a member of the group");
                 }
                 Some((p.id, p.handle))

@@ -71,7 +71,7 @@ async fn apps_page(State(app): State<AppState>, shell: Shell) -> Result<Response
     let account = shell.require_actor()?.account;
     let mut allowed = Vec::new();
     for consent in store::consents_of(&k.db, account).await? {
-        if let Some(tool) = kernel::tool::store::by_id(&k.db, consent.tool_id).await? {
+        if let Some(tool) = kernel::tool::registration_by_id(k, consent.tool_id).await? {
             allowed.push((consent, tool));
         }
     }
@@ -106,7 +106,7 @@ async fn revoke(
 ) -> Result<Response, Problem> {
     let k = &app.kernel;
     let account = shell.require_actor()?.account;
-    let tool = kernel::tool::store::by_name(&k.db, &tool)
+    let tool = kernel::tool::registration_by_name(k, &tool)
         .await?
         .ok_or(Problem::not_found("tool"))?;
     grant::forget(k, account, &tool).await?;

@@ -11,8 +11,8 @@ use askama::Template;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use kernel::tool::OutsideToolRow;
 use kernel::tool::outside::redirect_uris;
-use kernel::tool::store::OutsideToolRow;
 use serde::Deserialize;
 use web::pages::{CsrfForm, Shell, render_with};
 use web::{AppState, Problem};
@@ -133,7 +133,7 @@ async fn validate(k: &kernel::Kernel, p: &AuthParams) -> Result<Valid, Refusal> 
             "The link that brought you here names no tool (client_id is missing).",
         ));
     };
-    let tool = kernel::tool::store::by_client_id(&k.db, client_id)
+    let tool = kernel::tool::registration_by_client_id(k, client_id)
         .await
         .map_err(|_| page("Weft could not look up the tool. Try again in a moment."))?
         .ok_or_else(|| page("No tool is registered with this client_id."))?;

@@ -7,9 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use kernel::groups::store::{ToolGroupRow, memberships_using_tool};
+use kernel::groups::ToolGroupRow;
+use kernel::groups::service::memberships_using_tool;
+use kernel::tool::OutsideToolRow;
 use kernel::tool::outside::{ClaimRule, claim_rules};
-use kernel::tool::store::OutsideToolRow;
 use kernel::{Error, Kernel, Result};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -38,7 +39,7 @@ pub async fn groups(
     account: kernel::id::AccountId,
     tool: &OutsideToolRow,
 ) -> Result<Vec<GroupClaim>> {
-    Ok(memberships_using_tool(&k.db, account, &tool.name)
+    Ok(memberships_using_tool(k, account, &tool.name)
         .await?
         .into_iter()
         .map(

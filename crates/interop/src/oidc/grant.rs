@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kernel::id::{AccountId, AuthCodeId, OAuthTokenId};
 use kernel::people::secrets::{hash_secret, random_bytes};
-use kernel::tool::store::OutsideToolRow;
+use kernel::tool::OutsideToolRow;
 use kernel::{Error, Kernel, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -425,7 +425,7 @@ pub async fn userinfo(
     if !claims::has(&t.scopes, "openid") {
         return Err(BearerError::InsufficientScope);
     }
-    let tool = kernel::tool::store::by_id(&k.db, t.tool_id)
+    let tool = kernel::tool::registration_by_id(k, t.tool_id)
         .await
         .map_err(BearerError::Internal)?
         .ok_or(BearerError::InvalidToken)?;

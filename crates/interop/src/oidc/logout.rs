@@ -16,8 +16,8 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use kernel::tool::OutsideToolRow;
 use kernel::tool::outside::post_logout_redirect_uris;
-use kernel::tool::store::OutsideToolRow;
 use serde::{Deserialize, Serialize};
 use web::pages::{CsrfForm, Flash, Shell, redirect, render_with};
 use web::{AppState, Problem};
@@ -91,7 +91,7 @@ async fn check(k: &kernel::Kernel, p: &LogoutParams) -> Result<Result<Checked, R
     };
     let tool = match client_id {
         None => None,
-        Some(id) => match kernel::tool::store::by_client_id(&k.db, &id).await? {
+        Some(id) => match kernel::tool::registration_by_client_id(k, &id).await? {
             Some(tool) => Some(tool),
             None => return Ok(Err("No tool is registered with this client_id.".into())),
         },

@@ -216,7 +216,7 @@ async fn client_and_token(
     headers: &HeaderMap,
     form: TokenQueryForm,
     confidential_only: bool,
-) -> Result<(kernel::tool::store::OutsideToolRow, String), Response> {
+) -> Result<(kernel::tool::OutsideToolRow, String), Response> {
     let Ok(Form(form)) = form else {
         return Err(oauth_error(
             StatusCode::BAD_REQUEST,

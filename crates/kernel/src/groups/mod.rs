@@ -3,7 +3,8 @@
 
 pub mod model;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 
 pub use model::*;
 pub use service::*;
+pub use store::{GroupRow, ToolGroupRow};

@@ -120,15 +120,6 @@ pub async fn group_by_key(db: &Db, key: &str) -> Result<Option<GroupRow>> {
     db.fetch_optional(&q).await
 }
 
-pub async fn group_by_id_in(tx: &mut Tx, id: GroupId) -> Result<Option<GroupRow>> {
-    tx.fetch_optional(
-        &select_groups()
-            .and_where(Expr::col((Groups::Table, Groups::Id)).eq(id))
-            .to_owned(),
-    )
-    .await
-}
-
 pub struct NewGroupRow<'a> {
     pub id: GroupId,
     pub handle: &'a str,
@@ -641,15 +632,6 @@ pub async fn spend_invitation(
 
 pub async fn invitation(db: &Db, id: InvitationId) -> Result<Option<InvitationRow>> {
     db.fetch_optional(
-        &select_invitations()
-            .and_where(Expr::col(Invitations::Id).eq(id))
-            .to_owned(),
-    )
-    .await
-}
-
-pub async fn invitation_in(tx: &mut Tx, id: InvitationId) -> Result<Option<InvitationRow>> {
-    tx.fetch_optional(
         &select_invitations()
             .and_where(Expr::col(Invitations::Id).eq(id))
             .to_owned(),

@@ -2,7 +2,9 @@
 //! each group turns tools on and off ("which groups use which tools").
 
 pub mod outside;
-pub mod store;
+pub(crate) mod store;
+
+pub use store::OutsideToolRow;
 pub mod tokens;
 
 use serde::Serialize;
@@ -184,4 +186,26 @@ impl ToolRegistry {
     pub fn get(&self, name: &str) -> Option<&ToolManifest> {
         self.tools.iter().find(|t| t.name == name)
     }
+}
+
+/// An outside tool's registration by its id (what interop's protocol reads; the table is the
+/// kernel's).
+pub async fn registration_by_id(
+    k: &Kernel,
+    id: crate::id::ToolId,
+) -> Result<Option<OutsideToolRow>> {
+    store::by_id(&k.db, id).await
+}
+
+/// An outside tool's registration by its OAuth `client_id`.
+pub async fn registration_by_client_id(
+    k: &Kernel,
+    client_id: &str,
+) -> Result<Option<OutsideToolRow>> {
+    store::by_client_id(&k.db, client_id).await
+}
+
+/// An outside tool's registration by its name.
+pub async fn registration_by_name(k: &Kernel, name: &str) -> Result<Option<OutsideToolRow>> {
+    store::by_name(&k.db, name).await
 }

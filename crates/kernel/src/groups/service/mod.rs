@@ -187,3 +187,18 @@ pub(super) async fn admit(
     store::insert_membership(tx, group, account, role, now).await?;
     crate::notify::service::follow_new_member(tx, account, group).await
 }
+
+/// Whether `account` is a member of `group` (any role).
+pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId) -> Result<bool> {
+    Ok(store::membership(&k.db, group, account).await?.is_some())
+}
+
+/// The groups of `account` that use `tool`, with the account's role in each (the groups
+/// claim of an outside tool's sign-in).
+pub async fn memberships_using_tool(
+    k: &Kernel,
+    account: AccountId,
+    tool: &str,
+) -> Result<Vec<store::ToolGroupRow>> {
+    store::memberships_using_tool(&k.db, account, tool).await
+}
