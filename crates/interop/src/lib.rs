@@ -10,6 +10,7 @@
 pub mod activities;
 pub mod api;
 pub mod oauth;
+pub mod oauth_client;
 pub mod oidc;
 pub mod pages;
 pub mod webhooks;

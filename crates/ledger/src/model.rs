@@ -316,3 +316,6 @@ pub struct Problem {
     pub account: Option<AccountId>,
     pub detail: String,
 }
+
+/// The tool name activities of the ledger carry.
+pub const TOOL: &str = "ledger";

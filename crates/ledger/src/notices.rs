@@ -11,8 +11,8 @@ use kernel::activity::{Audience, NewActivity, ObjectRef};
 use kernel::id::GroupId;
 
 use crate::amount;
+use crate::model::TOOL;
 use crate::model::{AccountId, PersonId, TransferKind};
-use crate::service::TOOL;
 use crate::store::TransferRow;
 
 /// What a notice needs to know of the currency.

@@ -13,11 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::amount::{self, format};
 use crate::engine::{End, Key, Ledger, Leg, Op, Outcome};
+pub use crate::model::TOOL;
 use crate::model::*;
 use crate::store::{self, AccountRow, CurrencyRow, TransferRow};
-
-/// The tool name activities of the ledger carry.
-pub const TOOL: &str = "ledger";
 
 /// An account with what the policy needs to decide about it.
 pub struct AccountFacts {

@@ -31,7 +31,7 @@ use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
 use web::AppState;
 
-use crate::oauth::{client_from, json_answer, no_store, oauth_error};
+use crate::oauth_client::{client_from, json_answer, no_store, oauth_error};
 
 /// How long an authorization code may wait to be exchanged.
 pub const CODE_TTL_S: i64 = 60;

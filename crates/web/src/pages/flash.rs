@@ -3,9 +3,14 @@
 
 use axum::http::HeaderValue;
 
-use super::shell::Toast;
-
 pub const FLASH_COOKIE: &str = "weft_flash";
+
+/// A message as the shell shows it: its kind and its words (ours, never a request's).
+pub struct Toast {
+    /// `success`, `info` or `danger`.
+    pub kind: &'static str,
+    pub text: &'static str,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flash {

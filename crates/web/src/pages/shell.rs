@@ -10,6 +10,7 @@ use kernel::people::{self, Actor};
 
 use super::csrf::CsrfToken;
 use super::flash::Flash;
+use super::flash::Toast;
 use crate::{AppState, MaybeCaller, Problem, assets};
 
 pub struct Shell {
@@ -55,12 +56,6 @@ pub struct NavLink {
     /// An icon of the sprite (`icons.svg#…`).
     pub icon: String,
     pub current: bool,
-}
-
-pub struct Toast {
-    /// `success`, `info` or `danger`.
-    pub kind: &'static str,
-    pub text: &'static str,
 }
 
 impl Shell {
