@@ -877,18 +877,19 @@ pub async fn enabled_tools(db: &Db, group: GroupId) -> Result<Vec<(String,)>> {
     .await
 }
 
+/// The group's row for the tool, if it has the tool on.
+pub(crate) fn tool_on(group: GroupId, tool: &str) -> sea_query::SelectStatement {
+    Query::select()
+        .column(GroupTools::Tool)
+        .from(GroupTools::Table)
+        .and_where(Expr::col(GroupTools::GroupId).eq(group))
+        .and_where(Expr::col(GroupTools::Tool).eq(tool))
+        .to_owned()
+}
+
 /// Whether the group has the tool on.
 pub async fn tools_enabled_in(tx: &mut Tx, group: GroupId, tool: &str) -> Result<bool> {
-    let row: Option<(String,)> = tx
-        .fetch_optional(
-            &Query::select()
-                .column(GroupTools::Tool)
-                .from(GroupTools::Table)
-                .and_where(Expr::col(GroupTools::GroupId).eq(group))
-                .and_where(Expr::col(GroupTools::Tool).eq(tool))
-                .to_owned(),
-        )
-        .await?;
+    let row: Option<(String,)> = tx.fetch_optional(&tool_on(group, tool)).await?;
     Ok(row.is_some())
 }
 

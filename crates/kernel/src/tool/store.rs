@@ -462,16 +462,8 @@ pub async fn requests_of_tool(
 
 /// Whether the group has the tool on.
 pub async fn is_on(db: &Db, group: GroupId, tool: &str) -> Result<bool> {
-    use crate::groups::store::GroupTools;
     let row: Option<(String,)> = db
-        .fetch_optional(
-            &Query::select()
-                .column(GroupTools::Tool)
-                .from(GroupTools::Table)
-                .and_where(Expr::col(GroupTools::GroupId).eq(group))
-                .and_where(Expr::col(GroupTools::Tool).eq(tool))
-                .to_owned(),
-        )
+        .fetch_optional(&crate::groups::store::tool_on(group, tool))
         .await?;
     Ok(row.is_some())
 }
