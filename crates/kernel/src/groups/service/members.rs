@@ -115,13 +115,7 @@ pub async fn join(k: &Kernel, actor: &Actor, key: &str, input: JoinInput) -> Res
 }
 
 pub(super) async fn account_key(k: &Kernel, key: &str) -> Result<AccountId> {
-    people::profile(k, key)
-        .await
-        .map(|p| p.id)
-        .map_err(|e| match e {
-            Error::NotFound(_) => Error::NotFound("account"),
-            other => other,
-        })
+    people::service::account_ref(k, key).await
 }
 
 /// Changes a member's role. Only the owner changes who is an admin; ownership moves only
