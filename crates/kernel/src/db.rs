@@ -101,6 +101,26 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The log position below which no transaction can still commit, as an SQL expression:
+    /// on PostgreSQL the oldest transaction still running (positions are transaction ids);
+    /// none on SQLite, whose one writer commits in position order.
+    pub(crate) fn commit_horizon(self) -> Option<sea_query::Expr> {
+        match self {
+            Backend::Postgres => Some(sea_query::Expr::cust(
+                "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            )),
+            Backend::Sqlite => None,
+        }
+    }
+
+    /// Whether joins may be `LATERAL` (a subquery per row of the left side): PostgreSQL's,
+    /// which SQLite lacks.
+    pub(crate) fn has_lateral_joins(self) -> bool {
+        self == Backend::Postgres
+    }
+}
+
 /// A row type that both backends can decode.
 pub trait Record:
     for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin

@@ -281,12 +281,9 @@ fn after_cursor(backend: Backend, cursor: Cursor) -> Condition {
     let after = Expr::tuple([col(Activities::Pos), col(Activities::Id)])
         .gt(Expr::tuple([Expr::val(cursor.pos), Expr::val(cursor.id)]));
     let mut c = Condition::all().add(after);
-    if backend == Backend::Postgres {
-        // Below the oldest transaction still running, every transaction has ended: no row
-        // can appear there later.
-        c = c.add(col(Activities::Pos).lt(Expr::cust(
-            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        )));
+    if let Some(horizon) = backend.commit_horizon() {
+        // Below the horizon every transaction has ended: no row can appear there later.
+        c = c.add(col(Activities::Pos).lt(horizon));
     }
     c
 }
@@ -312,7 +309,7 @@ pub async fn log_after_in(tx: &mut Tx, cursor: Cursor, limit: u32) -> Result<Vec
 /// Whether rows after `cursor` exist that a reader may not read yet (PostgreSQL: written by
 /// a transaction above the horizon).
 pub async fn held_back(db: &Db, cursor: Cursor) -> Result<bool> {
-    if db.backend() == Backend::Sqlite {
+    if db.backend().commit_horizon().is_none() {
         return Ok(false);
     }
     let row: Option<(i64,)> = db
@@ -342,10 +339,8 @@ pub async fn head(db: &Db) -> Result<Cursor> {
         .order_by((Alias::new("a"), Activities::Id), Order::Desc)
         .limit(1)
         .to_owned();
-    if db.backend() == Backend::Postgres {
-        q.and_where(col(Activities::Pos).lt(Expr::cust(
-            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        )));
+    if let Some(horizon) = db.backend().commit_horizon() {
+        q.and_where(col(Activities::Pos).lt(horizon));
     }
     let row: Option<(i64, Uuid)> = db.fetch_optional(&q).await?;
     Ok(row.map_or(Cursor::START, |(pos, id)| Cursor { pos, id }))

@@ -204,34 +204,31 @@ pub(crate) fn group_items_query(
         .from_as(Memberships::Table, m.clone())
         .to_owned();
     join_subscription(&mut q, "m", Memberships::GroupId, me);
-    match backend {
-        Backend::Postgres => {
-            let mut lateral = newest(0, limit);
-            lateral.reset_offset();
-            q.column((Alias::new("a"), Activities::Id)).join_lateral(
+    if backend.has_lateral_joins() {
+        let mut lateral = newest(0, limit);
+        lateral.reset_offset();
+        q.column((Alias::new("a"), Activities::Id)).join_lateral(
+            sea_query::JoinType::InnerJoin,
+            lateral,
+            Alias::new("a"),
+            Expr::val(true),
+        );
+    } else {
+        let floor: Expr = Func::coalesce([
+            Expr::SubQuery(None, Box::new(newest(limit - 1, 1).into())),
+            Expr::val(Uuid::nil()),
+        ])
+        .into();
+        q.column((Alias::new("a"), Activities::Id))
+            .join_as(
                 sea_query::JoinType::InnerJoin,
-                lateral,
+                Activities::Table,
                 Alias::new("a"),
-                Expr::val(true),
-            );
-        }
-        Backend::Sqlite => {
-            let floor: Expr = Func::coalesce([
-                Expr::SubQuery(None, Box::new(newest(limit - 1, 1).into())),
-                Expr::val(Uuid::nil()),
-            ])
-            .into();
-            q.column((Alias::new("a"), Activities::Id))
-                .join_as(
-                    sea_query::JoinType::InnerJoin,
-                    Activities::Table,
-                    Alias::new("a"),
-                    Condition::all()
-                        .add(col(Activities::GroupId).equals((m.clone(), Memberships::GroupId)))
-                        .add(col(Activities::Id).gte(floor)),
-                )
-                .cond_where(stream_items("a", me, filter));
-        }
+                Condition::all()
+                    .add(col(Activities::GroupId).equals((m.clone(), Memberships::GroupId)))
+                    .add(col(Activities::Id).gte(floor)),
+            )
+            .cond_where(stream_items("a", me, filter));
     }
     q.and_where(Expr::col((m.clone(), Memberships::AccountId)).eq(me))
         .and_where(level().eq(Level::All.as_str()))

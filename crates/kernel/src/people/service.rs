@@ -1035,11 +1035,8 @@ pub async fn reseal(k: &Kernel) -> Result<()> {
 /// API that names a person (`account`, `owner`, `to`, `voters`, `assignees`…) takes any of
 /// them through this one function.
 pub async fn account_ref(k: &Kernel, key: &str) -> Result<AccountId> {
-    profile(k, key)
-        .await
-        .map(|p| p.id)
-        .map_err(|e| match e {
-            Error::NotFound(_) => Error::NotFound("account"),
-            other => other,
-        })
+    profile(k, key).await.map(|p| p.id).map_err(|e| match e {
+        Error::NotFound(_) => Error::NotFound("account"),
+        other => other,
+    })
 }
