@@ -194,9 +194,17 @@ async fn deliveries_are_signed_retried_and_never_lost(backend: Backend) {
         summaries.iter().any(|s| s.contains("changed")),
         "{summaries:?}"
     );
-    let ds = deliveries(&ana, &id).await;
-    assert_eq!(ds.len(), 4);
-    assert!(ds.iter().all(|d| d["state"] == "delivered"), "{ds:?}");
+    // The receiver answers before the sender records it: wait for the records too.
+    let started = Instant::now();
+    let ds = loop {
+        let ds = deliveries(&ana, &id).await;
+        assert_eq!(ds.len(), 4);
+        if ds.iter().all(|d| d["state"] == "delivered") {
+            break ds;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{ds:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
 
     // The updates-only endpoint got the rename and nothing else.
     wait_for("the update", || updates_got.lock().unwrap().len() == 1).await;
