@@ -14,17 +14,24 @@ use crate::people::Actor;
 use crate::policy::Action;
 use crate::{Error, Kernel, Result};
 
+/// A thing found for a reader: the group it lives in, and its id as stored — one spelling
+/// per thing (a group's id, never its handle), so a handle renamed and taken by another
+/// group can never carry files or comments over.
+pub struct Found {
+    pub group: Loaded,
+    pub id: String,
+}
+
 /// A tool's kind of thing, as the shared services see it.
 pub trait Subject: Send + Sync {
-    /// The group the thing `id` lives in, loaded for `actor`, when `actor` may read the thing;
-    /// `NotFound` when there is no such thing or it is not theirs to see (one answer for
-    /// both, so ids cannot be probed).
+    /// The thing `id` names, when `actor` may read it; `NotFound` when there is no such thing
+    /// or it is not theirs to see (one answer for both, so ids cannot be probed).
     fn readable<'a>(
         &'a self,
         k: &'a Kernel,
         actor: Option<&'a Actor>,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Loaded>>;
+    ) -> BoxFuture<'a, Result<Found>>;
 }
 
 /// The subject types this server knows: the kernel's `group` and each tool's.
@@ -52,14 +59,14 @@ impl Subjects {
         self.0.keys().map(String::as_str)
     }
 
-    /// The group of the thing `kind`/`id`, if `actor` may read it.
+    /// The thing `kind`/`id`, if `actor` may read it.
     pub async fn readable(
         &self,
         k: &Kernel,
         actor: Option<&Actor>,
         kind: &str,
         id: &str,
-    ) -> Result<Loaded> {
+    ) -> Result<Found> {
         let subject = self
             .0
             .get(kind)
@@ -80,11 +87,12 @@ impl Subject for GroupSubject {
         k: &'a Kernel,
         actor: Option<&'a Actor>,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Loaded>> {
+    ) -> BoxFuture<'a, Result<Found>> {
         Box::pin(async move {
             let group = load(k, actor, id).await?;
             group.authorize(actor, Action::Read)?;
-            Ok(group)
+            let id = group.row.id.to_string();
+            Ok(Found { group, id })
         })
     }
 }

@@ -112,16 +112,16 @@ pub async fn list(
     subject_id: &str,
     page: &PageRequest,
 ) -> Result<Page<Comment>> {
-    let group = k
+    let found = k
         .subjects
         .readable(k, actor, subject_type, subject_id)
         .await?;
     let limit = page.limit()?;
     let rows = store::of_subject(
         &k.db,
-        group.row.id,
+        found.group.row.id,
         subject_type,
-        subject_id,
+        &found.id,
         page.after()?,
         limit + 1,
     )
@@ -136,10 +136,11 @@ pub async fn list(
 
 /// Comments on a thing; mentioned members of its group are notified.
 pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Comment> {
-    let group = k
+    let found = k
         .subjects
         .readable(k, Some(actor), &new.subject_type, &new.subject_id)
         .await?;
+    let (group, subject_id) = (found.group, found.id);
     group.authorize(Some(actor), Action::Post)?;
     let mut v = Validation::new();
     let body = check_body(&mut v, &new.body);
@@ -147,7 +148,7 @@ pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Commen
         let on_same = store::get(&k.db, parent).await?.is_some_and(|p| {
             p.group_id == group.row.id
                 && p.subject_type == new.subject_type
-                && p.subject_id == new.subject_id
+                && p.subject_id == subject_id
         });
         if !on_same {
             v.push("parent", "no such comment on this thing");
@@ -159,7 +160,7 @@ pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Commen
         id: CommentId::new(),
         group_id: group.row.id,
         subject_type: new.subject_type,
-        subject_id: new.subject_id,
+        subject_id,
         parent_id: new.parent,
         author_id: Some(actor.account),
         body,
@@ -222,6 +223,7 @@ async fn load(
         .subjects
         .readable(k, actor, &row.subject_type, &row.subject_id)
         .await
+        .map(|found| found.group)
         .map_err(|e| match e {
             Error::NotFound(_) | Error::Invalid(_) => Error::NotFound("comment"),
             other => other,

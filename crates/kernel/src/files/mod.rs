@@ -62,10 +62,11 @@ pub struct NewFile {
 
 /// Keeps a file on a thing the actor may post to (in its group).
 pub async fn upload(k: &Kernel, actor: &Actor, new: NewFile) -> Result<FileInfo> {
-    let group = k
+    let found = k
         .subjects
         .readable(k, Some(actor), &new.subject_type, &new.subject_id)
         .await?;
+    let (group, subject_id) = (found.group, found.id);
     group.authorize(Some(actor), Action::Post)?;
     let name = clean_name(&new.name)?;
     let limit = k.config.max_file_bytes;
@@ -106,7 +107,7 @@ pub async fn upload(k: &Kernel, actor: &Actor, new: NewFile) -> Result<FileInfo>
         id: FileId::new(),
         group_id: group.row.id,
         subject_type: new.subject_type,
-        subject_id: new.subject_id,
+        subject_id,
         name,
         content_type: kind.to_string(),
         size: new.bytes.len() as i64,
@@ -127,14 +128,17 @@ pub async fn list(
     subject_type: &str,
     subject_id: &str,
 ) -> Result<Vec<FileInfo>> {
-    k.subjects
+    let found = k
+        .subjects
         .readable(k, actor, subject_type, subject_id)
         .await?;
-    Ok(store::of_subject(&k.db, subject_type, subject_id)
-        .await?
-        .into_iter()
-        .map(info)
-        .collect())
+    Ok(
+        store::of_subject(&k.db, found.group.row.id, subject_type, &found.id)
+            .await?
+            .into_iter()
+            .map(info)
+            .collect(),
+    )
 }
 
 /// A file's bytes, for who may read the thing it is attached to.
@@ -175,6 +179,7 @@ async fn readable(
     k.subjects
         .readable(k, actor, &row.subject_type, &row.subject_id)
         .await
+        .map(|found| found.group)
         .map_err(|e| match e {
             Error::Invalid(_) => Error::NotFound("file"),
             Error::NotFound(_) => Error::NotFound("file"),

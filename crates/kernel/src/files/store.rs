@@ -95,11 +95,17 @@ pub async fn get(db: &Db, id: FileId) -> Result<Option<(FileRow, Vec<u8>)>> {
 }
 
 /// A thing's files, without their bytes, oldest first (at most 200).
-pub async fn of_subject(db: &Db, subject_type: &str, subject_id: &str) -> Result<Vec<FileRow>> {
+pub async fn of_subject(
+    db: &Db,
+    group: GroupId,
+    subject_type: &str,
+    subject_id: &str,
+) -> Result<Vec<FileRow>> {
     db.fetch_all(
         Query::select()
             .columns(COLUMNS)
             .from(Files::Table)
+            .and_where(Expr::col(Files::GroupId).eq(group))
             .and_where(Expr::col(Files::SubjectType).eq(subject_type))
             .and_where(Expr::col(Files::SubjectId).eq(subject_id))
             .order_by(Files::Id, Order::Asc)

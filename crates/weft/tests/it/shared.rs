@@ -102,6 +102,22 @@ async fn files_are_sniffed_limited_and_read_through_their_thing(backend: Backend
         .await;
     assert_eq!(listed.json.as_array().unwrap().len(), 1, "{}", listed.body);
 
+    // Files hang off the group itself, not its handle: renamed, they follow it, and a new
+    // group that takes the old handle sees none of them.
+    let renamed = ana
+        .patch("/api/v1/groups/garden", &json!({"handle": "orchard"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    group(&eve, "garden", "public").await;
+    let theirs = eve
+        .get("/api/v1/files?subject_type=group&subject_id=garden")
+        .await;
+    assert_eq!(theirs.json, json!([]), "{}", theirs.body);
+    let ours = bo
+        .get("/api/v1/files?subject_type=group&subject_id=orchard")
+        .await;
+    assert_eq!(ours.json.as_array().unwrap().len(), 1, "{}", ours.body);
+
     // A secret group's file: nobody outside learns it exists.
     let secret = upload(
         &ana,
@@ -133,8 +149,38 @@ async fn files_are_sniffed_limited_and_read_through_their_thing(backend: Backend
 
     // Deleting: not another member; the uploader or a moderator.
     let carl = server.account("carl").await;
-    carl.post("/api/v1/groups/garden/members", &json!({})).await;
+    carl.post("/api/v1/groups/orchard/members", &json!({}))
+        .await;
     carl.delete(&url).await.problem(403);
+
+    // A custom role without `post` reads files and comments but adds neither.
+    let made = ana
+        .post(
+            "/api/v1/groups/orchard/roles",
+            &json!({"name": "greeter", "permissions": ["invite"]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let changed = ana
+        .patch(
+            "/api/v1/groups/orchard/members/carl",
+            &json!({"role": "greeter"}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    upload(&carl, "orchard", "x.png", "image/png", PNG)
+        .await
+        .problem(403);
+    carl.post(
+        "/api/v1/comments",
+        &json!({"subject_type": "group", "subject_id": "orchard", "body": "hi"}),
+    )
+    .await
+    .problem(403);
+    let read = carl
+        .get("/api/v1/files?subject_type=group&subject_id=orchard")
+        .await;
+    assert_eq!(read.status, 200, "{}", read.body);
     assert_eq!(ana.delete(&url).await.status, 204);
     server.client().get(&url).await.problem(404);
 }
