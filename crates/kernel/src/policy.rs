@@ -8,7 +8,7 @@ use sea_query::{Condition, Expr, ExprTrait, Query};
 
 use crate::groups::model::{Permission, Role, Visibility};
 use crate::id::{AccountId, GroupId};
-use crate::people::{Actor, Scope};
+use crate::people::{Access, Actor, Scope};
 use crate::{Error, Result};
 
 /// What a caller wants to do.
@@ -45,8 +45,14 @@ pub enum Action {
     /// Read a ledger account and its statement: a person's, they and who manages the money;
     /// the group's own, every member.
     ReadAccount,
+    /// Read a built-in tool's things in the group (its polls, rooms, boards): whoever may
+    /// read the group's content. A token needs `<tool>:read`.
+    ToolRead(&'static str),
+    /// Take part in a built-in tool (vote, send a message, claim a task): whoever may post in
+    /// the group. A token needs `<tool>:write`.
+    ToolUse(&'static str),
     /// What a tool's own permission guards (`tool:<name>:<what>`, declared in its manifest):
-    /// owners and admins, and roles that hold it.
+    /// owners and admins, and roles that hold it. A token needs `<name>:write`.
     Tool(&'static str),
 }
 
@@ -60,6 +66,7 @@ impl Action {
                 | Action::UseMoney
                 | Action::ReadAccount
                 | Action::AuditMoney
+                | Action::ToolRead(_)
         )
     }
 
@@ -71,6 +78,13 @@ impl Action {
             Action::Post => Scope::ActivitiesWrite,
             Action::UseMoney | Action::ReadAccount | Action::AuditMoney => Scope::LedgerRead,
             Action::ManageMoney | Action::Spend => Scope::LedgerWrite,
+            Action::ToolRead(tool) => Scope::tool(tool, Access::Read).unwrap_or(Scope::Read),
+            Action::ToolUse(tool) => Scope::tool(tool, Access::Write).unwrap_or(Scope::Write),
+            Action::Tool(permission) => permission
+                .strip_prefix("tool:")
+                .and_then(|rest| rest.split_once(':'))
+                .and_then(|(tool, _)| Scope::tool(tool, Access::Write))
+                .unwrap_or(Scope::Write),
             _ => Scope::Write,
         }
     }
@@ -82,7 +96,7 @@ impl Action {
             Action::ManageMembers => Some(Permission::ManageMembers),
             Action::ManageRoles => Some(Permission::ManageRoles),
             Action::ManageTools => Some(Permission::ManageTools),
-            Action::Post => Some(Permission::Post),
+            Action::Post | Action::ToolUse(_) => Some(Permission::Post),
             Action::Moderate => Some(Permission::Moderate),
             Action::ManageMoney | Action::AuditMoney => Some(Permission::ManageMoney),
             Action::Tool(name) => Some(Permission::Tool(name.to_string())),
@@ -205,7 +219,7 @@ pub fn authorize(
     }
     let allowed = match action {
         Action::See => true,
-        Action::Read | Action::ReadMembers => {
+        Action::Read | Action::ReadMembers | Action::ToolRead(_) => {
             group.visibility == Visibility::Public || standing.is_some()
         }
         Action::Join => actor.is_some(),
@@ -441,7 +455,7 @@ mod tests {
     /// A tool's own permission, as a manifest declares one.
     const PIN: &str = "tool:notes:pin";
 
-    const ACTIONS: [Action; 20] = [
+    const ACTIONS: [Action; 22] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -461,6 +475,8 @@ mod tests {
         Action::Spend,
         Action::ReadAccount,
         Action::AuditMoney,
+        Action::ToolRead("notes"),
+        Action::ToolUse("notes"),
         Action::Tool(PIN),
     ];
 
@@ -486,7 +502,9 @@ mod tests {
         };
         let ok = match action {
             Action::See => true,
-            Action::Read | Action::ReadMembers => visibility == Visibility::Public || member,
+            Action::Read | Action::ReadMembers | Action::ToolRead(_) => {
+                visibility == Visibility::Public || member
+            }
             Action::Join => signed_in,
             Action::Edit => admin,
             Action::Delete | Action::HandOver | Action::ManageAdmins => owner,
@@ -494,7 +512,7 @@ mod tests {
             Action::ManageMembers => holds(Permission::ManageMembers),
             Action::ManageRoles => holds(Permission::ManageRoles),
             Action::ManageTools => holds(Permission::ManageTools),
-            Action::Post => holds(Permission::Post),
+            Action::Post | Action::ToolUse(_) => holds(Permission::Post),
             Action::Moderate => holds(Permission::Moderate),
             // The group itself owns the resource here (no person does).
             Action::UseMoney | Action::ReadAccount => member,
@@ -579,7 +597,7 @@ mod tests {
             };
             let result = authorize(Some(&token), Some(&owner), ACTIONS[action], &group);
             let reads = (matches!(ACTIONS[action], Action::See) && visibility != Visibility::Secret) ||
-                (visibility == Visibility::Public && matches!(ACTIONS[action], Action::Read | Action::ReadMembers));
+                (visibility == Visibility::Public && matches!(ACTIONS[action], Action::Read | Action::ReadMembers | Action::ToolRead(_)));
             prop_assert_eq!(result.is_ok(), reads, "{:?} on {:?}", ACTIONS[action], visibility);
         }
 
@@ -600,6 +618,38 @@ mod tests {
             let elsewhere = Actor { group: Some(uuid::Uuid::now_v7()), ..tool };
             prop_assert!(authorize(Some(&elsewhere), Some(&owner), ACTIONS[action], &group).is_err());
         }
+    }
+
+    /// A tool's scopes open only that tool: `notes:read` reads notes and nothing else,
+    /// `notes:write` also takes part and uses the permissions notes defines, and neither
+    /// reaches the group's own content nor another tool.
+    #[test]
+    fn a_tools_scopes_open_that_tool_only() {
+        let group = GroupFacts {
+            id: GroupId::new(),
+            visibility: Visibility::Listed,
+        };
+        let admin = Standing::new(Role::Admin, &BTreeSet::new());
+        let may = |scopes: &str, action: Action| {
+            let token = Actor {
+                credential: Credential::Token(TokenId::new()),
+                ..actor(None, scopes.parse().unwrap())
+            };
+            answer(authorize(Some(&token), Some(&admin), action, &group))
+        };
+        assert_eq!(may("notes:read", Action::ToolRead("notes")), "ok");
+        assert_eq!(may("notes:read", Action::ToolUse("notes")), "forbidden");
+        assert_eq!(may("notes:read", Action::Tool(PIN)), "forbidden");
+        assert_eq!(may("notes:read", Action::Read), "forbidden");
+        assert_eq!(may("notes:write", Action::ToolRead("notes")), "ok");
+        assert_eq!(may("notes:write", Action::ToolUse("notes")), "ok");
+        assert_eq!(may("notes:write", Action::Tool(PIN)), "ok");
+        assert_eq!(may("notes:write", Action::Post), "forbidden");
+        assert_eq!(may("chat:write", Action::ToolRead("notes")), "forbidden");
+        assert_eq!(may("chat:write", Action::Tool(PIN)), "forbidden");
+        assert_eq!(may("read", Action::ToolRead("notes")), "ok");
+        assert_eq!(may("read", Action::ToolUse("notes")), "forbidden");
+        assert_eq!(may("write", Action::Tool(PIN)), "ok");
     }
 
     #[test]

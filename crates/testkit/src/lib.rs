@@ -40,9 +40,9 @@ pub struct TestServer {
 /// Weft's tools, and two stand-ins with a manifest only ("notes", whose role permission
 /// `tool:notes:pin` tests grant, and "polls"), so tests can turn tools on and off.
 pub fn sample_tools() -> Vec<Arc<dyn web::Tool>> {
-    let mut notes = ToolManifest::built_in("notes", "Shared notes", "note");
-    notes.permissions = vec!["tool:notes:pin".into()];
-    notes.activity_types = vec!["weft:NoteCreated".into()];
+    let notes = ToolManifest::built_in("notes", "Shared notes", "note")
+        .with_permission("pin", "Pin notes")
+        .with_activity("weft:NoteCreated");
     let mut tools = weft::server::tools();
     tools.push(Arc::new(StandIn("notes", notes)));
     tools.push(Arc::new(StandIn(

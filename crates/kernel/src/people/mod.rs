@@ -9,5 +9,5 @@ pub mod service;
 pub(crate) mod store;
 
 pub use model::*;
-pub use scope::{Scope, Scopes};
+pub use scope::{Access, Scope, Scopes, ToolName};
 pub use service::*;

@@ -930,6 +930,13 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
             v.push("scopes", "a token cannot have scopes its creator lacks");
             None
         }
+        Ok(s)
+            if s.iter()
+                .any(|s| s.tool_name().is_some_and(|t| k.tools.get(t).is_none())) =>
+        {
+            v.push("scopes", "a scope names a tool this server does not have");
+            None
+        }
         Ok(s) if s.allows(Scope::Account) && input.group.is_some() => {
             v.push(
                 "scopes",

@@ -1,6 +1,8 @@
 //! Tools: each built-in tool describes itself with a manifest; the registry holds them, and
 //! each group turns tools on and off ("which groups use which tools").
 
+use std::collections::BTreeMap;
+
 pub mod outside;
 pub(crate) mod store;
 
@@ -25,6 +27,12 @@ pub struct ToolManifest {
     pub icon: String,
     /// The permissions it adds to roles (`tool:{name}:{what}`).
     pub permissions: Vec<String>,
+    /// What each of its permissions lets a role do, by permission ("Pin messages").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub permission_labels: BTreeMap<String, String>,
+    /// The token scopes it opens: a built-in tool's `{name}:read` and `{name}:write`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
     /// The activity types it writes.
     pub activity_types: Vec<String>,
     /// `built_in`, or `external` for outside tools.
@@ -44,11 +52,62 @@ impl ToolManifest {
             description: description.into(),
             icon: icon.into(),
             permissions: Vec::new(),
+            permission_labels: BTreeMap::new(),
+            scopes: vec![format!("{name}:read"), format!("{name}:write")],
             activity_types: Vec::new(),
             kind: "built_in".into(),
             display_name: name.into(),
             home_url: None,
         }
+    }
+
+    /// Adds a permission roles may hold (`tool:{name}:{what}`) and what it lets them do.
+    pub fn with_permission(mut self, what: &str, label: &str) -> Self {
+        let permission = format!("tool:{}:{what}", self.name);
+        self.permission_labels
+            .insert(permission.clone(), label.into());
+        self.permissions.push(permission);
+        self
+    }
+
+    /// Adds an activity type it records.
+    pub fn with_activity(mut self, activity_type: &str) -> Self {
+        self.activity_types.push(activity_type.into());
+        self
+    }
+
+    /// What is wrong with a built-in tool's manifest, if anything: a name scopes cannot carry
+    /// or that the kernel keeps, a permission outside `tool:{name}:`, an unlabelled one.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let scope = format!("{}:read", self.name).parse::<crate::people::Scope>();
+        if !scope.is_ok_and(|s| s.tool_name() == Some(&self.name)) {
+            problems.push(format!(
+                "{:?} is not a tool name: lowercase letters, digits and -, at most {}, and \
+                 none of the kernel's scope areas",
+                self.name,
+                crate::people::ToolName::MAX
+            ));
+        }
+        let prefix = format!("tool:{}:", self.name);
+        for p in &self.permissions {
+            if !p.strip_prefix(&prefix).is_some_and(|what| {
+                !what.is_empty() && what.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+            }) {
+                problems.push(format!("permission {p:?} is not {prefix}<what>"));
+            }
+            if !self.permission_labels.contains_key(p) {
+                problems.push(format!("permission {p:?} has no label"));
+            }
+        }
+        let scopes = [
+            format!("{}:read", self.name),
+            format!("{}:write", self.name),
+        ];
+        if self.scopes != scopes {
+            problems.push(format!("scopes must be {scopes:?}"));
+        }
+        problems
     }
 
     /// An outside tool's manifest, from its registration.
@@ -59,6 +118,8 @@ impl ToolManifest {
             description: row.description.clone(),
             icon: row.icon_url.clone().unwrap_or_else(|| "plug".into()),
             permissions: Vec::new(),
+            permission_labels: BTreeMap::new(),
+            scopes: Vec::new(),
             activity_types: Vec::new(),
             kind: "external".into(),
             display_name: display_name.into(),
@@ -175,8 +236,32 @@ pub struct ToolRegistry {
 }
 
 impl ToolRegistry {
+    /// The built-in tools. A malformed manifest or a name given twice is a mistake in the
+    /// composition root, caught when the server starts (and by the contract test).
     pub fn new(tools: Vec<ToolManifest>) -> Self {
+        for (i, tool) in tools.iter().enumerate() {
+            let problems = tool.problems();
+            assert!(
+                problems.is_empty(),
+                "tool {}: {}",
+                tool.name,
+                problems.join("; ")
+            );
+            assert!(
+                !tools[..i].iter().any(|t| t.name == tool.name),
+                "two tools are named {}",
+                tool.name
+            );
+        }
         ToolRegistry { tools }
+    }
+
+    /// A built-in tool's permission, as its manifest declares it.
+    pub fn permission(&self, permission: &str) -> Option<(&ToolManifest, &str)> {
+        let tool = permission.strip_prefix("tool:")?.split(':').next()?;
+        let manifest = self.get(tool)?;
+        let label = manifest.permission_labels.get(permission)?;
+        Some((manifest, label.as_str()))
     }
 
     pub fn all(&self) -> &[ToolManifest] {

@@ -434,7 +434,7 @@ pub async fn register(k: &Kernel, actor: &Actor, input: NewTool) -> Result<Regis
     }
     v.finish()?;
     if scopes.is_empty() {
-        scopes = TOOL_SCOPES.iter().map(|s| s.as_str().to_string()).collect();
+        scopes = TOOL_SCOPES.iter().map(|s| s.to_string()).collect();
     }
 
     let now = k.now();
@@ -877,20 +877,15 @@ pub async fn grant(
     if wanted.is_empty() {
         wanted = TOOL_SCOPES
             .into_iter()
-            .filter(|s| row.scopes.split_whitespace().any(|r| r == s.as_str()))
+            .filter(|s| row.scopes.split_whitespace().any(|r| *r == s.to_string()))
             .collect();
     }
     let (group_id, handle) = crate::groups::store::group_using_tool(&k.db, &group, &row.name)
         .await
         .map_err(internal)?
         .ok_or_else(|| GrantError::InvalidScope(format!("no group {group} uses this tool")))?;
-    let scopes = Scopes::from_list(
-        &wanted
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .map_err(GrantError::InvalidScope)?;
+    let scopes = Scopes::from_list(&wanted.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .map_err(GrantError::InvalidScope)?;
     let now = k.now();
     // An opaque secret kept as its SHA-256: nothing in the database lets anyone make one.
     let secret = crate::people::secrets::new_secret(SecretKind::ToolToken);

@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The permissions a custom role may hold, with what each allows.
-pub const PERMISSIONS: [(&str, &str); 7] = [
+const PERMISSIONS: [(&str, &str); 7] = [
     ("invite", "Invite people"),
     (
         "manage_members",
@@ -203,6 +203,8 @@ struct MembersPage {
     members: Vec<MemberRow>,
     /// Each role, with every permission a custom role may hold and whether it holds it.
     roles: Vec<(CustomRole, Held)>,
+    /// Every permission a custom role may hold, with what it allows.
+    permissions: Vec<(String, String)>,
     role_name: Field,
     may_manage_members: bool,
     may_manage_roles: bool,
@@ -210,7 +212,22 @@ struct MembersPage {
 }
 
 /// (permission, what it allows, whether the role holds it), for each permission.
-type Held = Vec<(&'static str, &'static str, bool)>;
+type Held = Vec<(String, String, bool)>;
+
+/// Every permission a custom role may hold: the kernel's, then those of each tool the group
+/// has turned on, labelled by the tool's manifest.
+fn permission_choices(app: &AppState, tools_on: &[ToolManifest]) -> Vec<(String, String)> {
+    let kernel = PERMISSIONS
+        .iter()
+        .map(|(p, meaning)| (p.to_string(), meaning.to_string()));
+    let tools = tools_on.iter().flat_map(|tool| {
+        tool.permissions.iter().filter_map(|p| {
+            let (manifest, label) = app.kernel.tools.permission(p)?;
+            Some((p.clone(), format!("{}: {label}", manifest.display_name)))
+        })
+    });
+    kernel.chain(tools).collect()
+}
 
 struct MemberRow {
     member: Member,
@@ -233,6 +250,8 @@ async fn members_view(
     };
     let found = groups::members(&app.kernel, actor.as_ref(), key, &page).await?;
     let roles = groups::roles(&app.kernel, actor.as_ref(), key).await?;
+    let tools_on = groups::group_tools(&app.kernel, actor.as_ref(), key).await?;
+    let permissions = permission_choices(app, &tools_on);
     Ok(MembersPage {
         shell,
         group: context.group.handle.clone(),
@@ -249,13 +268,20 @@ async fn members_view(
         roles: roles
             .into_iter()
             .map(|r| {
-                let held = PERMISSIONS
+                let held = permissions
                     .iter()
-                    .map(|(p, meaning)| (*p, *meaning, r.permissions.iter().any(|h| h == p)))
+                    .map(|(p, meaning)| {
+                        (
+                            p.clone(),
+                            meaning.clone(),
+                            r.permissions.iter().any(|h| h == p),
+                        )
+                    })
                     .collect();
                 (r, held)
             })
             .collect(),
+        permissions,
         role_name,
         may_manage_members: context.may(Action::ManageMembers),
         may_manage_roles: context.may(Action::ManageRoles),

@@ -102,10 +102,13 @@ struct TokensPage {
     scopes_error: Option<String>,
     /// A token just made: its name and its secret, shown this once.
     created: Option<(String, String)>,
+    /// The scopes a token may have here, with what each allows.
+    scopes: Vec<(String, String)>,
 }
 
-/// The scopes a person may give a token here, with what each allows.
-pub const SCOPES: [(&str, &str); 9] = [
+/// The kernel's scopes a person may give a token here, with what each allows; each tool's
+/// `read` and `write` follow ([`scope_choices`]).
+const KERNEL_SCOPES: [(&str, &str); 7] = [
     ("read", "Read everything you can read"),
     ("write", "Do everything you can do"),
     ("groups:read", "Read your groups"),
@@ -113,9 +116,27 @@ pub const SCOPES: [(&str, &str); 9] = [
     ("activities:write", "Post activities"),
     ("ledger:read", "Read your accounts and statements"),
     ("ledger:write", "Make payments"),
-    ("polls:write", "Vote and propose"),
-    ("chat:write", "Send messages"),
 ];
+
+/// Every scope a token may have on this server: the kernel's, then each built-in tool's.
+fn scope_choices(app: &AppState) -> Vec<(String, String)> {
+    let kernel = KERNEL_SCOPES
+        .iter()
+        .map(|(scope, meaning)| (scope.to_string(), meaning.to_string()));
+    let tools = app.kernel.tools.all().iter().flat_map(|tool| {
+        [
+            (
+                format!("{}:read", tool.name),
+                format!("Read {}", tool.display_name),
+            ),
+            (
+                format!("{}:write", tool.name),
+                format!("Use {}", tool.display_name),
+            ),
+        ]
+    });
+    kernel.chain(tools).collect()
+}
 
 async fn token_lines(
     app: &AppState,
@@ -142,6 +163,7 @@ async fn tokens_page(State(app): State<AppState>, shell: Shell) -> Result<Respon
         purpose: Field::default(),
         scopes_error: None,
         created: None,
+        scopes: scope_choices(&app),
     }))
 }
 
@@ -196,6 +218,7 @@ async fn create_token(
             purpose: name_field,
             scopes_error,
             created,
+            scopes: scope_choices(&app),
         },
     ))
 }

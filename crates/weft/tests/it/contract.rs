@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 both!(
     every_tool_is_wired_in_from_the_one_list,
     a_tool_is_absent_where_its_group_turned_it_off,
+    a_tools_permissions_and_scopes_open_like_the_kernels,
 );
 
 async fn every_tool_is_wired_in_from_the_one_list(backend: Backend) {
@@ -61,13 +62,12 @@ async fn every_tool_is_wired_in_from_the_one_list(backend: Backend) {
     for manifest in tools.iter().filter_map(|t| t.manifest()) {
         let registered = server.kernel.tools.get(&manifest.name);
         assert!(registered.is_some(), "{} is not registered", manifest.name);
-        for permission in &manifest.permissions {
-            assert!(
-                permission.starts_with(&format!("tool:{}:", manifest.name)),
-                "{permission} is outside the {} tool's namespace",
-                manifest.name
-            );
-        }
+        assert_eq!(
+            manifest.problems(),
+            Vec::<String>::new(),
+            "{}",
+            manifest.name
+        );
     }
 
     // Started, each tool's jobs are the runner's, and its API is in the served document and
@@ -169,4 +169,74 @@ async fn a_tool_is_absent_where_its_group_turned_it_off(backend: Backend) {
     let off = ana.delete("/api/v1/groups/garden/tools/notes").await;
     assert!(off.status < 300, "{}", off.body);
     assert!(kernel::tool::require_on(k, group, "notes").await.is_err());
+}
+
+/// Every registered tool's scopes can be given to a token, and its permissions to a custom
+/// role; names no tool declared are refused (422), as the kernel's own unknown ones are.
+async fn a_tools_permissions_and_scopes_open_like_the_kernels(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = server.account("ana").await;
+    let registered = server.kernel.tools.all().to_vec();
+    assert!(
+        registered.iter().any(|t| t.name == "notes"),
+        "the stand-in is mounted"
+    );
+    for tool in &registered {
+        assert_eq!(tool.problems(), Vec::<String>::new(), "{}", tool.name);
+        for scope in &tool.scopes {
+            let minted = ana
+                .post(
+                    "/api/v1/tokens",
+                    &serde_json::json!({"name": "t", "scopes": [scope]}),
+                )
+                .await;
+            assert_eq!(minted.status, 201, "{scope}: {}", minted.body);
+            assert_eq!(minted.json["scopes"], serde_json::json!([scope]));
+        }
+    }
+    let unknown = ana
+        .post(
+            "/api/v1/tokens",
+            &serde_json::json!({"name": "t", "scopes": ["nosuch:read"]}),
+        )
+        .await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert_eq!(unknown.error_fields(), ["scopes"]);
+
+    let made = ana
+        .post(
+            "/api/v1/groups",
+            &serde_json::json!({"handle": "garden", "name": "Garden", "visibility": "public",
+                                "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let role = ana
+        .post(
+            "/api/v1/groups/garden/roles",
+            &serde_json::json!({"name": "pinner", "permissions": ["post", "tool:notes:pin"]}),
+        )
+        .await;
+    assert_eq!(role.status, 201, "{}", role.body);
+    for undeclared in ["tool:notes:burn", "tool:nosuch:pin"] {
+        let refused = ana
+            .post(
+                "/api/v1/groups/garden/roles",
+                &serde_json::json!({"name": "burner", "permissions": [undeclared]}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{undeclared}: {}", refused.body);
+    }
+    // The roles form offers the permission with its label once the group uses the tool.
+    let on = ana
+        .put("/api/v1/groups/garden/tools/notes", &serde_json::json!({}))
+        .await;
+    assert!(on.status < 300, "{}", on.body);
+    let page = ana.get("/groups/garden/members").await;
+    assert!(
+        page.body.contains("value=\"tool:notes:pin\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Pin notes"));
 }

@@ -801,7 +801,7 @@ async fn tokens_cannot_outgrow_their_creator(backend: Backend) {
         broad
             .post(
                 "/api/v1/tokens",
-                &json!({"name": "x", "scopes": ["chat:read"]})
+                &json!({"name": "x", "scopes": ["notes:read"]})
             )
             .await
             .status,

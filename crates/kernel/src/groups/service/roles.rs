@@ -53,14 +53,13 @@ pub async fn roles(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Vec<C
 fn checked_permissions(k: &Kernel, list: &[String]) -> Result<BTreeSet<Permission>> {
     let permissions = parse_permissions(list).map_err(|e| Error::invalid("permissions", e))?;
     for p in &permissions {
-        if let Permission::Tool(name) = p {
-            let tool = name.split(':').nth(1).unwrap_or_default();
-            if k.tools.get(tool).is_none() {
-                return Err(Error::invalid(
-                    "permissions",
-                    format!("no tool named {tool:?}"),
-                ));
-            }
+        if let Permission::Tool(name) = p
+            && k.tools.permission(name).is_none()
+        {
+            return Err(Error::invalid(
+                "permissions",
+                format!("no tool of this server defines {name:?}"),
+            ));
         }
     }
     Ok(permissions)
