@@ -149,6 +149,7 @@ async fn main() {
                         memo: None,
                         pending: false,
                         timeout_at: None,
+                        held_by: None,
                     }],
                 }
             })
@@ -183,6 +184,7 @@ async fn main() {
                         memo: Some("rent".into()),
                         pending: false,
                         timeout_at: None,
+                        held_by: None,
                     }
                 } else {
                     Leg {
@@ -192,6 +194,7 @@ async fn main() {
                         memo: None,
                         pending: false,
                         timeout_at: None,
+                        held_by: None,
                     }
                 }],
             })

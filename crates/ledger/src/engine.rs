@@ -36,6 +36,8 @@ pub struct Leg {
     pub memo: Option<String>,
     pub pending: bool,
     pub timeout_at: Option<Timestamp>,
+    /// The tool that alone may end it, for a pending leg a tool made.
+    pub held_by: Option<String>,
 }
 
 /// An idempotency key and a hash of the request it came with.
@@ -466,6 +468,7 @@ impl Batch {
                 credit_balance: c.balance,
                 created_at: self.now.0,
                 hash: Vec::new(),
+                held_by: leg.held_by.clone().filter(|_| leg.pending),
             });
             if let (true, Some(at)) = (leg.pending, leg.timeout_at) {
                 self.jobs.push(
@@ -572,6 +575,7 @@ impl Batch {
             credit_balance: c.balance,
             created_at: self.now.0,
             hash: Vec::new(),
+            held_by: None,
         });
         self.ended.insert(pending, kind.as_str().into());
         Ok(Outcome::Ended(self.rows.last().cloned().map(Box::new)))

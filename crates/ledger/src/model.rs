@@ -269,6 +269,9 @@ pub struct Transfer {
     pub seq: i64,
     /// SHA-256 over the previous transfer's hash and this transfer, hex.
     pub hash: String,
+    /// The tool that alone may post or void this pending transfer (an escrow it keeps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<String>,
     pub created_at: Timestamp,
 }
 

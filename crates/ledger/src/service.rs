@@ -561,6 +561,8 @@ pub async fn list_accounts(
     })
 }
 
+/// Changes an account's floor and ceiling through the API: who manages the group's money;
+/// a tool-held account refuses (409).
 pub async fn update_limits(
     k: &Kernel,
     actor: &Actor,
@@ -570,6 +572,34 @@ pub async fn update_limits(
     let facts = account_for(k, actor, id).await?;
     facts.group.authorize(Some(actor), Action::ManageMoney)?;
     check_holder(&facts.row, "floor", None)?;
+    set_limits(k, actor, facts, input).await
+}
+
+/// Changes the limits of an account `tool` holds (a pool's overdraft, a bucket's target),
+/// for `actor` once the tool's own policy has allowed it.
+pub async fn update_limits_for_tool(
+    k: &Kernel,
+    tool: &str,
+    actor: &Actor,
+    id: AccountId,
+    input: LimitsUpdate,
+) -> Result<LedgerAccount> {
+    let facts = account_for(k, actor, id).await?;
+    if facts.row.held_by.as_deref() != Some(tool) {
+        return Err(Error::conflict(
+            "account",
+            format!("the {tool} tool changes the limits of its own accounts only"),
+        ));
+    }
+    set_limits(k, actor, facts, input).await
+}
+
+async fn set_limits(
+    k: &Kernel,
+    actor: &Actor,
+    facts: AccountFacts,
+    input: LimitsUpdate,
+) -> Result<LedgerAccount> {
     let scale = facts.currency.scale();
     let mut v = Validation::new();
     let floor = limit(
@@ -742,6 +772,7 @@ async fn leg_of(
                 memo: input.memo.clone().filter(|m| !m.is_empty()),
                 pending: input.pending,
                 timeout_at,
+                held_by: through.filter(|_| input.pending).map(str::to_string),
             },
             scale,
         )
@@ -821,7 +852,7 @@ async fn transfer_through(
     through: Option<&str>,
 ) -> Result<(Transfer, bool)> {
     let k = ledger.kernel();
-    actor.require(kernel::people::Scope::LedgerWrite)?;
+    require_scope(actor, through)?;
     let key = check_key(key)?;
     let inputs = [input];
     let (legs, scales) = legs_of(k, actor, &inputs, false, through).await?;
@@ -859,19 +890,51 @@ async fn transfer_through(
     }
 }
 
+/// Linked transfers through the API (`POST /api/v1/batches`): tool-held accounts refuse them.
 pub async fn batch(
     ledger: &Ledger,
     actor: &Actor,
     input: NewBatch,
     key: Option<&str>,
 ) -> Result<(Batch, bool)> {
+    batch_through(ledger, actor, input, key, None).await
+}
+
+/// Linked transfers a tool's service makes (a round paying every funded bucket at once): the
+/// accounts `tool` holds take part, and the pending legs are `tool`'s to end.
+pub async fn batch_for_tool(
+    ledger: &Ledger,
+    tool: &str,
+    actor: &Actor,
+    input: NewBatch,
+    key: Option<&str>,
+) -> Result<(Batch, bool)> {
+    batch_through(ledger, actor, input, key, Some(tool)).await
+}
+
+/// The API's calls need the `ledger:write` scope; a tool's service has checked its own scope
+/// and policy before it calls (spending from a person's account still asks theirs).
+fn require_scope(actor: &Actor, through: Option<&str>) -> Result<()> {
+    match through {
+        None => actor.require(kernel::people::Scope::LedgerWrite),
+        Some(_) => Ok(()),
+    }
+}
+
+async fn batch_through(
+    ledger: &Ledger,
+    actor: &Actor,
+    input: NewBatch,
+    key: Option<&str>,
+    through: Option<&str>,
+) -> Result<(Batch, bool)> {
     let k = ledger.kernel();
-    actor.require(kernel::people::Scope::LedgerWrite)?;
+    require_scope(actor, through)?;
     let key = check_key(key)?;
     if input.legs.is_empty() || input.legs.len() > 100 {
         return Err(Error::invalid("legs", "1 to 100 legs"));
     }
-    let (legs, scales) = legs_of(k, actor, &input.legs, true, None).await?;
+    let (legs, scales) = legs_of(k, actor, &input.legs, true, through).await?;
     let key = key.map(|key| Key {
         request_hash: request_hash("batch", &input.legs, &legs),
         key,
@@ -942,29 +1005,44 @@ async fn end_pending_through(
     through: Option<&str>,
 ) -> Result<Transfer> {
     let k = ledger.kernel();
-    actor.require(kernel::people::Scope::LedgerWrite)?;
+    require_scope(actor, through)?;
     let row = store::transfer(&k.db, id)
         .await?
         .ok_or(Error::NotFound("transfer"))?;
     let debit = account_for(k, actor, row.debit_account_id).await;
     let credit = account_for(k, actor, row.credit_account_id).await;
-    if debit.is_err() && credit.is_err() {
+    if debit.is_err() && credit.is_err() && through.is_none() {
         return Err(Error::NotFound("transfer"));
     }
     for side in [&debit, &credit].into_iter().flatten() {
         check_holder(&side.row, "transfer", through)?;
     }
+    // A pending transfer a tool made is that tool's to end, whoever else may pay from it.
+    let held_transfer = match &row.held_by {
+        Some(holder) if through != Some(holder.as_str()) => {
+            return Err(Error::conflict(
+                "transfer",
+                format!(
+                    "this pending transfer is held by the {holder} tool: it is posted or voided only through that tool"
+                ),
+            ));
+        }
+        Some(_) => true,
+        None => false,
+    };
     let held = |side: &Result<AccountFacts>| {
         side.as_ref()
             .is_ok_and(|s| s.row.held_by.is_some() && s.row.held_by.as_deref() == through)
     };
-    let payer = held(&debit)
+    let payer = held_transfer
+        || held(&debit)
         || debit
             .as_ref()
             .is_ok_and(|d| d.authorize(actor, Action::Spend).is_ok());
-    let payee = credit
-        .as_ref()
-        .is_ok_and(|c| c.authorize(actor, Action::Spend).is_ok());
+    let payee = held_transfer
+        || credit
+            .as_ref()
+            .is_ok_and(|c| c.authorize(actor, Action::Spend).is_ok());
     let how = match &post {
         Some(p) => {
             if !payer {
@@ -972,11 +1050,10 @@ async fn end_pending_through(
                     "only who may pay from the debited account posts it".into(),
                 ));
             }
-            let scale = match (&debit, &credit) {
-                (Ok(d), _) => d.currency.scale(),
-                (_, Ok(c)) => c.currency.scale(),
-                _ => 0,
-            };
+            let scale = store::currency(&k.db, row.currency_id)
+                .await?
+                .ok_or(Error::NotFound("currency"))?
+                .scale();
             let amount = p
                 .amount
                 .as_ref()
@@ -1054,6 +1131,7 @@ fn view(row: TransferRow, end: Option<&TransferRow>, scale: u32) -> Transfer {
         seq: row.seq,
         hash: hex(&row.hash),
         created_at: Timestamp(row.created_at),
+        held_by: row.held_by,
     }
 }
 

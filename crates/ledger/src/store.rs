@@ -62,6 +62,7 @@ pub enum Transfers {
     CreditBalance,
     CreatedAt,
     Hash,
+    HeldBy,
 }
 
 #[derive(Iden)]
@@ -423,9 +424,11 @@ pub struct TransferRow {
     pub credit_balance: i64,
     pub created_at: i64,
     pub hash: Vec<u8>,
+    /// The tool that alone may end this pending transfer.
+    pub held_by: Option<String>,
 }
 
-const TRANSFER_COLUMNS: [Transfers; 17] = [
+const TRANSFER_COLUMNS: [Transfers; 18] = [
     Transfers::Id,
     Transfers::CurrencyId,
     Transfers::Seq,
@@ -443,6 +446,7 @@ const TRANSFER_COLUMNS: [Transfers; 17] = [
     Transfers::CreditBalance,
     Transfers::CreatedAt,
     Transfers::Hash,
+    Transfers::HeldBy,
 ];
 
 fn select_transfers() -> sea_query::SelectStatement {
@@ -477,6 +481,7 @@ pub async fn insert_transfers(tx: &mut Tx, rows: &[TransferRow]) -> Result<()> {
                 r.credit_balance.into(),
                 r.created_at.into(),
                 r.hash.clone().into(),
+                r.held_by.clone().into(),
             ]);
         }
         tx.execute(&q).await?;

@@ -19,6 +19,7 @@ both!(
     a_killed_server_keeps_every_acknowledged_transfer,
     payees_hear_of_payments_and_nobody_else_does,
     tool_held_accounts_move_only_through_their_tool,
+    a_pending_transfer_a_tool_made_ends_only_through_it,
 );
 
 /// A group `garden` owned by ana with bo as member, a currency `HOURS` (scale 2, floor
@@ -1105,5 +1106,94 @@ async fn tool_held_accounts_move_only_through_their_tool(backend: Backend) {
     .unwrap();
     assert_eq!(balance(&s.ana, &pool_id).await["balance"], "12.00");
     assert_eq!(balance(&s.bo, &s.bo_acct).await["balance"], "8.00");
+
+    // Its limits change only through it.
+    let limits: ledger::LimitsUpdate = serde_json::from_value(json!({"floor": "-5"})).unwrap();
+    let refused =
+        ledger::service::update_limits_for_tool(k, "tasks", &ana, pool.id, limits.clone()).await;
+    assert!(
+        matches!(refused, Err(kernel::Error::Conflict { .. })),
+        "{refused:?}"
+    );
+    let changed = ledger::service::update_limits_for_tool(k, "budget", &ana, pool.id, limits)
+        .await
+        .unwrap();
+    assert_eq!(changed.floor.as_deref(), Some("-5.00"));
+
+    // Linked legs through it: the bucket pays bo and ana at once, or neither.
+    let both_legs = serde_json::from_value(json!({"legs": [
+        {"from": pool_id, "to": s.bo_acct, "amount": "2"},
+        {"from": pool_id, "to": s.ana_acct, "amount": "1"}]}))
+    .unwrap();
+    let (batch, _) = ledger::service::batch_for_tool(&ledger, "budget", &ana, both_legs, None)
+        .await
+        .unwrap();
+    assert_eq!(batch.transfers.len(), 2);
+    assert_eq!(balance(&s.ana, &pool_id).await["balance"], "9.00");
+    assert_eq!(verify(&s.ana, &s.currency).await["ok"], true);
+}
+
+/// The escrow rule when the payee is known: a pending transfer from payer to payee that the
+/// tool made is the tool's to post or void — neither the payer nor the payee ends it through
+/// the API, so a task's reward is not taken back nor claimed before the tool's rule says so.
+async fn a_pending_transfer_a_tool_made_ends_only_through_it(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let s = setup(&server).await;
+    let k = &server.kernel;
+    let ana = kernel::people::service::authenticate(k, s.ana.token().unwrap())
+        .await
+        .unwrap();
+    let ledger = ledger::Ledger::start(std::sync::Arc::clone(k));
+    let reward = serde_json::from_value(
+        json!({"from": s.ana_acct, "to": s.bo_acct, "amount": "3", "pending": true}),
+    )
+    .unwrap();
+    let (held, _) = ledger::service::transfer_for_tool(&ledger, "tasks", &ana, reward, None)
+        .await
+        .unwrap();
+    assert_eq!(held.held_by.as_deref(), Some("tasks"));
+    let seen = s.ana.get(&format!("/api/v1/transfers/{}", held.id)).await;
+    assert_eq!(seen.json["held_by"], "tasks", "{}", seen.body);
+    for who in [&s.ana, &s.bo] {
+        for end in ["void", "post"] {
+            let answer = who
+                .post(&format!("/api/v1/transfers/{}/{end}", held.id), &json!({}))
+                .await;
+            assert_eq!(
+                answer.problem(409)["errors"][0]["field"],
+                "transfer",
+                "{}",
+                answer.body
+            );
+        }
+    }
+    let other =
+        ledger::service::end_pending_for_tool(&ledger, "budget", &ana, held.id, None).await;
+    assert!(
+        matches!(other, Err(kernel::Error::Conflict { .. })),
+        "{other:?}"
+    );
+    assert_eq!(balance(&s.ana, &s.ana_acct).await["pending_debits"], "3.00");
+    let voided = ledger::service::end_pending_for_tool(&ledger, "tasks", &ana, held.id, None)
+        .await
+        .unwrap();
+    assert_eq!(voided.state, ledger::TransferState::Voided);
+    assert_eq!(balance(&s.ana, &s.ana_acct).await["pending_debits"], "0.00");
+
+    // An ordinary pending transfer stays its payer's to post through the API.
+    let plain = s
+        .ana
+        .post(
+            "/api/v1/transfers",
+            &json!({"from": s.ana_acct, "to": s.bo_acct, "amount": "1", "pending": true}),
+        )
+        .await;
+    assert_eq!(plain.status, 201, "{}", plain.body);
+    let plain = plain.json["id"].as_str().unwrap().to_string();
+    let posted = s
+        .ana
+        .post(&format!("/api/v1/transfers/{plain}/post"), &json!({}))
+        .await;
+    assert_eq!(posted.status, 200, "{}", posted.body);
     assert_eq!(verify(&s.ana, &s.currency).await["ok"], true);
 }

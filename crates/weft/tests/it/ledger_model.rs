@@ -336,6 +336,7 @@ async fn run_story(b: &Bench, story: &Story) -> Result<(), TestCaseError> {
                                 memo: Some(format!("step {index}")),
                                 pending,
                                 timeout_at: None,
+                                held_by: None,
                             })
                             .collect(),
                     });
