@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::groups::service::{Loaded, load};
+use crate::groups::access::{Loaded, load};
 use crate::people::Actor;
 use crate::policy::Action;
 use crate::{Error, Kernel, Result};

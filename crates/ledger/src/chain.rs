@@ -60,3 +60,8 @@ pub fn hash(prev: &Hash, row: &TransferRow) -> Hash {
     num(&mut h, Some(row.created_at));
     h.finalize().into()
 }
+
+/// A hash as the API shows it: lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

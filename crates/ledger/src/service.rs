@@ -3,8 +3,8 @@
 
 use kernel::activity::{self, Audience, NewActivity, ObjectRef};
 use kernel::error::Validation;
+use kernel::groups::access::{Loaded, load};
 use kernel::groups::model::GroupSummary;
-use kernel::groups::service::{Loaded, load};
 use kernel::page::{Page, PageRequest, decode_cursor};
 use kernel::people::Actor;
 use kernel::policy::{self, Action, GroupFacts, Resource};
@@ -12,6 +12,7 @@ use kernel::{Error, Kernel, Result, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::amount::{self, format};
+use crate::chain;
 use crate::engine::{End, Key, Ledger, Leg, Op, Outcome};
 pub use crate::model::TOOL;
 use crate::model::*;
@@ -1129,14 +1130,10 @@ fn view(row: TransferRow, end: Option<&TransferRow>, scale: u32) -> Transfer {
         timeout_at: row.timeout_at.map(Timestamp),
         batch_id: row.batch_id,
         seq: row.seq,
-        hash: hex(&row.hash),
+        hash: chain::hex(&row.hash),
         created_at: Timestamp(row.created_at),
         held_by: row.held_by,
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A transfer, for who may read either of its accounts.

@@ -8,8 +8,8 @@ use kernel::Result;
 use kernel::db::Db;
 
 use crate::chain;
+use crate::chain::hex;
 use crate::model::{AccountId, Problem, TransferKind, Verification};
-use crate::service::hex;
 use crate::store::{self, CurrencyRow, TransferRow};
 
 #[derive(Default, Clone, Copy)]

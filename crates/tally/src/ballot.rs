@@ -6,10 +6,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::budget::DecidimRules;
-use crate::choice::{ChoiceRules, DotRules, MeetingRules, ScoreRules};
-use crate::ranked::RankedRules;
-
 /// An option of a poll (a candidate, a project, a meeting slot, an idea), by its index in the
 /// poll's option list. Index order is also the last resort of the tie rule (see the crate docs),
 /// so a poll that wants a drawn order shuffles its options once, when it is created.
@@ -142,76 +138,6 @@ impl Ballot {
     }
 }
 
-/// What a poll accepts as a ballot, by kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum BallotRules {
-    Proposal,
-    Consent,
-    Choice(ChoiceRules),
-    Approval { options: u32 },
-    Score(ScoreRules),
-    DotVote(DotRules),
-    Count,
-    Meeting(MeetingRules),
-    Ranked(RankedRules),
-    Budget(DecidimRules),
-}
-
-impl BallotRules {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            BallotRules::Proposal => "proposal",
-            BallotRules::Consent => "consent",
-            BallotRules::Choice(_) => "choice",
-            BallotRules::Approval { .. } => "approval",
-            BallotRules::Score(_) => "score",
-            BallotRules::DotVote(_) => "dot_vote",
-            BallotRules::Count => "count",
-            BallotRules::Meeting(_) => "meeting",
-            BallotRules::Ranked(_) => "ranked",
-            BallotRules::Budget(_) => "budget",
-        }
-    }
-
-    /// Checks a ballot against the poll's rules; the error names the first thing wrong.
-    pub fn validate(&self, ballot: &Ballot) -> Result<(), BallotError> {
-        match (self, ballot) {
-            (BallotRules::Proposal, Ballot::Proposal { stance }) => match stance {
-                Stance::Agree | Stance::Abstain | Stance::Disagree | Stance::Block => Ok(()),
-                other => Err(BallotError::StanceNotAllowed { stance: *other }),
-            },
-            (BallotRules::Consent, Ballot::Consent { stance }) => match stance {
-                Stance::Consent | Stance::Object => Ok(()),
-                other => Err(BallotError::StanceNotAllowed { stance: *other }),
-            },
-            (BallotRules::Choice(rules), Ballot::Choice { options }) => rules.validate(options),
-            (BallotRules::Approval { options: count }, Ballot::Approval { options }) => {
-                ChoiceRules::approval(*count).validate(options)
-            }
-            (BallotRules::Score(rules), Ballot::Score { scores }) => rules.validate(scores),
-            (BallotRules::DotVote(rules), Ballot::DotVote { dots }) => rules.validate(dots),
-            (BallotRules::Count, Ballot::Count { .. }) => Ok(()),
-            (BallotRules::Meeting(rules), Ballot::Meeting { slots }) => rules.validate(slots),
-            (BallotRules::Ranked(rules), Ballot::Ranked { ranking }) => rules.validate(ranking),
-            (BallotRules::Budget(rules), Ballot::Budget { projects }) => rules.validate(projects),
-            (rules, ballot) => Err(BallotError::WrongKind {
-                expected: rules.kind(),
-                found: ballot.kind(),
-            }),
-        }
-    }
-}
-
-/// Parses a ballot from JSON and validates it: the whole path untrusted input takes.
-pub fn parse_ballot(json: &[u8], rules: &BallotRules) -> Result<Ballot, BallotError> {
-    let ballot: Ballot = serde_json::from_slice(json).map_err(|error| BallotError::Malformed {
-        reason: error.to_string(),
-    })?;
-    rules.validate(&ballot)?;
-    Ok(ballot)
-}
-
 /// What is wrong with a ballot.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -328,6 +254,8 @@ pub(crate) fn check_option_count(options: u32) -> Result<usize, CountError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ranked::RankedRules;
+    use crate::rules::{BallotRules, parse_ballot};
 
     fn ids(list: &[u32]) -> Vec<OptionId> {
         list.iter().copied().map(OptionId).collect()

@@ -48,12 +48,14 @@ pub mod choice;
 pub mod delegation;
 pub mod pairwise;
 pub mod ranked;
+pub mod rules;
 pub mod stance;
 pub mod tie;
 
 pub use ballot::{
-    Availability, Ballot, BallotError, BallotRules, CountError, Dots, OptionId, Participation,
-    Scored, SlotAnswer, Stance, Weight, Weighted, parse_ballot,
+    Availability, Ballot, BallotError, CountError, Dots, OptionId, Participation, Scored,
+    SlotAnswer, Stance, Weight, Weighted,
 };
 pub use ranked::{RankedProfile, RankedRules};
+pub use rules::{BallotRules, parse_ballot};
 pub use tie::{Decider, TieBreak};

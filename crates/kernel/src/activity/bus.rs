@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::Db;
 
-use super::log::{self, Cursor, Entry};
+use super::log::{self, Entry};
+use super::model::Cursor;
 
 /// Entries kept for listeners that fall behind; one that falls further must resync from the
 /// log with its last cursor.

@@ -1,51 +1,14 @@
 //! Writing to the log, and reading it in commit order from a cursor.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
-
-use uuid::Uuid;
 
 use crate::db::{Db, Tx};
 use crate::id::{AccountId, ActivityId};
 use crate::notify;
-use crate::{Error, Result, Timestamp};
+use crate::{Result, Timestamp};
 
 use super::model::*;
 use super::store::{self, ActivityRow};
-
-/// A position in the log: after the activity `id` written by transaction `pos`. Shown to
-/// clients as `pos.id` (the SSE event id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cursor {
-    pub pos: i64,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    pub const START: Cursor = Cursor {
-        pos: 0,
-        id: Uuid::nil(),
-    };
-}
-
-impl fmt::Display for Cursor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.pos, self.id.simple())
-    }
-}
-
-impl FromStr for Cursor {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::BadRequest("not a position in the activity log".into());
-        let (pos, id) = s.split_once('.').ok_or_else(bad)?;
-        Ok(Cursor {
-            pos: pos.parse().map_err(|_| bad())?,
-            id: Uuid::parse_str(id).map_err(|_| bad())?,
-        })
-    }
-}
 
 /// Writes `new` in the caller's transaction: one row (plus one per person it names — never
 /// one per member of its group), and direct notifications for the people it names.

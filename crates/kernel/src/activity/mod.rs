@@ -8,5 +8,5 @@ pub mod model;
 pub mod service;
 pub(crate) mod store;
 
-pub use log::{Cursor, record};
+pub use log::record;
 pub use model::*;

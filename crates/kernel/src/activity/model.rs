@@ -1,10 +1,14 @@
 //! What an activity is, as written and as read.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-use crate::Timestamp;
 use crate::id::{AccountId, ActivityId, GroupId};
+use crate::{Error, Result, Timestamp};
 
 /// The ActivityStreams context every activity names.
 pub const CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -171,4 +175,37 @@ pub struct Activity {
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     #[schema(value_type = Object)]
     pub extra: serde_json::Value,
+}
+
+/// A position in the log: after the activity `id` written by transaction `pos`. Shown to
+/// clients as `pos.id` (the SSE event id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cursor {
+    pub pos: i64,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub const START: Cursor = Cursor {
+        pos: 0,
+        id: Uuid::nil(),
+    };
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.pos, self.id.simple())
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::BadRequest("not a position in the activity log".into());
+        let (pos, id) = s.split_once('.').ok_or_else(bad)?;
+        Ok(Cursor {
+            pos: pos.parse().map_err(|_| bad())?,
+            id: Uuid::parse_str(id).map_err(|_| bad())?,
+        })
+    }
 }

@@ -1,6 +1,6 @@
 //! Reading a group's activity through the policy.
 
-use crate::groups::service::load;
+use crate::groups::access::load;
 use crate::page::{Page, PageRequest};
 use crate::people::Actor;
 use crate::policy::Action;

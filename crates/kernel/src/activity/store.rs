@@ -9,8 +9,7 @@ use crate::id::{AccountId, ActivityId, GroupId};
 use crate::people::store::Accounts;
 use crate::{Result, Timestamp};
 
-use super::log::Cursor;
-use super::model::{NewActivity, ObjectRef};
+use super::model::{Cursor, NewActivity, ObjectRef};
 
 #[derive(Iden, Clone, Copy)]
 pub enum Activities {

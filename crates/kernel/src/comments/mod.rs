@@ -215,7 +215,7 @@ async fn load(
     k: &Kernel,
     actor: Option<&Actor>,
     id: CommentId,
-) -> Result<(store::CommentRow, crate::groups::service::Loaded)> {
+) -> Result<(store::CommentRow, crate::groups::access::Loaded)> {
     let row = store::get(&k.db, id)
         .await?
         .ok_or(Error::NotFound("comment"))?;

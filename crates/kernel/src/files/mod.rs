@@ -175,7 +175,7 @@ async fn readable(
     k: &Kernel,
     actor: Option<&Actor>,
     row: &store::FileRow,
-) -> Result<crate::groups::service::Loaded> {
+) -> Result<crate::groups::access::Loaded> {
     k.subjects
         .readable(k, actor, &row.subject_type, &row.subject_id)
         .await

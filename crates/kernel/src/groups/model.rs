@@ -127,6 +127,13 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Permissions stored as space-separated text; a word no longer known is skipped.
+    pub fn parse_list(text: &str) -> std::collections::BTreeSet<Permission> {
+        text.split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
     /// The kernel's permissions, all held by owners and admins.
     pub const MANAGED: [Permission; 7] = [
         Permission::Invite,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use crate::activity::{self, Audience, NewActivity, ObjectRef};
 use crate::db::Tx;
 use crate::error::Validation;
-use crate::groups::service::load;
+use crate::groups::access::load;
 use crate::id::{AccountId, GroupId, MotionId};
 use crate::people::Actor;
 use crate::policy::Action;

@@ -10,7 +10,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::activity::bus::Bus;
-use crate::activity::log::{self, Cursor, Entry};
+use crate::activity::log::{self, Entry};
+use crate::activity::model::Cursor;
 use crate::id::{AccountId, GroupId};
 use crate::{Kernel, Result};
 

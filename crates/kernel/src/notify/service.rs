@@ -2,8 +2,8 @@
 
 use crate::activity::log::activity_of;
 use crate::activity::{self, Audience, NewActivity, ObjectRef};
+use crate::groups::access::load;
 use crate::groups::model::GroupSummary;
-use crate::groups::service::load;
 use crate::id::{AccountId, ActivityId, GroupId};
 use crate::page::{Page, PageRequest};
 use crate::people::{Actor, Scope};

@@ -961,7 +961,7 @@ pub async fn create_token(k: &Kernel, actor: &Actor, input: TokenRequest) -> Res
     };
     // A token limited to a group: only a group you belong to, and never wider than yours.
     let group = match input.group.as_deref() {
-        Some(key) => match crate::groups::load(k, Some(actor), key).await.ok() {
+        Some(key) => match crate::groups::access::load(k, Some(actor), key).await.ok() {
             Some(g) if g.standing.is_some() && actor.group.is_none_or(|own| own == g.row.id.0) => {
                 Some(g.row.id.0)
             }

@@ -102,7 +102,7 @@ impl Access {
 pub struct ToolRequest {
     pub id: crate::id::ToolRequestId,
     pub tool: ToolId,
-    pub group: crate::groups::GroupSummary,
+    pub group: crate::groups::model::GroupSummary,
     pub requested_by: Option<AccountId>,
     /// `pending`, `approved` or `rejected`.
     pub status: String,
@@ -226,7 +226,7 @@ async fn claim_groups(
 ) -> Result<Vec<ClaimRule>> {
     for (i, rule) in rules.iter_mut().enumerate() {
         if let Some(key) = &rule.group {
-            match crate::groups::load(k, Some(actor), key).await {
+            match crate::groups::access::load(k, Some(actor), key).await {
                 Ok(group) => rule.group = Some(group.row.id.to_string()),
                 Err(Error::NotFound(_)) => v.push(format!("claims[{i}].group"), "no such group"),
                 Err(e) => return Err(e),
@@ -658,7 +658,7 @@ fn request_of_row(
     ToolRequest {
         id: row.id,
         tool: row.tool_id,
-        group: crate::groups::GroupSummary {
+        group: crate::groups::model::GroupSummary {
             id: group.id,
             handle: group.handle.clone(),
             name: group.name.clone(),

@@ -1167,8 +1167,7 @@ async fn a_pending_transfer_a_tool_made_ends_only_through_it(backend: Backend) {
             );
         }
     }
-    let other =
-        ledger::service::end_pending_for_tool(&ledger, "budget", &ana, held.id, None).await;
+    let other = ledger::service::end_pending_for_tool(&ledger, "budget", &ana, held.id, None).await;
     assert!(
         matches!(other, Err(kernel::Error::Conflict { .. })),
         "{other:?}"

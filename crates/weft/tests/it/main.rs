@@ -20,4 +20,5 @@ mod people;
 mod permissions;
 mod schema;
 mod shared;
+mod structure;
 mod webhooks;

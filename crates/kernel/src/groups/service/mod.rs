@@ -18,8 +18,8 @@ use crate::groups::model::*;
 use crate::groups::store::{self, GroupRow};
 use crate::id::AccountId;
 use crate::people::Actor;
-use crate::policy::{self, Action, GroupFacts, Standing};
-use crate::{Error, Kernel, Result, Timestamp};
+use crate::policy::Action;
+use crate::{Kernel, Result, Timestamp};
 
 mod groups;
 mod invitations;
@@ -41,7 +41,8 @@ pub use members::{change_role, hand_over, join, member_id, members, remove_membe
 pub use roles::{create_role, delete_role, roles, update_role};
 pub use tools::{group_tools, set_tool, tool_directory, tools_of};
 
-use roles::parse_permission_text;
+pub use crate::groups::access::{Loaded, is_member, load};
+use crate::groups::access::{facts, load_counted, standing_of};
 
 fn group_ref(row: &GroupRow) -> ObjectRef {
     ObjectRef::new("Group", row.id, Some(&row.name))
@@ -59,86 +60,6 @@ async fn log(k: &Kernel, tx: &mut crate::db::Tx, new: NewActivity) -> Result<()>
 /// An activity every reader of the group sees.
 fn in_group(kind: &str, actor: &Actor, object: ObjectRef, group: &GroupRow) -> NewActivity {
     NewActivity::new(kind, Some(actor.account), object, Audience::Group(group.id))
-}
-
-/// A group with what the policy needs: its facts and the actor's standing in it.
-pub struct Loaded {
-    pub row: GroupRow,
-    pub facts: GroupFacts,
-    pub standing: Option<Standing>,
-}
-
-impl Loaded {
-    pub fn authorize(&self, actor: Option<&Actor>, action: Action) -> Result<()> {
-        policy::authorize(actor, self.standing.as_ref(), action, &self.facts)
-    }
-}
-
-fn facts(row: &GroupRow) -> GroupFacts {
-    GroupFacts {
-        id: row.id,
-        visibility: row.visibility.parse().unwrap_or(Visibility::Secret),
-    }
-}
-
-fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
-    m.map(|m| {
-        let custom = m
-            .permissions
-            .as_deref()
-            .map(parse_permission_text)
-            .unwrap_or_default();
-        Standing::new(Role::parse(&m.role), &custom)
-    })
-}
-
-/// The actor's standing in a group: their own role, or admin through the parent group when
-/// the subgroup lets the parent's admins manage it.
-async fn standing(
-    k: &Kernel,
-    row: &GroupRow,
-    own: Option<Standing>,
-    actor: Option<&Actor>,
-) -> Result<Option<Standing>> {
-    let Some(actor) = actor else { return Ok(None) };
-    if own.as_ref().is_some_and(Standing::is_admin) || !row.parent_admins_manage {
-        return Ok(own);
-    }
-    let Some(parent) = row.parent_id else {
-        return Ok(own);
-    };
-    let via_parent = standing_of(store::membership(&k.db, parent, actor.account).await?);
-    Ok(policy::standing_in(
-        own,
-        via_parent.as_ref(),
-        row.parent_admins_manage,
-    ))
-}
-
-pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
-    Ok(load_counted(k, actor, key).await?.0)
-}
-
-/// Loads a group, the caller's standing and its member count in one query (plus one for a
-/// parent's admins).
-async fn load_counted(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<(Loaded, i64)> {
-    let found = store::group_with_standing(&k.db, key, actor.map(|a| a.account))
-        .await?
-        .ok_or(Error::NotFound("group"))?;
-    let own = found.role.map(|role| store::MembershipRow {
-        role,
-        permissions: found.permissions,
-    });
-    let standing = standing(k, &found.group, standing_of(own), actor).await?;
-    let row = found.group;
-    Ok((
-        Loaded {
-            facts: facts(&row),
-            row,
-            standing,
-        },
-        found.member_count,
-    ))
 }
 
 async fn view(k: &Kernel, actor: Option<&Actor>, loaded: &Loaded) -> Result<Group> {
@@ -186,11 +107,6 @@ pub(super) async fn admit(
 ) -> Result<()> {
     store::insert_membership(tx, group, account, role, now).await?;
     crate::notify::service::follow_new_member(tx, account, group).await
-}
-
-/// Whether `account` is a member of `group` (any role).
-pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId) -> Result<bool> {
-    Ok(store::membership(&k.db, group, account).await?.is_some())
 }
 
 /// The groups of `account` that use `tool`, with the account's role in each (the groups

@@ -222,8 +222,6 @@ pub(super) async fn role_permissions(
     Ok(Standing::new(role.clone(), &custom).permissions)
 }
 
-pub(super) fn parse_permission_text(text: &str) -> BTreeSet<Permission> {
-    text.split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
+fn parse_permission_text(text: &str) -> BTreeSet<Permission> {
+    Permission::parse_list(text)
 }

@@ -1,0 +1,100 @@
+//! Loading a group with the caller's standing in it: what every use case, in groups and in
+//! every other area and tool, does before it asks the policy. It sits below the groups' use
+//! cases (`service`), so an area those use cases call (notify follows a new member) can load
+//! a group without a circle back into them.
+
+use crate::groups::model::*;
+use crate::groups::store::{self, GroupRow};
+use crate::id::AccountId;
+use crate::people::Actor;
+use crate::policy::{self, Action, GroupFacts, Standing};
+use crate::{Error, Kernel, Result};
+
+/// A group with what the policy needs: its facts and the actor's standing in it.
+pub struct Loaded {
+    pub row: GroupRow,
+    pub facts: GroupFacts,
+    pub standing: Option<Standing>,
+}
+
+impl Loaded {
+    pub fn authorize(&self, actor: Option<&Actor>, action: Action) -> Result<()> {
+        policy::authorize(actor, self.standing.as_ref(), action, &self.facts)
+    }
+}
+
+pub(super) fn facts(row: &GroupRow) -> GroupFacts {
+    GroupFacts {
+        id: row.id,
+        visibility: row.visibility.parse().unwrap_or(Visibility::Secret),
+    }
+}
+
+pub(super) fn standing_of(m: Option<store::MembershipRow>) -> Option<Standing> {
+    m.map(|m| {
+        let custom = m
+            .permissions
+            .as_deref()
+            .map(Permission::parse_list)
+            .unwrap_or_default();
+        Standing::new(Role::parse(&m.role), &custom)
+    })
+}
+
+/// The actor's standing in a group: their own role, or admin through the parent group when
+/// the subgroup lets the parent's admins manage it.
+async fn standing(
+    k: &Kernel,
+    row: &GroupRow,
+    own: Option<Standing>,
+    actor: Option<&Actor>,
+) -> Result<Option<Standing>> {
+    let Some(actor) = actor else { return Ok(None) };
+    if own.as_ref().is_some_and(Standing::is_admin) || !row.parent_admins_manage {
+        return Ok(own);
+    }
+    let Some(parent) = row.parent_id else {
+        return Ok(own);
+    };
+    let via_parent = standing_of(store::membership(&k.db, parent, actor.account).await?);
+    Ok(policy::standing_in(
+        own,
+        via_parent.as_ref(),
+        row.parent_admins_manage,
+    ))
+}
+
+pub async fn load(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
+    Ok(load_counted(k, actor, key).await?.0)
+}
+
+/// Loads a group, the caller's standing and its member count in one query (plus one for a
+/// parent's admins).
+pub(super) async fn load_counted(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+) -> Result<(Loaded, i64)> {
+    let found = store::group_with_standing(&k.db, key, actor.map(|a| a.account))
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let own = found.role.map(|role| store::MembershipRow {
+        role,
+        permissions: found.permissions,
+    });
+    let standing = standing(k, &found.group, standing_of(own), actor).await?;
+    let row = found.group;
+    Ok((
+        Loaded {
+            facts: facts(&row),
+            row,
+            standing,
+        },
+        found.member_count,
+    ))
+}
+
+/// Whether `account` is a member of `group` (any role).
+pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId) -> Result<bool> {
+    Ok(store::membership(&k.db, group, account).await?.is_some())
+}
