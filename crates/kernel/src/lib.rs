@@ -19,6 +19,7 @@ pub mod policy;
 #[cfg(test)]
 mod query_plans;
 pub mod seal;
+pub mod string_enum;
 pub mod subjects;
 pub mod time;
 pub mod tool;

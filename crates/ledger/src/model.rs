@@ -1,7 +1,5 @@
 //! The ledger's types: what the API shows and takes, and the kinds of things in the book.
 
-use std::fmt;
-use std::str::FromStr;
 
 use kernel::Timestamp;
 use kernel::groups::model::GroupSummary;
@@ -13,43 +11,7 @@ pub use kernel::id::{
     TransferId,
 };
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of: {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-string_enum!(
+kernel::string_enum!(
     /// `mutual_credit`: zero-sum, members issue by going below zero; `tracked`: mirrors money
     /// the group holds outside, entered by deposits; `shares`: a project's equity.
     CurrencyKind {
@@ -59,7 +21,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+kernel::string_enum!(
     /// Who holds an account: a member (a person), or the group itself — its main account, a
     /// pool, a campaign or an escrow.
     OwnerKind {
@@ -71,7 +33,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+kernel::string_enum!(
     /// What a row of the book records.
     TransferKind {
         Transfer = "transfer",
@@ -82,7 +44,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+kernel::string_enum!(
     /// Where a transfer stands: `posted` (moved), `pending` (reserved), `voided` (released,
     /// by a person or by its timeout: `expired`).
     TransferState {
