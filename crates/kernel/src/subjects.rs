@@ -20,6 +20,38 @@ use crate::{Error, Kernel, Result};
 pub struct Found {
     pub group: Loaded,
     pub id: String,
+    /// Who may read the thing, so what is said about it (a comment's activity, a mention)
+    /// reaches no one else.
+    pub readers: Readers,
+}
+
+/// Who may read a thing: whoever reads its group's content, or only some accounts (a private
+/// room's participants, a person's own account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readers {
+    Group,
+    Only(Vec<crate::id::AccountId>),
+}
+
+impl Readers {
+    /// Whether `account`, a member of the group, may read the thing.
+    pub fn include(&self, account: crate::id::AccountId) -> bool {
+        match self {
+            Readers::Group => true,
+            Readers::Only(accounts) => accounts.contains(&account),
+        }
+    }
+
+    /// The audience of an activity about the thing in `group`.
+    pub fn audience(&self, group: crate::id::GroupId) -> crate::activity::Audience {
+        match self {
+            Readers::Group => crate::activity::Audience::Group(group),
+            Readers::Only(accounts) => crate::activity::Audience::Accounts {
+                group: Some(group),
+                accounts: accounts.clone(),
+            },
+        }
+    }
 }
 
 /// A tool's kind of thing, as the shared services see it.
@@ -92,7 +124,11 @@ impl Subject for GroupSubject {
             let group = load(k, actor, id).await?;
             group.authorize(actor, Action::Read)?;
             let id = group.row.id.to_string();
-            Ok(Found { group, id })
+            Ok(Found {
+                group,
+                id,
+                readers: Readers::Group,
+            })
         })
     }
 }

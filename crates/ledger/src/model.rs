@@ -1,6 +1,5 @@
 //! The ledger's types: what the API shows and takes, and the kinds of things in the book.
 
-
 use kernel::Timestamp;
 use kernel::groups::model::GroupSummary;
 use serde::{Deserialize, Deserializer, Serialize};

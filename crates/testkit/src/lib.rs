@@ -10,6 +10,8 @@ mod postgres;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+use kernel::subjects::{Found, Readers, Subject};
 use kernel::tool::ToolManifest;
 use kernel::{Kernel, ManualClock};
 use tokio_util::sync::CancellationToken;
@@ -37,23 +39,25 @@ pub struct TestServer {
     _postgres: Option<postgres::ScratchDatabase>,
 }
 
-/// Weft's tools, and two stand-ins with a manifest only ("notes", whose role permission
-/// `tool:notes:pin` tests grant, and "polls"), so tests can turn tools on and off.
+/// Weft's tools, and two stand-ins ("notes", whose role permission `tool:notes:pin` tests
+/// grant and whose things files and comments attach to, and "polls", a manifest only), so
+/// tests can turn tools on and off.
 pub fn sample_tools() -> Vec<Arc<dyn web::Tool>> {
     let notes = ToolManifest::built_in("notes", "Shared notes", "note")
         .with_permission("pin", "Pin notes")
         .with_activity("weft:NoteCreated");
     let mut tools = weft::server::tools();
-    tools.push(Arc::new(StandIn("notes", notes)));
+    tools.push(Arc::new(StandIn("notes", notes, true)));
     tools.push(Arc::new(StandIn(
         "polls",
         ToolManifest::built_in("polls", "Quick polls", "poll"),
+        false,
     )));
     tools
 }
 
-/// A tool that is only its manifest.
-struct StandIn(&'static str, ToolManifest);
+/// A tool that is its manifest, and for "notes" a subject type `note`.
+struct StandIn(&'static str, ToolManifest, bool);
 
 impl web::Tool for StandIn {
     fn name(&self) -> &'static str {
@@ -62,6 +66,52 @@ impl web::Tool for StandIn {
 
     fn manifest(&self) -> Option<ToolManifest> {
         Some(self.1.clone())
+    }
+
+    fn subjects(&self) -> Vec<(&'static str, Arc<dyn Subject>)> {
+        if self.2 {
+            vec![("note", Arc::new(NoteSubject))]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The stand-in's notes: `{group}/{name}` is the group's, read by whoever reads its content;
+/// `{group}/private/{handle}` is that member's alone (a private thing, as a direct message
+/// or a person's account is).
+struct NoteSubject;
+
+impl Subject for NoteSubject {
+    fn readable<'a>(
+        &'a self,
+        k: &'a Kernel,
+        actor: Option<&'a kernel::people::Actor>,
+        id: &'a str,
+    ) -> BoxFuture<'a, kernel::Result<Found>> {
+        Box::pin(async move {
+            let (group_key, rest) = id.split_once('/').ok_or(kernel::Error::NotFound("note"))?;
+            let group = kernel::groups::access::load(k, actor, group_key).await?;
+            group.authorize(actor, kernel::policy::Action::ToolRead("notes"))?;
+            kernel::tool::require_on(k, group.row.id, "notes").await?;
+            let readers = match rest.strip_prefix("private/") {
+                None => Readers::Group,
+                Some(handle) => {
+                    let owner = kernel::people::service::profile(k, handle)
+                        .await
+                        .map_err(|_| kernel::Error::NotFound("note"))?;
+                    if actor.is_none_or(|a| a.account != owner.id) {
+                        return Err(kernel::Error::NotFound("note"));
+                    }
+                    Readers::Only(vec![owner.id])
+                }
+            };
+            Ok(Found {
+                id: format!("{}/{rest}", group.row.id),
+                group,
+                readers,
+            })
+        })
     }
 }
 

@@ -8,7 +8,7 @@ pub(crate) mod store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::activity::{self, Audience, NewActivity, ObjectRef};
+use crate::activity::{self, NewActivity, ObjectRef};
 use crate::error::Validation;
 use crate::id::{AccountId, CommentId, GroupId};
 use crate::page::{Page, PageRequest};
@@ -140,7 +140,7 @@ pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Commen
         .subjects
         .readable(k, Some(actor), &new.subject_type, &new.subject_id)
         .await?;
-    let (group, subject_id) = (found.group, found.id);
+    let (group, subject_id, readers) = (found.group, found.id, found.readers);
     group.authorize(Some(actor), Action::Post)?;
     let mut v = Validation::new();
     let body = check_body(&mut v, &new.body);
@@ -155,7 +155,12 @@ pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Commen
         }
     }
     v.finish()?;
-    let mentioned = members_named(k, group.row.id, &body).await?;
+    // A mention of someone who may not read the thing tells them nothing.
+    let mentioned: Vec<(AccountId, String)> = members_named(k, group.row.id, &body)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| readers.include(*id))
+        .collect();
     let row = store::CommentRow {
         id: CommentId::new(),
         group_id: group.row.id,
@@ -175,7 +180,7 @@ pub async fn create(k: &Kernel, actor: &Actor, new: NewComment) -> Result<Commen
         "Create",
         Some(actor.account),
         ObjectRef::new("Note", row.id, None),
-        Audience::Group(group.row.id),
+        readers.audience(group.row.id),
     )
     .target(ObjectRef::new(&row.subject_type, &row.subject_id, None))
     .tool(TOOL)

@@ -8,6 +8,7 @@ use testkit::{Backend, Client, TestServer, both};
 both!(
     files_are_sniffed_limited_and_read_through_their_thing,
     comments_thread_mention_react_and_follow_their_thing,
+    a_comment_on_a_private_thing_reaches_only_its_readers,
 );
 
 /// The smallest bytes that are a PNG by their signature.
@@ -330,4 +331,71 @@ async fn comments_thread_mention_react_and_follow_their_thing(backend: Backend) 
     )
     .await
     .problem(422);
+}
+
+/// What is said about a thing only some members may read (a private note, as a direct
+/// message or a person's account) reaches only them: the comment's activity is not in the
+/// group's stream, a mention of another member tells them nothing, and they cannot read it.
+async fn a_comment_on_a_private_thing_reaches_only_its_readers(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ana = server.account("ana").await;
+    let bo = server.account("bo").await;
+    group(&ana, "garden", "public").await;
+    let joined = bo.post("/api/v1/groups/garden/members", &json!({})).await;
+    assert!(joined.status < 300, "{}", joined.body);
+    let on = ana
+        .put("/api/v1/groups/garden/tools/notes", &json!({}))
+        .await;
+    assert!(on.status < 300, "{}", on.body);
+
+    let private = ana
+        .post(
+            "/api/v1/comments",
+            &json!({"subject_type": "note", "subject_id": "garden/private/ana",
+                    "body": "My PIN for the shed is 4711 — @bo must not see this"}),
+        )
+        .await;
+    assert_eq!(private.status, 201, "{}", private.body);
+    let id = private.json["id"].as_str().unwrap();
+    // In public: what ana says on the group's own note is the group's.
+    let public = ana
+        .post(
+            "/api/v1/comments",
+            &json!({"subject_type": "note", "subject_id": "garden/plan",
+                    "body": "Planting plan is up, @bo"}),
+        )
+        .await;
+    assert_eq!(public.status, 201, "{}", public.body);
+
+    let stream = bo.get("/api/v1/groups/garden/activities").await;
+    assert_eq!(stream.status, 200, "{}", stream.body);
+    assert!(!stream.body.contains("4711"), "{}", stream.body);
+    assert!(stream.body.contains("Planting plan"), "{}", stream.body);
+    let anonymous = server
+        .client()
+        .get("/api/v1/groups/garden/activities")
+        .await;
+    assert!(!anonymous.body.contains("4711"), "{}", anonymous.body);
+    let inbox = bo.get("/api/v1/notifications").await;
+    assert!(!inbox.body.contains("4711"), "{}", inbox.body);
+    let mentions = inbox.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["reason"] == "mention")
+        .count();
+    assert_eq!(mentions, 1, "only the public mention: {}", inbox.body);
+    bo.put(&format!("/api/v1/comments/{id}/reactions/👀"), &json!({}))
+        .await
+        .problem(404);
+    let listed = bo
+        .get("/api/v1/comments?subject_type=note&subject_id=garden/private/ana")
+        .await;
+    assert_eq!(listed.status, 404, "{}", listed.body);
+    // ana still has it.
+    let own = ana
+        .get("/api/v1/comments?subject_type=note&subject_id=garden/private/ana")
+        .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("4711"));
 }
