@@ -108,6 +108,25 @@ impl Subjects {
         }
         subject.readable(k, actor, id).await
     }
+
+    /// The thing a stored row (a file, a comment) hangs off, read again for `actor`: when
+    /// the thing is gone, unknown or not theirs to see, the row is `NotFound(what)` — one
+    /// answer, so a row's id tells nothing of its thing.
+    pub async fn of_row(
+        &self,
+        k: &Kernel,
+        actor: Option<&Actor>,
+        kind: &str,
+        id: &str,
+        what: &'static str,
+    ) -> Result<Found> {
+        self.readable(k, actor, kind, id)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) | Error::Invalid(_) => Error::NotFound(what),
+                other => other,
+            })
+    }
 }
 
 /// A group, by id or handle: readable by whoever may read its content.

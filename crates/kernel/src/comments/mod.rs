@@ -226,13 +226,9 @@ async fn load(
         .ok_or(Error::NotFound("comment"))?;
     let group = k
         .subjects
-        .readable(k, actor, &row.subject_type, &row.subject_id)
+        .of_row(k, actor, &row.subject_type, &row.subject_id, "comment")
         .await
-        .map(|found| found.group)
-        .map_err(|e| match e {
-            Error::NotFound(_) | Error::Invalid(_) => Error::NotFound("comment"),
-            other => other,
-        })?;
+        .map(|found| found.group)?;
     Ok((row, group))
 }
 

@@ -177,14 +177,9 @@ async fn readable(
     row: &store::FileRow,
 ) -> Result<crate::groups::access::Loaded> {
     k.subjects
-        .readable(k, actor, &row.subject_type, &row.subject_id)
+        .of_row(k, actor, &row.subject_type, &row.subject_id, "file")
         .await
         .map(|found| found.group)
-        .map_err(|e| match e {
-            Error::Invalid(_) => Error::NotFound("file"),
-            Error::NotFound(_) => Error::NotFound("file"),
-            other => other,
-        })
 }
 
 fn info(row: store::FileRow) -> FileInfo {

@@ -161,15 +161,8 @@ async fn create_account(k: &Kernel, input: SignUp, is_admin: bool, address: Addr
     // looks the same afterwards too.
     let to_confirm = match (&email, address) {
         (Some(email), Address::ToConfirm) => {
-            let taken = store::account_by_email_in(&mut tx, email).await?.is_some();
             let secret = new_secret(SecretKind::EmailConfirmation);
-            let hash = if taken {
-                hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
-            } else {
-                secret.hash.clone()
-            };
-            let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
-            store::insert_email_change(&mut tx, id, email, &hash, now, until).await?;
+            let taken = pend_email_change(&mut tx, id, email, &secret, now).await?;
             Some((email.clone(), (!taken).then_some(secret)))
         }
         _ => None,
@@ -480,16 +473,7 @@ pub async fn update_me(k: &Kernel, actor: &Actor, input: MeUpdate) -> Result<Me>
     // mailbox a warning instead of a link: the answer does not say it is registered.
     let mut address_taken = false;
     if let (Some(address), Some(secret)) = (&new_address, &confirmation) {
-        address_taken = store::account_by_email_in(&mut tx, address)
-            .await?
-            .is_some();
-        let hash = if address_taken {
-            hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
-        } else {
-            secret.hash.clone()
-        };
-        let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
-        store::insert_email_change(&mut tx, actor.account, address, &hash, now, until).await?;
+        address_taken = pend_email_change(&mut tx, actor.account, address, secret, now).await?;
     }
     if password_changed {
         let keep = match actor.credential {
@@ -912,6 +896,28 @@ pub async fn complete_password_reset(
     tx.commit().await?;
     tracing::info!(account = %account.id, "password reset");
     Ok(())
+}
+
+/// Keeps `address` as `account`'s pending change, and answers whether another account already
+/// has it. Then the change is stored with a hash no link can ever spend (the caller mails a
+/// warning instead of `secret`), so the account looks the same either way and nobody learns
+/// from the answer that the address is registered.
+async fn pend_email_change(
+    tx: &mut crate::db::Tx,
+    account: AccountId,
+    address: &str,
+    secret: &crate::people::secrets::NewSecret,
+    now: Timestamp,
+) -> Result<bool> {
+    let taken = store::account_by_email_in(tx, address).await?.is_some();
+    let hash = if taken {
+        hash_secret(&new_secret(SecretKind::EmailConfirmation).secret)
+    } else {
+        secret.hash.clone()
+    };
+    let until = now.plus_seconds(EMAIL_CONFIRMATION_TTL_S);
+    store::insert_email_change(tx, account, address, &hash, now, until).await?;
+    Ok(taken)
 }
 
 /// Mints a personal access token, never broader than the credential asking for it.
