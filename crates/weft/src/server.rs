@@ -25,6 +25,7 @@ pub fn tools() -> Vec<Arc<dyn Tool>> {
     vec![
         Arc::new(interop::Interop::new()),
         Arc::new(credit::Credit::new()),
+        Arc::new(decide::Decide),
     ]
 }
 

@@ -98,3 +98,8 @@ pub(super) async fn load_counted(
 pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId) -> Result<bool> {
     Ok(store::membership(&k.db, group, account).await?.is_some())
 }
+
+/// How many members `group` has: who is eligible where the whole group decides.
+pub async fn member_count(k: &Kernel, group: crate::id::GroupId) -> Result<u64> {
+    Ok(store::count_members(&k.db, group).await?.max(0) as u64)
+}

@@ -5,6 +5,7 @@ mod activity;
 mod cli;
 mod contract;
 mod conventions;
+mod decide;
 mod demo;
 mod groups;
 mod hardening;

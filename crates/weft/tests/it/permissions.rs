@@ -27,6 +27,14 @@ fn managed(member: u16, admin: u16, owner: u16) -> ByGroup {
     ]
 }
 
+/// A thing in a group read by id: anyone on a public group; on a listed one an outsider is
+/// told it is not there; on a secret one everyone but members.
+const POLL_READ: ByGroup = [
+    [200, 200, 200, 200, 200],
+    [401, 404, 200, 200, 200],
+    [404, 404, 200, 200, 200],
+];
+
 /// Reading content: anyone on a public group; members on listed and secret ones.
 const READ: ByGroup = [
     [200, 200, 200, 200, 200],
@@ -670,6 +678,60 @@ pub(crate) fn rows() -> Vec<Row> {
             None,
             Group(managed(403, 204, 204)),
         ),
+        // The decide tool, turned on in every fixture group. A poll answers as its group's
+        // content (404 to who may not know it); voting is for who may post there.
+        row(
+            "GET",
+            "/api/v1/groups/{group}/polls",
+            "/api/v1/groups/{g}/polls",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/polls",
+            "/api/v1/groups/{g}/polls",
+            Some(json!({"title": "A matrix poll", "kind": "proposal"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}",
+            "/api/v1/polls/{poll}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}/results",
+            "/api/v1/polls/{poll}/results",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/polls/{id}/votes",
+            "/api/v1/polls/{poll}/votes",
+            Some(json!({"stance": "agree"})),
+            Group([
+                [401, 403, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        // The owner wrote the poll; the admin's role holds `tool:decide:close` and closes it
+        // first, so the owner finds it closed.
+        row(
+            "POST",
+            "/api/v1/polls/{id}/close",
+            "/api/v1/polls/{closing}/close",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
         // An invitation by id: who may invite, and the account invited; no one else.
         row(
             "GET",
@@ -749,6 +811,9 @@ struct Fixture {
     account: String,
     pool: String,
     transfer: String,
+    /// Two open polls of the owner's: one to read and vote in, one to close.
+    poll: String,
+    closing: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -851,7 +916,24 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         )
         .await;
     assert_eq!(hook.status, 201, "{}", hook.body);
+    let on = own
+        .put(&format!("/api/v1/groups/{handle}/tools/decide"), &json!({}))
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let mut polls = Vec::new();
+    for title in ["Shall we?", "Close me"] {
+        let made = own
+            .post(
+                &format!("/api/v1/groups/{handle}/polls"),
+                &json!({"title": title, "kind": "proposal"}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        polls.push(made.json["id"].as_str().unwrap().to_string());
+    }
     Fixture {
+        poll: polls[0].clone(),
+        closing: polls[1].clone(),
         webhook: hook.json["id"].as_str().unwrap().to_string(),
         handle,
         invitation,
@@ -1236,7 +1318,9 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{acct}", &f.account)
                 .replace("{pool}", &f.pool)
                 .replace("{tr}", &f.transfer)
-                .replace("{hook}", &f.webhook);
+                .replace("{hook}", &f.webhook)
+                .replace("{poll}", &f.poll)
+                .replace("{closing}", &f.closing);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()

@@ -1,0 +1,47 @@
+//! The decide tool (DESIGN section 1, issue "Decisions"): polls a group decides by —
+//! proposals, consent, single and multiple choice, approval, scores, dot votes and ranked
+//! votes (instant runoff, Schulze, Borda) — counted by `tally`, with results hidden until a
+//! reader voted or the poll closed when the poll says so.
+
+pub mod api;
+pub mod model;
+pub mod service;
+mod store;
+
+use kernel::db::Migrations;
+use kernel::tool::ToolManifest;
+use utoipa_axum::router::OpenApiRouter;
+use web::AppState;
+
+pub static MIGRATIONS: Migrations = kernel::migrations!();
+
+/// The decide tool, as the composition root mounts it.
+#[derive(Default)]
+pub struct Decide;
+
+impl web::Tool for Decide {
+    fn name(&self) -> &'static str {
+        model::TOOL
+    }
+
+    fn manifest(&self) -> Option<ToolManifest> {
+        let mut manifest = ToolManifest::built_in(
+            model::TOOL,
+            "Proposals, polls and ranked votes, counted the way your group decides",
+            "check-square",
+        )
+        .with_permission("close", "Close anyone's poll early")
+        .with_activity("Create")
+        .with_activity("Update");
+        manifest.display_name = "Decide".into();
+        Some(manifest)
+    }
+
+    fn migrations(&self) -> Vec<&'static Migrations> {
+        vec![&MIGRATIONS]
+    }
+
+    fn api(&self) -> Option<OpenApiRouter<AppState>> {
+        Some(api::routes())
+    }
+}
