@@ -128,9 +128,15 @@ pub struct Motion {
 
 /// The port a decision tool implements.
 pub trait Decisions: Send + Sync {
+    /// The tool's name: a group must have it turned on to decide anything (409 otherwise).
+    fn tool(&self) -> &'static str;
+
     /// Opens the poll that decides `motion`, in the caller's transaction; answers its id.
     fn open_poll<'a>(&'a self, tx: &'a mut Tx, motion: &'a Motion)
     -> BoxFuture<'a, Result<String>>;
+
+    /// Ends `motion`'s poll without a decision, in the caller's transaction: it was withdrawn.
+    fn withdraw<'a>(&'a self, tx: &'a mut Tx, motion: &'a Motion) -> BoxFuture<'a, Result<()>>;
 }
 
 /// Asks a group to decide. Anyone who may post in the group may ask; the poll opens in the
@@ -142,6 +148,7 @@ pub async fn open(k: &Kernel, actor: &Actor, group: &str, new: NewMotion) -> Res
         field: None,
         detail: "this server has no decision-making tool to open the poll".into(),
     })?;
+    crate::tool::require_other(k, loaded.row.id, decisions.tool()).await?;
     let now = k.now();
     let mut v = Validation::new();
     let title = new.title.trim().to_string();
@@ -250,6 +257,59 @@ pub async fn resolve(
         })),
     )
     .await?;
+    Ok(motion)
+}
+
+/// Withdraws an open motion: who opened it, or who may moderate its group. Its poll ends
+/// without a decision and `weft:MotionResolved` says `withdrawn`.
+pub async fn withdraw(k: &Kernel, actor: &Actor, id: MotionId) -> Result<Motion> {
+    let motion = get(k, Some(actor), id).await?;
+    let group = load(k, Some(actor), &motion.group.to_string()).await?;
+    if motion.opened_by != Some(actor.account) {
+        group.authorize(Some(actor), Action::Moderate)?;
+    } else {
+        group.authorize(Some(actor), Action::Post)?;
+    }
+    let decisions: Arc<dyn Decisions> = k.decisions.clone().ok_or_else(|| Error::Conflict {
+        field: None,
+        detail: "this server has no decision-making tool".into(),
+    })?;
+    let now = k.now();
+    let mut tx = k.db.begin().await?;
+    if store::resolve(
+        &mut tx,
+        id,
+        MotionState::Withdrawn,
+        &serde_json::Value::Null,
+        now,
+    )
+    .await?
+        == 0
+    {
+        return Err(Error::conflict("motion", "this motion is no longer open"));
+    }
+    let motion = store::get_in(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("motion"))?;
+    decisions.withdraw(&mut tx, &motion).await?;
+    activity::record(
+        &mut tx,
+        now,
+        NewActivity::new(
+            "weft:MotionResolved",
+            Some(actor.account),
+            ObjectRef::new("weft:Motion", motion.id, Some(&motion.title)),
+            Audience::Group(motion.group),
+        )
+        .tool(&motion.tool)
+        .summary(format!("{} withdrew: {}", actor.handle, motion.title))
+        .extra(serde_json::json!({
+            "state": MotionState::Withdrawn.as_str(),
+            "subject_id": motion.subject_id,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(motion)
 }
 

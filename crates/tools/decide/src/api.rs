@@ -23,6 +23,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cast_vote))
         .routes(routes!(close_poll))
         .routes(routes!(poll_results))
+        .routes(routes!(open_motion))
+        .routes(routes!(get_motion))
+        .routes(routes!(withdraw_motion))
 }
 
 fn poll_id(text: &str) -> Result<PollId, Problem> {
@@ -112,5 +115,58 @@ async fn poll_results(
 ) -> Result<Json<Results>, Problem> {
     Ok(Json(
         service::results(&app.kernel, actor.as_ref(), poll_id(&id)?).await?,
+    ))
+}
+
+fn motion_id(text: &str) -> Result<kernel::id::MotionId, Problem> {
+    text.parse().map_err(|_| Problem::not_found("motion"))
+}
+
+/// Ask the group to decide: a poll opens with the motion, and closing it resolves the
+/// motion (`weft:MotionResolved`). Outside tools ask with their group token.
+#[utoipa::path(post, path = "/api/v1/groups/{group}/motions", tag = "decide",
+    security(("bearer" = [])), params(("group" = String, Path, description = "Group id or handle")),
+    request_body = MotionRequest, responses((status = 201, body = MotionView)))]
+async fn open_motion(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+    Json(input): Json<MotionRequest>,
+) -> Result<(StatusCode, Json<MotionView>), Problem> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::open_motion(&app.kernel, &actor, &group, input).await?),
+    ))
+}
+
+/// A motion and how it stands.
+#[utoipa::path(get, path = "/api/v1/motions/{id}", tag = "decide",
+    params(("id" = String, Path)), responses((status = 200, body = MotionView)))]
+async fn get_motion(
+    State(app): State<AppState>,
+    MaybeCaller(actor): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<Json<MotionView>, Problem> {
+    Ok(Json(
+        kernel::motions::get(&app.kernel, actor.as_ref(), motion_id(&id)?)
+            .await?
+            .into(),
+    ))
+}
+
+/// Withdraw an open motion: who asked, or who may moderate the group. Its poll ends
+/// without a decision.
+#[utoipa::path(post, path = "/api/v1/motions/{id}/withdraw", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = MotionView)))]
+async fn withdraw_motion(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<MotionView>, Problem> {
+    Ok(Json(
+        kernel::motions::withdraw(&app.kernel, &actor, motion_id(&id)?)
+            .await?
+            .into(),
     ))
 }

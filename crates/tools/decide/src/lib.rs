@@ -4,11 +4,16 @@
 //! reader voted or the poll closed when the poll says so.
 
 pub mod api;
+pub mod jobs;
 pub mod model;
 pub mod service;
 mod store;
 
+use std::sync::Arc;
+
 use kernel::db::Migrations;
+use kernel::jobs::JobHandler;
+use kernel::motions::Decisions;
 use kernel::tool::ToolManifest;
 use utoipa_axum::router::OpenApiRouter;
 use web::AppState;
@@ -39,6 +44,14 @@ impl web::Tool for Decide {
 
     fn migrations(&self) -> Vec<&'static Migrations> {
         vec![&MIGRATIONS]
+    }
+
+    fn decisions(&self) -> Option<Arc<dyn Decisions>> {
+        Some(Arc::new(service::Decisions))
+    }
+
+    fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
+        vec![Arc::new(jobs::Close)]
     }
 
     fn api(&self) -> Option<OpenApiRouter<AppState>> {

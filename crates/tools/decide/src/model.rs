@@ -102,7 +102,17 @@ pub struct Rules {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_pct: Option<u32>,
     pub changes: bool,
+    /// For a poll that decides a kernel motion: how it passes (`majority`, `two_thirds`,
+    /// `consent`, `unanimous`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_rule: Option<String>,
+    /// The motion it decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<String>,
 }
+
+/// The durable job that closes a poll when its time comes.
+pub const CLOSE_JOB: &str = "decide.close";
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PollOption {
@@ -187,4 +197,44 @@ pub struct PollFilter {
     pub status: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+}
+
+/// A motion asked over HTTP (`POST /api/v1/groups/{group}/motions`): the asking tool is the
+/// caller's outside tool, or `api` for a person.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MotionRequest {
+    pub title: String,
+    #[serde(default)]
+    pub details: String,
+    /// When the poll closes (default: 7 days from now).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closes_at: Option<Timestamp>,
+    /// `proposal` (default) or `consent`.
+    pub kind: Option<String>,
+    /// `majority` (default), `two_thirds`, `consent` or `unanimous`.
+    pub pass_rule: Option<kernel::motions::PassRule>,
+    /// The asking tool's thing that waits for the decision.
+    pub subject: Option<String>,
+}
+
+/// A motion with its poll and status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MotionView {
+    #[serde(flatten)]
+    pub motion: kernel::motions::Motion,
+    /// The poll that decides it.
+    pub poll: Option<String>,
+    /// `open`, `passed`, `failed` or `withdrawn`.
+    pub status: String,
+}
+
+impl From<kernel::motions::Motion> for MotionView {
+    fn from(motion: kernel::motions::Motion) -> Self {
+        MotionView {
+            poll: motion.poll_id.clone(),
+            status: motion.state.as_str().into(),
+            motion,
+        }
+    }
 }

@@ -39,6 +39,24 @@ struct Found {
     kind: PollKind,
 }
 
+/// What counting needs of a poll: its kind, rules and options.
+#[derive(Clone, Copy)]
+struct Shape<'a> {
+    kind: PollKind,
+    rules: &'a Rules,
+    options: &'a [String],
+}
+
+impl Found {
+    fn shape(&self) -> Shape<'_> {
+        Shape {
+            kind: self.kind,
+            rules: &self.rules,
+            options: &self.options,
+        }
+    }
+}
+
 /// Who may not read the poll hears "not found", not "forbidden": its id tells nothing.
 fn hide(e: Error) -> Error {
     match e {
@@ -200,6 +218,8 @@ fn check_new(v: &mut Validation, input: &NewPoll) -> (Vec<String>, Rules) {
         quorum_pct,
         threshold_pct: input.threshold_pct,
         changes: input.changes.unwrap_or(true),
+        pass_rule: None,
+        motion: None,
     };
     (options, rules)
 }
@@ -241,9 +261,11 @@ pub async fn create_poll(
         created_at: now.0,
         closes_at: closes_at.0,
         closed_at: None,
+        motion_id: None,
     };
     let mut tx = k.db.begin().await?;
     store::insert_poll(&mut tx, &row, &options).await?;
+    schedule_close(&mut tx, now, &row).await?;
     activity::record(
         &mut tx,
         now,
@@ -475,7 +497,7 @@ fn ballot_of(poll: &Found, vote: &NewVote) -> Result<Ballot> {
             }
         }
     };
-    ballot_rules(poll)
+    ballot_rules(poll.shape())
         .validate(&ballot)
         .map_err(|e| Error::invalid(expected_field(poll.kind), e.to_string()))?;
     Ok(ballot)
@@ -500,7 +522,7 @@ fn stance_words(kind: PollKind) -> String {
     format!("one of: {}", words.join(", "))
 }
 
-fn ballot_rules(poll: &Found) -> BallotRules {
+fn ballot_rules(poll: Shape<'_>) -> BallotRules {
     let options = poll.options.len() as u32;
     let r = &poll.rules;
     match poll.kind {
@@ -582,29 +604,200 @@ pub async fn close(k: &Kernel, actor: &Actor, id: PollId) -> Result<Poll> {
     if poll.row.is_closed(now) {
         return Err(Error::conflict("poll", "this poll is already closed"));
     }
+    let ballots = ballots(k, poll.row.id).await?;
+    let eligible = member_count(k, poll.group.row.id).await?;
     let mut tx = k.db.begin().await?;
-    if !store::close(&mut tx, poll.row.id, now).await? {
-        return Err(Error::conflict("poll", "this poll is already closed"));
-    }
-    activity::record(
+    if !finish(
         &mut tx,
         now,
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
-            Audience::Group(poll.group.row.id),
-        )
-        .tool(TOOL)
-        .summary(format!(
-            "{} closed the poll: {}",
-            actor.handle, poll.row.title
-        )),
+        &poll.row,
+        poll.shape(),
+        &ballots,
+        eligible,
+        Some(actor),
     )
-    .await?;
+    .await?
+    {
+        return Err(Error::conflict("poll", "this poll is already closed"));
+    }
     tx.commit().await?;
     poll.row.closed_at = Some(now.0);
     view(k, Some(actor), &poll).await
+}
+
+/// Has the job runner close `row` when its time comes, in the transaction that opens it.
+async fn schedule_close(tx: &mut kernel::db::Tx, now: Timestamp, row: &PollRow) -> Result<()> {
+    kernel::jobs::enqueue(
+        tx,
+        now,
+        kernel::jobs::NewJob::new(CLOSE_JOB, json!({ "poll": row.id }))
+            .at(Timestamp(row.closes_at))
+            .unique(format!("{CLOSE_JOB}:{}", row.id)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Closes `row` at `now` in `tx`: the record, the activity, and — for a poll deciding a
+/// motion — the decision, resolved in the same transaction. Answers false when it was
+/// already closed.
+async fn finish(
+    tx: &mut kernel::db::Tx,
+    now: Timestamp,
+    row: &PollRow,
+    shape: Shape<'_>,
+    ballots: &[Ballot],
+    eligible: u64,
+    by: Option<&Actor>,
+) -> Result<bool> {
+    if !store::close(tx, row.id, now).await? {
+        return Ok(false);
+    }
+    let summary = match by {
+        Some(actor) => format!("{} closed the poll: {}", actor.handle, row.title),
+        None => format!("The poll closed: {}", row.title),
+    };
+    activity::record(
+        tx,
+        now,
+        NewActivity::new(
+            "Update",
+            by.map(|a| a.account),
+            ObjectRef::new("Question", row.id, Some(&row.title)),
+            Audience::Group(row.group_id),
+        )
+        .tool(TOOL)
+        .summary(summary),
+    )
+    .await?;
+    if let Some(motion) = row.motion_id.as_deref().and_then(|m| m.parse().ok()) {
+        let results = count(shape, ballots, eligible, true)?;
+        let passed = passes(shape, &results);
+        let outcome = serde_json::to_value(&results).map_err(Error::internal)?;
+        match kernel::motions::resolve(tx, now, motion, passed, outcome).await {
+            // Withdrawn meanwhile: the poll just ends.
+            Ok(_) | Err(Error::Gone(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+/// Whether a motion's poll passed by its motion's rule: `majority`, more agree than
+/// disagree and block; `two_thirds`, at least two thirds of those are agree; `consent`, nobody
+/// blocks or objects; `unanimous`, everyone who took a side agrees. Nobody voting passes
+/// nothing.
+fn passes(shape: Shape<'_>, results: &Results) -> bool {
+    let n = |stance: &str| results.tallies[stance].as_u64().unwrap_or(0);
+    let (yes, no, veto) = match shape.kind {
+        PollKind::Consent => (n("consent"), 0, n("object")),
+        _ => (n("agree"), n("disagree"), n("block")),
+    };
+    if results.voters_count == 0 || yes == 0 {
+        return false;
+    }
+    match shape.rules.pass_rule.as_deref().unwrap_or("majority") {
+        "two_thirds" => veto == 0 && 3 * yes >= 2 * (yes + no + veto),
+        "consent" => veto == 0,
+        "unanimous" => no == 0 && veto == 0,
+        _ => veto == 0 && yes > no,
+    }
+}
+
+/// The decide tool's side of `kernel::motions`: a motion's poll opens in the transaction that
+/// opens the motion, and ends when it is withdrawn.
+pub struct Decisions;
+
+impl kernel::motions::Decisions for Decisions {
+    fn tool(&self) -> &'static str {
+        TOOL
+    }
+
+    fn open_poll<'a>(
+        &'a self,
+        tx: &'a mut kernel::db::Tx,
+        motion: &'a kernel::motions::Motion,
+    ) -> futures::future::BoxFuture<'a, Result<String>> {
+        Box::pin(async move {
+            let kind = match motion.kind.as_str() {
+                "proposal" => PollKind::Proposal,
+                "consent" => PollKind::Consent,
+                _ => return Err(Error::invalid("kind", "proposal or consent")),
+            };
+            let options: Vec<String> = if kind == PollKind::Proposal {
+                PROPOSAL_STANCES.iter().map(|s| s.to_string()).collect()
+            } else {
+                CONSENT_STANCES.iter().map(|s| s.to_string()).collect()
+            };
+            let rules = Rules {
+                method: None,
+                dots: None,
+                score_max: None,
+                min_choices: None,
+                max_choices: None,
+                hide_results: None,
+                quorum_pct: 0,
+                threshold_pct: None,
+                changes: true,
+                pass_rule: Some(motion.pass_rule.as_str().to_string()),
+                motion: Some(motion.id.to_string()),
+            };
+            let row = PollRow {
+                id: PollId::new(),
+                group_id: motion.group,
+                author_id: motion.opened_by,
+                title: motion.title.clone(),
+                details: motion.details.clone(),
+                kind: kind.as_str().into(),
+                rules: serde_json::to_string(&rules).map_err(Error::internal)?,
+                created_at: motion.created_at.0,
+                closes_at: motion.closes_at.0,
+                closed_at: None,
+                motion_id: Some(motion.id.to_string()),
+            };
+            store::insert_poll(tx, &row, &options).await?;
+            schedule_close(tx, motion.created_at, &row).await?;
+            Ok(row.id.to_string())
+        })
+    }
+
+    fn withdraw<'a>(
+        &'a self,
+        tx: &'a mut kernel::db::Tx,
+        motion: &'a kernel::motions::Motion,
+    ) -> futures::future::BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if let Some(row) = store::poll_of_motion(tx, &motion.id.to_string()).await? {
+                let now = motion.resolved_at.unwrap_or(Timestamp(row.created_at));
+                store::close(tx, row.id, now).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Closes a poll whose time has come (the job `decide.close`), as of its closing time.
+pub async fn close_due(k: &Kernel, id: PollId) -> Result<()> {
+    let Some(row) = store::poll(&k.db, id).await? else {
+        return Ok(());
+    };
+    if row.closed_at.is_some() {
+        return Ok(());
+    }
+    let rules: Rules = serde_json::from_str(&row.rules).map_err(Error::internal)?;
+    let kind: PollKind = row.kind.parse().map_err(Error::internal)?;
+    let options = store::options(&k.db, id).await?;
+    let shape = Shape {
+        kind,
+        rules: &rules,
+        options: &options,
+    };
+    let ballots = ballots(k, id).await?;
+    let eligible = member_count(k, row.group_id).await?;
+    let mut tx = k.db.begin().await?;
+    let at = Timestamp(row.closes_at.min(k.now().0));
+    finish(&mut tx, at, &row, shape, &ballots, eligible, None).await?;
+    tx.commit().await
 }
 
 /// A poll's results, for who may read it — once its `hide_results` allows: until the reader
@@ -633,14 +826,19 @@ pub async fn results(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Re
         }
         _ => {}
     }
-    let rows = store::votes(&k.db, poll.row.id).await?;
+    let ballots = ballots(k, poll.row.id).await?;
+    let eligible = member_count(k, poll.group.row.id).await?;
+    count(poll.shape(), &ballots, eligible, closed)
+}
+
+async fn ballots(k: &Kernel, poll: PollId) -> Result<Vec<Ballot>> {
+    let rows = store::votes(&k.db, poll).await?;
     let mut ballots = Vec::with_capacity(rows.len());
     for row in &rows {
         let ballot: Ballot = serde_json::from_str(&row.ballot).map_err(Error::internal)?;
         ballots.push(ballot);
     }
-    let eligible = member_count(k, poll.group.row.id).await?;
-    count(&poll, &ballots, eligible, closed)
+    Ok(ballots)
 }
 
 fn counting(e: tally::CountError) -> Error {
@@ -663,8 +861,8 @@ fn texts(options: &[String], ids: &[OptionId]) -> Vec<String> {
 }
 
 /// Counts `ballots` as the poll's kind and rules say.
-fn count(poll: &Found, ballots: &[Ballot], eligible: u64, closed: bool) -> Result<Results> {
-    let options = &poll.options;
+fn count(poll: Shape<'_>, ballots: &[Ballot], eligible: u64, closed: bool) -> Result<Results> {
+    let options = poll.options;
     let voters = ballots.len() as u64;
     let quorum = Ratio::percent(u64::from(poll.rules.quorum_pct));
     let quorum_needed = (eligible * u64::from(poll.rules.quorum_pct)).div_ceil(100);
@@ -876,4 +1074,59 @@ fn winners_of(
             .unwrap_or_default(),
         Some(w) => texts(options, &[w]),
     }
+}
+
+/// Asks the group to decide (`POST /api/v1/groups/{group}/motions`): whoever may post there,
+/// an outside tool included (it is the asking tool; a person asks as `api`).
+pub async fn open_motion(
+    k: &Kernel,
+    actor: &Actor,
+    group: &str,
+    input: MotionRequest,
+) -> Result<MotionView> {
+    let kind = input.kind.unwrap_or_else(|| "proposal".into());
+    if kind != "proposal" && kind != "consent" {
+        return Err(Error::invalid("kind", "proposal or consent"));
+    }
+    let tool = if actor.is_tool() {
+        actor.handle.clone()
+    } else {
+        "api".to_string()
+    };
+    let subject = input.subject.unwrap_or_else(|| "-".into());
+    if subject.trim().is_empty() || subject.chars().count() > 200 {
+        return Err(Error::invalid("subject", "1 to 200 characters"));
+    }
+    let pass_rule = input.pass_rule.unwrap_or(if kind == "consent" {
+        kernel::motions::PassRule::Consent
+    } else {
+        kernel::motions::PassRule::Majority
+    });
+    let closes_at = input
+        .closes_at
+        .unwrap_or_else(|| k.now().plus_seconds(DEFAULT_OPEN_S));
+    if closes_at > k.now().plus_seconds(MAX_OPEN_S) {
+        return Err(Error::invalid("closes_at", "at most a year ahead"));
+    }
+    let motion = kernel::motions::open(
+        k,
+        actor,
+        group,
+        kernel::motions::NewMotion {
+            title: input.title,
+            details: input.details,
+            options: if kind == "consent" {
+                CONSENT_STANCES.iter().map(|s| s.to_string()).collect()
+            } else {
+                Vec::new()
+            },
+            kind,
+            closes_at,
+            tool,
+            subject_id: subject,
+            pass_rule,
+        },
+    )
+    .await?;
+    Ok(motion.into())
 }

@@ -20,6 +20,7 @@ pub enum Polls {
     CreatedAt,
     ClosesAt,
     ClosedAt,
+    MotionId,
 }
 
 #[derive(Iden)]
@@ -52,6 +53,7 @@ pub struct PollRow {
     pub created_at: i64,
     pub closes_at: i64,
     pub closed_at: Option<i64>,
+    pub motion_id: Option<String>,
 }
 
 impl PollRow {
@@ -70,7 +72,7 @@ pub struct VoteRow {
     pub cast_at: i64,
 }
 
-const POLL_COLUMNS: [Polls; 10] = [
+const POLL_COLUMNS: [Polls; 11] = [
     Polls::Id,
     Polls::GroupId,
     Polls::AuthorId,
@@ -81,6 +83,7 @@ const POLL_COLUMNS: [Polls; 10] = [
     Polls::CreatedAt,
     Polls::ClosesAt,
     Polls::ClosedAt,
+    Polls::MotionId,
 ];
 
 pub async fn insert_poll(tx: &mut Tx, row: &PollRow, options: &[String]) -> Result<()> {
@@ -99,6 +102,7 @@ pub async fn insert_poll(tx: &mut Tx, row: &PollRow, options: &[String]) -> Resu
                 row.created_at.into(),
                 row.closes_at.into(),
                 row.closed_at.into(),
+                row.motion_id.clone().into(),
             ]),
     )
     .await?;
@@ -261,6 +265,17 @@ pub async fn put_vote(
         )
         .await?;
     Ok(written > 0)
+}
+
+/// The poll deciding a motion.
+pub async fn poll_of_motion(tx: &mut Tx, motion: &str) -> Result<Option<PollRow>> {
+    tx.fetch_optional(
+        Query::select()
+            .columns(POLL_COLUMNS)
+            .from(Polls::Table)
+            .and_where(Expr::col(Polls::MotionId).eq(motion)),
+    )
+    .await
 }
 
 /// Closes an open poll; answers whether it was open.

@@ -10,6 +10,7 @@ both!(
     bad_ballots_and_late_votes_count_nothing,
     hidden_results_stay_hidden_until_their_time,
     polls_live_only_where_the_group_uses_decide,
+    motions_are_decided_by_a_poll_and_resolve_when_it_closes,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
@@ -430,4 +431,117 @@ async fn polls_live_only_where_the_group_uses_decide(backend: Backend) {
         .client()
         .with_token(writer.json["token"].as_str().unwrap());
     voted(&writer, &id, json!({"stance": "agree"})).await;
+}
+
+/// A decision that acts: a motion opens its poll in decide; the poll closing — by hand or
+/// by the clock — resolves the motion by its pass rule, and `weft:MotionResolved` tells the
+/// asking tool. A withdrawn motion's poll ends without a decision.
+async fn motions_are_decided_by_a_poll_and_resolve_when_it_closes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    let asked = bo
+        .post(
+            "/api/v1/groups/garden/motions",
+            &json!({"title": "Spend 200 on seeds", "pass_rule": "consent",
+                    "subject": "spend-1",
+                    "closes_at": kernel::Clock::now(&server.clock).plus_seconds(3600).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    assert_eq!(asked.json["status"], "open");
+    assert_eq!(asked.json["tool"], "api");
+    let motion = asked.json["id"].as_str().unwrap().to_string();
+    let poll_id = asked.json["poll"].as_str().unwrap().to_string();
+    let shown = ana.get(&format!("/api/v1/polls/{poll_id}")).await;
+    assert_eq!(shown.json["kind"], "proposal", "{}", shown.body);
+    assert_eq!(shown.json["pass_rule"], "consent");
+    voted(&ana, &poll_id, json!({"stance": "agree"})).await;
+    voted(&bo, &poll_id, json!({"stance": "agree"})).await;
+    voted(&cy, &poll_id, json!({"stance": "abstain"})).await;
+
+    // The clock passes its close: the job closes the poll and resolves the motion.
+    server.clock.advance_seconds(3601);
+    let mut resolved = Value::Null;
+    for _ in 0..100 {
+        let got = ana.get(&format!("/api/v1/motions/{motion}")).await;
+        if got.json["status"] != "open" {
+            resolved = got.json;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(resolved["status"], "passed", "{resolved}");
+    assert_eq!(resolved["outcome"]["tallies"]["agree"], 2);
+    let stream = ana.get("/api/v1/groups/garden/activities").await;
+    assert!(
+        stream.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type"] == "weft:MotionResolved" && a["extra"]["state"] == "passed"),
+        "{}",
+        stream.body
+    );
+    let closed = ana.get(&format!("/api/v1/polls/{poll_id}")).await;
+    assert_eq!(closed.json["status"], "closed");
+
+    // A block fails a consent motion, closed by hand.
+    let asked = ana
+        .post(
+            "/api/v1/groups/garden/motions",
+            &json!({"title": "Pave the lawn", "pass_rule": "consent"}),
+        )
+        .await;
+    let motion = asked.json["id"].as_str().unwrap().to_string();
+    let poll_id = asked.json["poll"].as_str().unwrap().to_string();
+    voted(&ana, &poll_id, json!({"stance": "agree"})).await;
+    voted(&cy, &poll_id, json!({"stance": "block"})).await;
+    let closed = ana
+        .post(&format!("/api/v1/polls/{poll_id}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let got = ana.get(&format!("/api/v1/motions/{motion}")).await;
+    assert_eq!(got.json["status"], "failed", "{}", got.body);
+
+    // Withdrawn: the poll ends, nothing is decided; a second withdrawal is a conflict.
+    let asked = bo
+        .post(
+            "/api/v1/groups/garden/motions",
+            &json!({"title": "Buy a goat"}),
+        )
+        .await;
+    let motion = asked.json["id"].as_str().unwrap().to_string();
+    let poll_id = asked.json["poll"].as_str().unwrap().to_string();
+    cy.post(&format!("/api/v1/motions/{motion}/withdraw"), &json!({}))
+        .await
+        .problem(403);
+    let gone = bo
+        .post(&format!("/api/v1/motions/{motion}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_eq!(gone.json["status"], "withdrawn");
+    bo.post(&format!("/api/v1/motions/{motion}/withdraw"), &json!({}))
+        .await
+        .problem(409);
+    vote(&ana, &poll_id, json!({"stance": "agree"}))
+        .await
+        .problem(409);
+
+    // Bad asks, and a group without decide: 409 naming it.
+    bo.post(
+        "/api/v1/groups/garden/motions",
+        &json!({"title": "x", "kind": "ranked"}),
+    )
+    .await
+    .problem(422);
+    let off = ana.delete("/api/v1/groups/garden/tools/decide").await;
+    assert!(off.status < 300, "{}", off.body);
+    let refused = bo
+        .post(
+            "/api/v1/groups/garden/motions",
+            &json!({"title": "Too late"}),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("decide"), "{}", refused.body);
 }

@@ -191,6 +191,18 @@ struct Polls {
 }
 
 impl Decisions for Polls {
+    fn tool(&self) -> &'static str {
+        "polls"
+    }
+
+    fn withdraw<'a>(
+        &'a self,
+        _tx: &'a mut Tx,
+        _motion: &'a Motion,
+    ) -> BoxFuture<'a, kernel::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
     fn open_poll<'a>(
         &'a self,
         _tx: &'a mut Tx,
@@ -226,6 +238,26 @@ async fn motions_open_their_poll_in_the_same_transaction(backend: Backend) {
     )
     .await;
     let k = kernel_with(&server, false);
+    let actor = kernel::people::service::authenticate(&k, ana.token().unwrap())
+        .await
+        .unwrap();
+    // Without its decision tool, a group decides nothing: 409 naming it.
+    let early = NewMotion {
+        title: "Too soon".into(),
+        details: String::new(),
+        kind: "proposal".into(),
+        options: vec![],
+        closes_at: Timestamp(k.now().0 + 3_600_000_000),
+        tool: "pool".into(),
+        subject_id: "spend-0".into(),
+        pass_rule: PassRule::Consent,
+    };
+    match motions::open(&k, &actor, "pool", early).await {
+        Err(Error::Conflict { detail, .. }) => assert!(detail.contains("polls"), "{detail}"),
+        other => panic!("expected a conflict naming polls, got {other:?}"),
+    }
+    let on = ana.put("/api/v1/groups/pool/tools/polls", &json!({})).await;
+    assert_eq!(on.status, 204, "{}", on.body);
     let actor = kernel::people::service::authenticate(&k, ana.token().unwrap())
         .await
         .unwrap();
@@ -293,7 +325,7 @@ async fn motions_open_their_poll_in_the_same_transaction(backend: Backend) {
     let kinds: Vec<&str> = items.iter().map(|a| a["type"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["weft:MotionResolved", "weft:MotionOpened", "Create"],
+        ["weft:MotionResolved", "weft:MotionOpened", "Add", "Create"],
         "{}",
         log.body
     );

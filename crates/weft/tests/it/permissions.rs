@@ -732,6 +732,33 @@ pub(crate) fn rows() -> Vec<Row> {
                 [401, 404, 403, 200, 409],
             ]),
         ),
+        // Motions: asked by who may post (an outside tool too); the owner asked both of the
+        // fixture's, and the admin (who may moderate) withdraws one first.
+        row(
+            "POST",
+            "/api/v1/groups/{group}/motions",
+            "/api/v1/groups/{g}/motions",
+            Some(json!({"title": "A matrix motion"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/motions/{id}",
+            "/api/v1/motions/{motion}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/motions/{id}/withdraw",
+            "/api/v1/motions/{withdrawing}/withdraw",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
         // An invitation by id: who may invite, and the account invited; no one else.
         row(
             "GET",
@@ -814,6 +841,9 @@ struct Fixture {
     /// Two open polls of the owner's: one to read and vote in, one to close.
     poll: String,
     closing: String,
+    /// Two open motions of the owner's: one to read, one to withdraw.
+    motion: String,
+    withdrawing: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -931,7 +961,20 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         assert_eq!(made.status, 201, "{}", made.body);
         polls.push(made.json["id"].as_str().unwrap().to_string());
     }
+    let mut motions = Vec::new();
+    for title in ["Spend on seeds?", "Withdraw me"] {
+        let made = own
+            .post(
+                &format!("/api/v1/groups/{handle}/motions"),
+                &json!({"title": title}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        motions.push(made.json["id"].as_str().unwrap().to_string());
+    }
     Fixture {
+        motion: motions[0].clone(),
+        withdrawing: motions[1].clone(),
         poll: polls[0].clone(),
         closing: polls[1].clone(),
         webhook: hook.json["id"].as_str().unwrap().to_string(),
@@ -1130,6 +1173,8 @@ fn tool_may_pass(method: &str, spec: &str) -> bool {
             | ("GET", "/api/v1/groups/{group}/roles")
             | ("GET", "/api/v1/groups/{group}/subgroups")
             | ("GET", "/api/v1/groups/{group}/tools")
+            | ("POST", "/api/v1/groups/{group}/motions")
+            | ("GET", "/api/v1/motions/{id}")
             | ("GET", "/api/v1/comments")
             | ("POST", "/api/v1/comments")
             | ("GET", "/api/v1/files")
@@ -1320,7 +1365,9 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{tr}", &f.transfer)
                 .replace("{hook}", &f.webhook)
                 .replace("{poll}", &f.poll)
-                .replace("{closing}", &f.closing);
+                .replace("{closing}", &f.closing)
+                .replace("{withdrawing}", &f.withdrawing)
+                .replace("{motion}", &f.motion);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()

@@ -13,6 +13,8 @@ CREATE TABLE polls (
     rules        TEXT    NOT NULL,
     created_at   BIGINT  NOT NULL,
     closes_at    BIGINT  NOT NULL,
+    -- The kernel motion this poll decides, if a tool asked for a decision.
+    motion_id    TEXT,
     closed_at    BIGINT
 );
 CREATE INDEX polls_by_group ON polls (group_id, id);

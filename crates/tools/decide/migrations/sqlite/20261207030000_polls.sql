@@ -13,6 +13,8 @@ CREATE TABLE polls (
     rules        TEXT    NOT NULL,
     created_at   INTEGER  NOT NULL,
     closes_at    INTEGER  NOT NULL,
+    -- The kernel motion this poll decides, if a tool asked for a decision.
+    motion_id    TEXT,
     closed_at    INTEGER
 );
 CREATE INDEX polls_by_group ON polls (group_id, id);

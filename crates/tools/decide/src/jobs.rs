@@ -1,0 +1,28 @@
+//! The decide tool's durable job: a poll closes when its time comes, by the kernel's clock,
+//! and a motion it decides is resolved then.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use kernel::Kernel;
+use kernel::jobs::{Job, JobHandler};
+
+use crate::model::{CLOSE_JOB, PollId};
+
+pub struct Close;
+
+impl JobHandler for Close {
+    fn kind(&self) -> &'static str {
+        CLOSE_JOB
+    }
+
+    fn run(&self, k: Arc<Kernel>, job: Job) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(async move {
+            let id: PollId = serde_json::from_value(job.payload["poll"].clone())
+                .map_err(|e| format!("a close without a poll: {e}"))?;
+            crate::service::close_due(&k, id)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
