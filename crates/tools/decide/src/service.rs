@@ -832,10 +832,10 @@ pub async fn results(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Re
 }
 
 async fn ballots(k: &Kernel, poll: PollId) -> Result<Vec<Ballot>> {
-    let rows = store::votes(&k.db, poll).await?;
+    let rows = store::ballots(&k.db, poll).await?;
     let mut ballots = Vec::with_capacity(rows.len());
     for row in &rows {
-        let ballot: Ballot = serde_json::from_str(&row.ballot).map_err(Error::internal)?;
+        let ballot: Ballot = serde_json::from_str(row).map_err(Error::internal)?;
         ballots.push(ballot);
     }
     Ok(ballots)

@@ -180,20 +180,17 @@ pub async fn options(db: &Db, poll: PollId) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
-pub async fn votes(db: &Db, poll: PollId) -> Result<Vec<VoteRow>> {
-    db.fetch_all(
-        Query::select()
-            .columns([
-                PollVotes::VoterId,
-                PollVotes::Ballot,
-                PollVotes::Reason,
-                PollVotes::CastAt,
-            ])
-            .from(PollVotes::Table)
-            .and_where(Expr::col(PollVotes::PollId).eq(poll))
-            .order_by(PollVotes::VoterId, Order::Asc),
-    )
-    .await
+/// Every ballot of a poll, as stored (only what counting reads: no order, no other column).
+pub async fn ballots(db: &Db, poll: PollId) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = db
+        .fetch_all(
+            Query::select()
+                .column(PollVotes::Ballot)
+                .from(PollVotes::Table)
+                .and_where(Expr::col(PollVotes::PollId).eq(poll)),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(b,)| b).collect())
 }
 
 pub async fn vote_of(db: &Db, poll: PollId, voter: AccountId) -> Result<Option<VoteRow>> {
