@@ -84,14 +84,6 @@ pub async fn account_for(k: &Kernel, actor: &Actor, id: AccountId) -> Result<Acc
     Ok(facts)
 }
 
-fn summary_of(group: &Loaded) -> GroupSummary {
-    GroupSummary {
-        id: group.row.id,
-        handle: group.row.handle.clone(),
-        name: group.row.name.clone(),
-    }
-}
-
 pub fn currency_of(row: &CurrencyRow, group: GroupSummary) -> Currency {
     let scale = row.scale();
     Currency {
@@ -292,7 +284,7 @@ pub async fn create_currency(
     )
     .await?;
     tx.commit().await?;
-    Ok(currency_of(&row, summary_of(&group)))
+    Ok(currency_of(&row, group.row.summary()))
 }
 
 pub async fn list_currencies(k: &Kernel, actor: &Actor, group_key: &str) -> Result<Vec<Currency>> {
@@ -301,13 +293,13 @@ pub async fn list_currencies(k: &Kernel, actor: &Actor, group_key: &str) -> Resu
     let rows = store::currencies_of_group(&k.db, group.row.id).await?;
     Ok(rows
         .iter()
-        .map(|r| currency_of(r, summary_of(&group)))
+        .map(|r| currency_of(r, group.row.summary()))
         .collect())
 }
 
 pub async fn get_currency(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Currency> {
     let (row, group) = currency_for(k, actor, id).await?;
-    Ok(currency_of(&row, summary_of(&group)))
+    Ok(currency_of(&row, group.row.summary()))
 }
 
 pub async fn open_account(

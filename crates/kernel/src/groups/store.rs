@@ -93,6 +93,17 @@ pub struct GroupRow {
     pub created_at: i64,
 }
 
+impl GroupRow {
+    /// The group as other things name it: id, handle, name.
+    pub fn summary(&self) -> crate::groups::model::GroupSummary {
+        crate::groups::model::GroupSummary {
+            id: self.id,
+            handle: self.handle.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 fn select_groups() -> SelectStatement {
     Query::select()
         .columns([

@@ -4,6 +4,7 @@
 //! reader voted or the poll closed when the poll says so.
 
 pub mod api;
+mod count;
 pub mod jobs;
 pub mod model;
 pub mod service;

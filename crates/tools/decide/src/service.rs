@@ -2,8 +2,6 @@
 //! Counting is `tally`'s; this module turns polls and ballots into its inputs and its
 //! results into what the API shows.
 
-use std::collections::BTreeMap;
-
 use kernel::activity::{self, Audience, NewActivity, ObjectRef};
 use kernel::error::Validation;
 use kernel::groups::access::{Loaded, load, member_count};
@@ -13,12 +11,10 @@ use kernel::people::Actor;
 use kernel::policy::Action;
 use kernel::{Error, Kernel, Result, Timestamp};
 use serde_json::{Value, json};
-use tally::ballot::{Dots, OptionId, Scored, Stance, Weighted};
-use tally::choice::{ChoiceRules, DotRules, ScoreRules};
-use tally::ranked::{self, RankedProfile, RankedRules};
-use tally::stance::{ConsentRules, ProposalRules, Ratio, Threshold};
-use tally::{Ballot, BallotRules};
+use tally::Ballot;
+use tally::ballot::{Dots, OptionId, Scored, Stance};
 
+use crate::count::{Shape, ballot_rules, count, passes};
 use crate::model::*;
 use crate::store::{self, PollRow};
 
@@ -37,14 +33,6 @@ struct Found {
     options: Vec<String>,
     rules: Rules,
     kind: PollKind,
-}
-
-/// What counting needs of a poll: its kind, rules and options.
-#[derive(Clone, Copy)]
-struct Shape<'a> {
-    kind: PollKind,
-    rules: &'a Rules,
-    options: &'a [String],
 }
 
 impl Found {
@@ -88,14 +76,6 @@ async fn readable(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Found
         rules,
         kind,
     })
-}
-
-fn summary(group: &Loaded) -> GroupSummary {
-    GroupSummary {
-        id: group.row.id,
-        handle: group.row.handle.clone(),
-        name: group.row.name.clone(),
-    }
 }
 
 fn clean_text(v: &mut Validation, field: &str, text: &str, max: usize) -> String {
@@ -291,17 +271,28 @@ pub async fn create_poll(
 }
 
 async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
+    view_of(k, actor, &poll.row, poll.shape(), poll.group.row.summary()).await
+}
+
+/// A poll as the API shows it, with the caller's own vote.
+async fn view_of(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    row: &PollRow,
+    poll: Shape<'_>,
+    group: GroupSummary,
+) -> Result<Poll> {
     let now = k.now();
     let mine = match actor {
-        Some(a) => store::vote_of(&k.db, poll.row.id, a.account).await?,
+        Some(a) => store::vote_of(&k.db, row.id, a.account).await?,
         None => None,
     };
     Ok(Poll {
-        id: poll.row.id,
-        group: summary(&poll.group),
-        author: poll.row.author_id,
-        title: poll.row.title.clone(),
-        details: poll.row.details.clone(),
+        id: row.id,
+        group,
+        author: row.author_id,
+        title: row.title.clone(),
+        details: row.details.clone(),
         kind: poll.kind,
         options: poll
             .options
@@ -313,13 +304,8 @@ async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
             })
             .collect(),
         rules: poll.rules.clone(),
-        status: if poll.row.is_closed(now) {
-            "closed"
-        } else {
-            "open"
-        }
-        .into(),
-        voters_count: store::count_votes(&k.db, poll.row.id).await?,
+        status: if row.is_closed(now) { "closed" } else { "open" }.into(),
+        voters_count: store::count_votes(&k.db, row.id).await?,
         my_vote: mine.and_then(|m| {
             let mut ballot: Value = serde_json::from_str(&m.ballot).ok()?;
             let fields = ballot.as_object_mut()?;
@@ -327,9 +313,9 @@ async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
             fields.insert("cast_at".into(), json!(Timestamp(m.cast_at)));
             Some(ballot)
         }),
-        created_at: Timestamp(poll.row.created_at),
-        closes_at: Timestamp(poll.row.closes_at),
-        closed_at: poll.row.closed_at.map(Timestamp),
+        created_at: Timestamp(row.created_at),
+        closes_at: Timestamp(row.closes_at),
+        closed_at: row.closed_at.map(Timestamp),
     })
 }
 
@@ -366,18 +352,12 @@ pub async fn group_polls(
         let options = store::options(&k.db, row.id).await?;
         let rules: Rules = serde_json::from_str(&row.rules).map_err(Error::internal)?;
         let kind: PollKind = row.kind.parse().map_err(Error::internal)?;
-        let poll = Found {
-            row,
-            group: Loaded {
-                row: group.row.clone(),
-                facts: group.facts.clone(),
-                standing: group.standing.clone(),
-            },
-            options,
-            rules,
+        let shape = Shape {
             kind,
+            rules: &rules,
+            options: &options,
         };
-        items.push(view(k, actor, &poll).await?);
+        items.push(view_of(k, actor, &row, shape, group.row.summary()).await?);
     }
     Ok(Page {
         items,
@@ -522,34 +502,6 @@ fn stance_words(kind: PollKind) -> String {
     format!("one of: {}", words.join(", "))
 }
 
-fn ballot_rules(poll: Shape<'_>) -> BallotRules {
-    let options = poll.options.len() as u32;
-    let r = &poll.rules;
-    match poll.kind {
-        PollKind::Proposal => BallotRules::Proposal,
-        PollKind::Consent => BallotRules::Consent,
-        PollKind::Choice => BallotRules::Choice(ChoiceRules {
-            options,
-            min: r.min_choices.unwrap_or(1),
-            max: r.max_choices.unwrap_or(1),
-        }),
-        PollKind::Approval => BallotRules::Approval { options },
-        PollKind::Score => BallotRules::Score(ScoreRules {
-            options,
-            max: r.score_max.unwrap_or(5),
-        }),
-        PollKind::DotVote => BallotRules::DotVote(DotRules {
-            options,
-            dots: r.dots.unwrap_or(10),
-        }),
-        PollKind::Ranked => BallotRules::Ranked(RankedRules {
-            options,
-            min: 1,
-            max: options,
-        }),
-    }
-}
-
 /// Casts (or, where the poll allows, changes) the caller's vote: who may take part in the
 /// group, while the poll is open.
 pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Result<Poll> {
@@ -681,27 +633,6 @@ async fn finish(
         }
     }
     Ok(true)
-}
-
-/// Whether a motion's poll passed by its motion's rule: `majority`, more agree than
-/// disagree and block; `two_thirds`, at least two thirds of those are agree; `consent`, nobody
-/// blocks or objects; `unanimous`, everyone who took a side agrees. Nobody voting passes
-/// nothing.
-fn passes(shape: Shape<'_>, results: &Results) -> bool {
-    let n = |stance: &str| results.tallies[stance].as_u64().unwrap_or(0);
-    let (yes, no, veto) = match shape.kind {
-        PollKind::Consent => (n("consent"), 0, n("object")),
-        _ => (n("agree"), n("disagree"), n("block")),
-    };
-    if results.voters_count == 0 || yes == 0 {
-        return false;
-    }
-    match shape.rules.pass_rule.as_deref().unwrap_or("majority") {
-        "two_thirds" => veto == 0 && 3 * yes >= 2 * (yes + no + veto),
-        "consent" => veto == 0,
-        "unanimous" => no == 0 && veto == 0,
-        _ => veto == 0 && yes > no,
-    }
 }
 
 /// The decide tool's side of `kernel::motions`: a motion's poll opens in the transaction that
@@ -839,241 +770,6 @@ async fn ballots(k: &Kernel, poll: PollId) -> Result<Vec<Ballot>> {
         ballots.push(ballot);
     }
     Ok(ballots)
-}
-
-fn counting(e: tally::CountError) -> Error {
-    Error::internal(format!("counting failed: {e}"))
-}
-
-fn by_text(options: &[String], values: impl IntoIterator<Item = u64>) -> Value {
-    let map: serde_json::Map<String, Value> = options
-        .iter()
-        .cloned()
-        .zip(values.into_iter().map(|v| json!(v)))
-        .collect();
-    Value::Object(map)
-}
-
-fn texts(options: &[String], ids: &[OptionId]) -> Vec<String> {
-    ids.iter()
-        .filter_map(|id| options.get(id.index()).cloned())
-        .collect()
-}
-
-/// Counts `ballots` as the poll's kind and rules say.
-fn count(poll: Shape<'_>, ballots: &[Ballot], eligible: u64, closed: bool) -> Result<Results> {
-    let options = poll.options;
-    let voters = ballots.len() as u64;
-    let quorum = Ratio::percent(u64::from(poll.rules.quorum_pct));
-    let quorum_needed = (eligible * u64::from(poll.rules.quorum_pct)).div_ceil(100);
-    let mut results = Results {
-        winners: Vec::new(),
-        tallies: Value::Null,
-        rounds: None,
-        voters_count: voters,
-        eligible_count: eligible,
-        quorum_met: voters >= quorum_needed,
-        outcome: None,
-        closed,
-    };
-    let rankings = |ids: &[Vec<OptionId>]| -> Vec<Vec<String>> {
-        ids.iter().map(|tier| texts(options, tier)).collect()
-    };
-    match poll.kind {
-        PollKind::Proposal | PollKind::Consent => {
-            let stances: Vec<Weighted<Stance>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Proposal { stance } | Ballot::Consent { stance } => {
-                        Some(Weighted::one(*stance))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let r = if poll.kind == PollKind::Proposal {
-                let threshold = match poll.rules.threshold_pct {
-                    Some(p) => Threshold::AtLeast(Ratio::percent(u64::from(p))),
-                    None => Threshold::MoreThan(Ratio::percent(50)),
-                };
-                tally::stance::count_proposal(
-                    &ProposalRules {
-                        eligible,
-                        quorum,
-                        threshold,
-                        block_vetoes: true,
-                    },
-                    &stances,
-                )
-            } else {
-                tally::stance::count_consent(&ConsentRules { eligible, quorum }, &stances)
-            }
-            .map_err(counting)?;
-            let counts: Vec<(&str, u64)> = if poll.kind == PollKind::Proposal {
-                vec![
-                    ("agree", r.agree),
-                    ("abstain", r.abstain),
-                    ("disagree", r.disagree),
-                    ("block", r.block),
-                ]
-            } else {
-                vec![("consent", r.consent), ("object", r.object)]
-            };
-            let top = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
-            if top > 0 {
-                results.winners = counts
-                    .iter()
-                    .filter(|(_, n)| *n == top)
-                    .map(|(s, _)| s.to_string())
-                    .collect();
-            }
-            results.tallies = Value::Object(
-                counts
-                    .iter()
-                    .map(|(s, n)| (s.to_string(), json!(n)))
-                    .collect(),
-            );
-            results.quorum_met = r.quorum_reached;
-            results.outcome = Some(
-                serde_json::to_value(r.outcome)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            );
-        }
-        PollKind::Choice | PollKind::Approval => {
-            let picks: Vec<Weighted<Vec<OptionId>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Choice { options } | Ballot::Approval { options } => {
-                        Some(Weighted::one(options.clone()))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let BallotRules::Choice(rules) = ballot_rules(poll) else {
-                let r = tally::choice::count_approval(options.len() as u32, &picks)
-                    .map_err(counting)?;
-                results.tallies = by_text(options, r.totals.iter().copied());
-                results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
-                return Ok(results);
-            };
-            let r = tally::choice::count_choice(&rules, &picks).map_err(counting)?;
-            results.tallies = by_text(options, r.totals.iter().copied());
-            results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
-        }
-        PollKind::DotVote => {
-            let placed: Vec<Weighted<Vec<Dots>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::DotVote { dots } => Some(Weighted::one(dots.clone())),
-                    _ => None,
-                })
-                .collect();
-            let BallotRules::DotVote(rules) = ballot_rules(poll) else {
-                unreachable!("a dot vote's rules")
-            };
-            let r = tally::choice::count_dots(&rules, &placed).map_err(counting)?;
-            results.tallies = by_text(options, r.totals.iter().copied());
-            results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
-        }
-        PollKind::Score => {
-            let scored: Vec<Weighted<Vec<Scored>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Score { scores } => Some(Weighted::one(scores.clone())),
-                    _ => None,
-                })
-                .collect();
-            let BallotRules::Score(rules) = ballot_rules(poll) else {
-                unreachable!("a score poll's rules")
-            };
-            let r = tally::choice::count_scores(&rules, &scored).map_err(counting)?;
-            results.tallies = Value::Object(
-                options
-                    .iter()
-                    .zip(&r.options)
-                    .map(|(o, t)| {
-                        (
-                            o.clone(),
-                            json!({"total": t.total, "raters": t.raters, "mean": t.mean}),
-                        )
-                    })
-                    .collect(),
-            );
-            results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
-            results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
-        }
-        PollKind::Ranked => {
-            let ranked: Vec<Weighted<Vec<OptionId>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Ranked { ranking } => Some(Weighted::one(ranking.clone())),
-                    _ => None,
-                })
-                .collect();
-            let profile = RankedProfile::new(options.len() as u32, &ranked).map_err(counting)?;
-            match poll.rules.method.unwrap_or(Method::Irv) {
-                Method::Irv => {
-                    let r = ranked::irv::count(&profile);
-                    let first = r.rounds.first().map(|round| round.tallies.clone());
-                    results.tallies =
-                        by_text(options, first.unwrap_or_else(|| vec![0; options.len()]));
-                    results.winners = r.winner.map(|w| texts(options, &[w])).unwrap_or_default();
-                    results.rounds = Some(Value::Array(
-                        r.rounds
-                            .iter()
-                            .map(|round| {
-                                json!({
-                                    "tallies": by_text(options, round.tallies.iter().copied()),
-                                    "exhausted": round.exhausted,
-                                    "elected": round.elected.map(|o| texts(options, &[o])),
-                                    "eliminated": round.eliminated.map(|o| texts(options, &[o])),
-                                })
-                            })
-                            .collect(),
-                    ));
-                }
-                Method::Schulze => {
-                    let r = ranked::schulze::count(&profile, Default::default());
-                    let pairwise: BTreeMap<String, Value> = options
-                        .iter()
-                        .zip(&r.pairwise)
-                        .map(|(o, row)| (o.clone(), by_text(options, row.iter().copied())))
-                        .collect();
-                    results.tallies = json!(pairwise);
-                    results.winners = texts(options, &r.winners);
-                    results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
-                }
-                Method::Borda => {
-                    let r = ranked::borda::count(&profile, Default::default()).map_err(counting)?;
-                    results.tallies = by_text(options, r.scores.iter().copied());
-                    results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
-                    results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
-                }
-            }
-        }
-    }
-    if voters == 0 {
-        results.winners.clear();
-    }
-    Ok(results)
-}
-
-/// The winner, or every option tied first with it; nobody when nothing got a vote.
-fn winners_of(
-    options: &[String],
-    winner: Option<OptionId>,
-    tie: bool,
-    ranking: &[Vec<OptionId>],
-) -> Vec<String> {
-    match winner {
-        None => Vec::new(),
-        Some(_) if tie => ranking
-            .first()
-            .map(|tier| texts(options, tier))
-            .unwrap_or_default(),
-        Some(w) => texts(options, &[w]),
-    }
 }
 
 /// Asks the group to decide (`POST /api/v1/groups/{group}/motions`): whoever may post there,

@@ -65,8 +65,6 @@ impl PollRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VoteRow {
-    #[allow(dead_code)]
-    pub voter_id: AccountId,
     pub ballot: String,
     pub reason: Option<String>,
     pub cast_at: i64,
@@ -196,12 +194,7 @@ pub async fn ballots(db: &Db, poll: PollId) -> Result<Vec<String>> {
 pub async fn vote_of(db: &Db, poll: PollId, voter: AccountId) -> Result<Option<VoteRow>> {
     db.fetch_optional(
         Query::select()
-            .columns([
-                PollVotes::VoterId,
-                PollVotes::Ballot,
-                PollVotes::Reason,
-                PollVotes::CastAt,
-            ])
+            .columns([PollVotes::Ballot, PollVotes::Reason, PollVotes::CastAt])
             .from(PollVotes::Table)
             .and_where(Expr::col(PollVotes::PollId).eq(poll))
             .and_where(Expr::col(PollVotes::VoterId).eq(voter)),

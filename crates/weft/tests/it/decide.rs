@@ -11,6 +11,7 @@ both!(
     hidden_results_stay_hidden_until_their_time,
     polls_live_only_where_the_group_uses_decide,
     motions_are_decided_by_a_poll_and_resolve_when_it_closes,
+    custom_roles_and_narrow_tokens_get_only_what_they_hold,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
@@ -544,4 +545,87 @@ async fn motions_are_decided_by_a_poll_and_resolve_when_it_closes(backend: Backe
         .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("decide"), "{}", refused.body);
+}
+
+/// A custom role without `post` reads polls but neither opens one nor votes; a role given
+/// `tool:decide:close` closes a poll it did not write; a token limited to another group is a
+/// stranger here, and a `decide:read` token may not close.
+async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    for (name, permissions) in [
+        ("watcher", json!([])),
+        ("chair", json!(["tool:decide:close"])),
+    ] {
+        let made = ana
+            .post(
+                "/api/v1/groups/garden/roles",
+                &json!({"name": name, "permissions": permissions}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    for (who, role) in [("bo", "watcher"), ("cy", "chair")] {
+        let changed = ana
+            .patch(
+                &format!("/api/v1/groups/garden/members/{who}"),
+                &json!({"role": role}),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+    }
+    let id = poll(&ana, json!({"title": "Rota?", "kind": "proposal"})).await;
+    assert_eq!(bo.get(&format!("/api/v1/polls/{id}")).await.status, 200);
+    vote(&bo, &id, json!({"stance": "agree"}))
+        .await
+        .problem(403);
+    bo.post(
+        "/api/v1/groups/garden/polls",
+        &json!({"title": "Mine", "kind": "proposal"}),
+    )
+    .await
+    .problem(403);
+    bo.post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+        .await
+        .problem(403);
+    assert_eq!(results(&ana, &id).await["voters_count"], 0);
+
+    // A token of cy's limited to another group of hers acts as a stranger here.
+    let home = cy
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "home", "name": "Home", "visibility": "secret", "join_policy": "invite"}),
+        )
+        .await;
+    assert_eq!(home.status, 201, "{}", home.body);
+    let elsewhere = cy
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "home", "scopes": ["read", "write"], "group": "home"}),
+        )
+        .await;
+    let elsewhere = server
+        .client()
+        .with_token(elsewhere.json["token"].as_str().unwrap());
+    elsewhere
+        .post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+        .await
+        .problem(403);
+    let reader = cy
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "reader", "scopes": ["decide:read"]}),
+        )
+        .await;
+    let reader = server
+        .client()
+        .with_token(reader.json["token"].as_str().unwrap());
+    reader
+        .post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+        .await
+        .problem(403);
+    let closed = cy
+        .post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
 }

@@ -3,7 +3,7 @@
 
 use super::members::{account_key, member_of};
 use super::roles::role_permissions;
-use super::{Loaded, group_ref, in_group, load, log, person_ref, summary};
+use super::{Loaded, group_ref, in_group, load, log, person_ref};
 use crate::activity::{Audience, NewActivity, ObjectRef};
 use crate::error::Validation;
 use crate::groups::model::*;
@@ -35,7 +35,7 @@ fn invitation_of(
         url,
         token: secret,
         id: r.id,
-        group: summary(group),
+        group: group.summary(),
         account: r.account_id,
         email: r.email,
         role: r.role,

@@ -89,14 +89,6 @@ fn group_of(loaded: &Loaded, member_count: Option<i64>) -> Group {
     }
 }
 
-fn summary(row: &GroupRow) -> GroupSummary {
-    GroupSummary {
-        id: row.id,
-        handle: row.handle.clone(),
-        name: row.name.clone(),
-    }
-}
-
 /// Makes `account` a member with `role`, and has them follow the group's activity.
 pub(super) async fn admit(
     tx: &mut crate::db::Tx,

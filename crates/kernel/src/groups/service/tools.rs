@@ -1,7 +1,7 @@
 //! Which tools each group uses: the server's tool directory, a group's tools, and turning a
 //! tool on or off for a group.
 
-use super::{Loaded, group_ref, in_group, load, log, summary};
+use super::{Loaded, group_ref, in_group, load, log};
 use crate::activity::ObjectRef;
 use crate::groups::model::*;
 use crate::groups::store;
@@ -25,7 +25,7 @@ pub async fn tool_directory(
         for row in rows {
             let loaded = load(k, actor, &row.id.to_string()).await?;
             if loaded.authorize(actor, Action::Read).is_ok() {
-                groups.push(summary(&loaded.row));
+                groups.push(loaded.row.summary());
             }
         }
         out.push((tool, groups));
