@@ -103,3 +103,30 @@ pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId
 pub async fn member_count(k: &Kernel, group: crate::id::GroupId) -> Result<u64> {
     Ok(store::count_members(&k.db, group).await?.max(0) as u64)
 }
+
+/// A member as a tool that lists a group's people sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: AccountId,
+    pub handle: String,
+    pub role: String,
+}
+
+/// Every member of `group`, in account order (one query): who may vote where the whole group
+/// decides, who holds a role.
+pub async fn roster(k: &Kernel, group: crate::id::GroupId) -> Result<Vec<Member>> {
+    Ok(store::roster(&k.db, group)
+        .await?
+        .into_iter()
+        .map(|(id, handle, role)| Member { id, handle, role })
+        .collect())
+}
+
+/// Whether `name` is a role of `group`: a built-in one or one the group made.
+pub async fn role_exists(k: &Kernel, group: crate::id::GroupId, name: &str) -> Result<bool> {
+    Ok(matches!(name, "owner" | "admin" | "member")
+        || store::roles(&k.db, group)
+            .await?
+            .iter()
+            .any(|r| r.name == name))
+}

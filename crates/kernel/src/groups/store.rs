@@ -362,6 +362,26 @@ pub async fn delete_membership(tx: &mut Tx, group: GroupId, account: AccountId) 
     .await
 }
 
+/// Every member of a group with their handle and role (one query), in account order.
+pub async fn roster(db: &Db, group: GroupId) -> Result<Vec<(AccountId, String, String)>> {
+    db.fetch_all(
+        &Query::select()
+            .column((Accounts::Table, Accounts::Id))
+            .column((Accounts::Table, Accounts::Handle))
+            .column((Memberships::Table, Memberships::Role))
+            .from(Memberships::Table)
+            .inner_join(
+                Accounts::Table,
+                Expr::col((Accounts::Table, Accounts::Id))
+                    .equals((Memberships::Table, Memberships::AccountId)),
+            )
+            .and_where(Expr::col((Memberships::Table, Memberships::GroupId)).eq(group))
+            .order_by((Memberships::Table, Memberships::AccountId), Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
 pub async fn count_members(db: &Db, group: GroupId) -> Result<i64> {
     let row: (i64,) = db
         .fetch_one(

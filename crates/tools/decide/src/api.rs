@@ -2,7 +2,8 @@
 //! results. Paths and bodies are the public protocol.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use kernel::page::Page;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +24,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cast_vote))
         .routes(routes!(close_poll))
         .routes(routes!(poll_results))
+        .routes(routes!(results_csv))
+        .routes(routes!(list_votes))
+        .routes(routes!(list_voters))
+        .routes(routes!(reopen_poll))
+        .routes(routes!(state_outcome))
+        .routes(routes!(add_option))
+        .routes(routes!(grant_proxy, revoke_proxy))
+        .routes(routes!(invitation))
+        .routes(routes!(my_delegations, delegate, end_delegation))
         .routes(routes!(open_motion))
         .routes(routes!(get_motion))
         .routes(routes!(withdraw_motion))
@@ -169,4 +179,211 @@ async fn withdraw_motion(
             .await?
             .into(),
     ))
+}
+
+/// The results as CSV (one row per option), once the poll's `hide_results` lets the caller
+/// see them.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/results.csv", tag = "decide",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+async fn results_csv(
+    State(app): State<AppState>,
+    MaybeCaller(actor): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Problem> {
+    let csv = service::results_csv(&app.kernel, actor.as_ref(), poll_id(&id)?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"poll-{id}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Each vote with its reason and weight, once the results show; an anonymous poll's carry
+/// no voter.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/votes", tag = "decide",
+    params(("id" = String, Path)), responses((status = 200, body = Vec<VoteView>)))]
+async fn list_votes(
+    State(app): State<AppState>,
+    MaybeCaller(actor): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VoteView>>, Problem> {
+    Ok(Json(
+        service::votes(&app.kernel, actor.as_ref(), poll_id(&id)?).await?,
+    ))
+}
+
+/// Who has voted and who has not (never what they chose).
+#[utoipa::path(get, path = "/api/v1/polls/{id}/voters", tag = "decide",
+    params(("id" = String, Path)), responses((status = 200, body = VoterList)))]
+async fn list_voters(
+    State(app): State<AppState>,
+    MaybeCaller(actor): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<Json<VoterList>, Problem> {
+    Ok(Json(
+        service::voters(&app.kernel, actor.as_ref(), poll_id(&id)?).await?,
+    ))
+}
+
+/// Open a closed poll again: who may close it.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/reopen", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = Reopen, responses((status = 200, body = Poll)))]
+async fn reopen_poll(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Json(input): Json<Reopen>,
+) -> Result<Json<Poll>, Problem> {
+    Ok(Json(
+        service::reopen(&app.kernel, &actor, poll_id(&id)?, input).await?,
+    ))
+}
+
+/// State what a closed poll decided, with an optional review date: who may close it.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/outcome", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = NewOutcome, responses((status = 200, body = Poll)))]
+async fn state_outcome(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Json(input): Json<NewOutcome>,
+) -> Result<Json<Poll>, Problem> {
+    Ok(Json(
+        service::state_outcome(&app.kernel, &actor, poll_id(&id)?, input).await?,
+    ))
+}
+
+/// Add an option: the author, or any voter where the poll lets members add options.
+#[utoipa::path(post, path = "/api/v1/polls/{id}/options", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = NewOption, responses((status = 201, body = Poll)))]
+async fn add_option(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Json(input): Json<NewOption>,
+) -> Result<(StatusCode, Json<Poll>), Problem> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::add_option(&app.kernel, &actor, poll_id(&id)?, input).await?),
+    ))
+}
+
+/// Let another member vote for you in this poll (they vote with `on_behalf_of`).
+#[utoipa::path(put, path = "/api/v1/polls/{id}/proxy", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = ProxyGrant, responses((status = 200, body = Poll)))]
+async fn grant_proxy(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Json(input): Json<ProxyGrant>,
+) -> Result<Json<Poll>, Problem> {
+    Ok(Json(
+        service::grant_proxy(&app.kernel, &actor, poll_id(&id)?, input).await?,
+    ))
+}
+
+/// Take back your proxy grant in this poll.
+#[utoipa::path(delete, path = "/api/v1/polls/{id}/proxy", tag = "decide",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204)))]
+async fn revoke_proxy(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    service::revoke_proxy(&app.kernel, &actor, poll_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A closed meeting poll's chosen time as an iCalendar invitation.
+#[utoipa::path(get, path = "/api/v1/polls/{id}/invite.ics", tag = "decide",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/calendar", body = String)))]
+async fn invitation(
+    State(app): State<AppState>,
+    MaybeCaller(actor): MaybeCaller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Problem> {
+    let ics = service::invitation(&app.kernel, actor.as_ref(), poll_id(&id)?).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meeting-{id}.ics\""),
+            ),
+        ],
+        ics,
+    )
+        .into_response())
+}
+
+/// Your delegations in the group: those you gave and those given to you.
+#[utoipa::path(get, path = "/api/v1/groups/{group}/delegation", tag = "decide",
+    security(("bearer" = [])), params(("group" = String, Path, description = "Group id or handle")),
+    responses((status = 200, body = Delegations)))]
+async fn my_delegations(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+) -> Result<Json<Delegations>, Problem> {
+    Ok(Json(
+        crate::delegation::mine(&app.kernel, &actor, &group).await?,
+    ))
+}
+
+/// Give your vote in the group's polls (or those tagged `tag`) to another member, whenever
+/// you do not vote yourself.
+#[utoipa::path(put, path = "/api/v1/groups/{group}/delegation", tag = "decide",
+    security(("bearer" = [])), params(("group" = String, Path, description = "Group id or handle")),
+    request_body = DelegationRequest, responses((status = 200, body = Delegations)))]
+async fn delegate(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+    Json(input): Json<DelegationRequest>,
+) -> Result<Json<Delegations>, Problem> {
+    Ok(Json(
+        crate::delegation::delegate(&app.kernel, &actor, &group, input).await?,
+    ))
+}
+
+/// End your delegation in the group (`?tag=`, or a body `{tag}`, for a tag's).
+#[utoipa::path(delete, path = "/api/v1/groups/{group}/delegation", tag = "decide",
+    security(("bearer" = [])),
+    params(("group" = String, Path, description = "Group id or handle"), DelegationEnd),
+    request_body(content = Option<DelegationEnd>, description = "Optional: `{tag}`"),
+    responses((status = 204)))]
+async fn end_delegation(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(group): Path<String>,
+    Query(query): Query<DelegationEnd>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, Problem> {
+    let input = if body.iter().all(u8::is_ascii_whitespace) {
+        query
+    } else {
+        let given: DelegationEnd = serde_json::from_slice(&body)
+            .map_err(|e| Problem::from(kernel::Error::invalid("body", e.to_string())))?;
+        DelegationEnd {
+            tag: given.tag.or(query.tag),
+        }
+    };
+    crate::delegation::end(&app.kernel, &actor, &group, input).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

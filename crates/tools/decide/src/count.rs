@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use kernel::{Error, Result};
 use serde_json::{Value, json};
-use tally::ballot::{Dots, OptionId, Scored, Stance, Weighted};
-use tally::choice::{ChoiceRules, DotRules, ScoreRules};
+use tally::ballot::{Dots, OptionId, Scored, SlotAnswer, Stance, Weighted};
+use tally::choice::{ChoiceRules, CountRules, DotRules, MeetingRules, ScoreRules};
+use tally::ranked::stv::{StvMethod, StvRules};
 use tally::ranked::{self, RankedProfile, RankedRules};
 use tally::stance::{ConsentRules, ProposalRules, Ratio, Threshold};
 use tally::{Ballot, BallotRules};
@@ -26,8 +27,10 @@ pub(crate) fn ballot_rules(poll: Shape<'_>) -> BallotRules {
     let options = poll.options.len() as u32;
     let r = &poll.rules;
     match poll.kind {
-        PollKind::Proposal => BallotRules::Proposal,
+        PollKind::Proposal | PollKind::Check | PollKind::Question => BallotRules::Proposal,
         PollKind::Consent => BallotRules::Consent,
+        PollKind::Count => BallotRules::Count,
+        PollKind::Meeting => BallotRules::Meeting(MeetingRules { slots: options }),
         PollKind::Choice => BallotRules::Choice(ChoiceRules {
             options,
             min: r.min_choices.unwrap_or(1),
@@ -60,7 +63,7 @@ pub(crate) fn passes(shape: Shape<'_>, results: &Results) -> bool {
         PollKind::Consent => (n("consent"), 0, n("object")),
         _ => (n("agree"), n("disagree"), n("block")),
     };
-    if results.voters_count == 0 || yes == 0 {
+    if results.voters_count == 0 || yes == 0 || !results.quorum_met {
         return false;
     }
     match shape.rules.pass_rule.as_deref().unwrap_or("majority") {
@@ -90,16 +93,33 @@ fn texts(options: &[String], ids: &[OptionId]) -> Vec<String> {
         .collect()
 }
 
-/// Counts `ballots` as the poll's kind and rules say.
+/// What a count takes: each ballot with the weight it carries (its voter's, and that of
+/// those whose delegation reaches them), how many voted, and how many took part — by their
+/// own vote or through a delegate — which is what a quorum counts.
+pub(crate) struct Counted {
+    pub ballots: Vec<Weighted<Ballot>>,
+    pub voters: u64,
+    pub participants: u64,
+}
+
+/// Picks the ballots of one shape out of a count's, with their weights.
+fn each<T>(ballots: &[Weighted<Ballot>], pick: impl Fn(&Ballot) -> Option<T>) -> Vec<Weighted<T>> {
+    ballots
+        .iter()
+        .filter_map(|b| pick(&b.ballot).map(|x| Weighted::new(x, b.weight)))
+        .collect()
+}
+
+/// Counts a poll's ballots as its kind and rules say.
 pub(crate) fn count(
     poll: Shape<'_>,
-    ballots: &[Ballot],
+    counted: &Counted,
     eligible: u64,
     closed: bool,
 ) -> Result<Results> {
     let options = poll.options;
-    let voters = ballots.len() as u64;
-    let quorum = Ratio::percent(u64::from(poll.rules.quorum_pct));
+    let ballots = &counted.ballots;
+    let voters = counted.voters;
     let quorum_needed = (eligible * u64::from(poll.rules.quorum_pct)).div_ceil(100);
     let mut results = Results {
         winners: Vec::new(),
@@ -107,7 +127,8 @@ pub(crate) fn count(
         rounds: None,
         voters_count: voters,
         eligible_count: eligible,
-        quorum_met: voters >= quorum_needed,
+        quorum_met: counted.participants >= quorum_needed,
+        weight_counted: ballots.iter().map(|b| b.weight).sum(),
         outcome: None,
         closed,
     };
@@ -115,17 +136,15 @@ pub(crate) fn count(
         ids.iter().map(|tier| texts(options, tier)).collect()
     };
     match poll.kind {
-        PollKind::Proposal | PollKind::Consent => {
-            let stances: Vec<Weighted<Stance>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Proposal { stance } | Ballot::Consent { stance } => {
-                        Some(Weighted::one(*stance))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let r = if poll.kind == PollKind::Proposal {
+        PollKind::Proposal | PollKind::Consent | PollKind::Check => {
+            let stances: Vec<Weighted<Stance>> = each(ballots, |b| match b {
+                Ballot::Proposal { stance } | Ballot::Consent { stance } => Some(*stance),
+                _ => None,
+            });
+            // The quorum is counted here, in people: weights and delegations make the
+            // ballots' weight something else.
+            let quorum = Ratio::percent(0);
+            let r = if poll.kind != PollKind::Consent {
                 let threshold = match poll.rules.threshold_pct {
                     Some(p) => Threshold::AtLeast(Ratio::percent(u64::from(p))),
                     None => Threshold::MoreThan(Ratio::percent(50)),
@@ -135,7 +154,7 @@ pub(crate) fn count(
                         eligible,
                         quorum,
                         threshold,
-                        block_vetoes: true,
+                        block_vetoes: poll.kind == PollKind::Proposal,
                     },
                     &stances,
                 )
@@ -143,15 +162,19 @@ pub(crate) fn count(
                 tally::stance::count_consent(&ConsentRules { eligible, quorum }, &stances)
             }
             .map_err(counting)?;
-            let counts: Vec<(&str, u64)> = if poll.kind == PollKind::Proposal {
-                vec![
+            let counts: Vec<(&str, u64)> = match poll.kind {
+                PollKind::Proposal => vec![
                     ("agree", r.agree),
                     ("abstain", r.abstain),
                     ("disagree", r.disagree),
                     ("block", r.block),
-                ]
-            } else {
-                vec![("consent", r.consent), ("object", r.object)]
+                ],
+                PollKind::Check => vec![
+                    ("agree", r.agree),
+                    ("abstain", r.abstain),
+                    ("disagree", r.disagree),
+                ],
+                _ => vec![("consent", r.consent), ("object", r.object)],
             };
             let top = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
             if top > 0 {
@@ -167,24 +190,62 @@ pub(crate) fn count(
                     .map(|(s, n)| (s.to_string(), json!(n)))
                     .collect(),
             );
-            results.quorum_met = r.quorum_reached;
-            results.outcome = Some(
+            results.outcome = Some(if results.quorum_met {
                 serde_json::to_value(r.outcome)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+            } else {
+                "no_quorum".into()
+            });
+        }
+        PollKind::Count => {
+            let answers = each(ballots, |b| match b {
+                Ballot::Count { answer } => Some(*answer),
+                _ => None,
+            });
+            let target = u64::from(poll.rules.count_target.unwrap_or(1));
+            let r = tally::choice::count_participation(&CountRules { target }, &answers)
+                .map_err(counting)?;
+            results.tallies = json!({ "in": r.joined, "out": r.declined });
+            results.rounds = Some(json!({ "target": r.target, "missing": r.missing }));
+            if r.reached {
+                results.winners = vec!["in".into()];
+            }
+            results.outcome = Some(if r.reached { "reached" } else { "not_reached" }.into());
+        }
+        PollKind::Question => {
+            results.tallies = json!({ "answers": voters });
+        }
+        PollKind::Meeting => {
+            let answers: Vec<Weighted<Vec<SlotAnswer>>> = each(ballots, |b| match b {
+                Ballot::Meeting { slots } => Some(slots.clone()),
+                _ => None,
+            });
+            let rules = MeetingRules {
+                slots: options.len() as u32,
+            };
+            let r = tally::choice::count_meeting(&rules, &answers).map_err(counting)?;
+            results.tallies = Value::Object(
+                options
+                    .iter()
+                    .zip(&r.slots)
+                    .map(|(o, t)| {
+                        (
+                            o.clone(),
+                            json!({"yes": t.yes, "maybe": t.maybe, "no": t.no}),
+                        )
+                    })
+                    .collect(),
             );
+            results.winners = winners_of(options, r.best, r.tie, &r.ranking);
+            results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
         }
         PollKind::Choice | PollKind::Approval => {
-            let picks: Vec<Weighted<Vec<OptionId>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Choice { options } | Ballot::Approval { options } => {
-                        Some(Weighted::one(options.clone()))
-                    }
-                    _ => None,
-                })
-                .collect();
+            let picks: Vec<Weighted<Vec<OptionId>>> = each(ballots, |b| match b {
+                Ballot::Choice { options } | Ballot::Approval { options } => Some(options.clone()),
+                _ => None,
+            });
             let rules = match ballot_rules(poll) {
                 BallotRules::Choice(rules) => rules,
                 _ => ChoiceRules::approval(options.len() as u32),
@@ -194,13 +255,10 @@ pub(crate) fn count(
             results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
         }
         PollKind::DotVote => {
-            let placed: Vec<Weighted<Vec<Dots>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::DotVote { dots } => Some(Weighted::one(dots.clone())),
-                    _ => None,
-                })
-                .collect();
+            let placed: Vec<Weighted<Vec<Dots>>> = each(ballots, |b| match b {
+                Ballot::DotVote { dots } => Some(dots.clone()),
+                _ => None,
+            });
             let BallotRules::DotVote(rules) = ballot_rules(poll) else {
                 unreachable!("a dot vote's rules")
             };
@@ -209,13 +267,10 @@ pub(crate) fn count(
             results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
         }
         PollKind::Score => {
-            let scored: Vec<Weighted<Vec<Scored>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Score { scores } => Some(Weighted::one(scores.clone())),
-                    _ => None,
-                })
-                .collect();
+            let scored: Vec<Weighted<Vec<Scored>>> = each(ballots, |b| match b {
+                Ballot::Score { scores } => Some(scores.clone()),
+                _ => None,
+            });
             let BallotRules::Score(rules) = ballot_rules(poll) else {
                 unreachable!("a score poll's rules")
             };
@@ -236,14 +291,14 @@ pub(crate) fn count(
             results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
         }
         PollKind::Ranked => {
-            let ranked: Vec<Weighted<Vec<OptionId>>> = ballots
-                .iter()
-                .filter_map(|b| match b {
-                    Ballot::Ranked { ranking } => Some(Weighted::one(ranking.clone())),
+            let profile = RankedProfile::from_rankings(
+                options.len() as u32,
+                ballots.iter().filter_map(|b| match &b.ballot {
+                    Ballot::Ranked { ranking } => Some((ranking.as_slice(), b.weight)),
                     _ => None,
-                })
-                .collect();
-            let profile = RankedProfile::new(options.len() as u32, &ranked).map_err(counting)?;
+                }),
+            )
+            .map_err(counting)?;
             match poll.rules.method.unwrap_or(Method::Irv) {
                 Method::Irv => {
                     let r = ranked::irv::count(&profile);
@@ -282,10 +337,69 @@ pub(crate) fn count(
                     results.winners = winners_of(options, r.winner, r.tie, &r.ranking);
                     results.rounds = Some(json!({ "ranking": rankings(&r.ranking) }));
                 }
+                Method::Stv => {
+                    let rules = StvRules {
+                        seats: poll.rules.seats.unwrap_or(1),
+                        method: match poll.rules.stv_rule.unwrap_or(StvRule::Scottish) {
+                            StvRule::Scottish => StvMethod::ScottishWigm,
+                            StvRule::Meek => StvMethod::Meek,
+                        },
+                    };
+                    let r = ranked::stv::count(&profile, &rules).map_err(counting)?;
+                    let votes = |tallies: &[ranked::stv::Votes]| -> Value {
+                        Value::Object(
+                            options
+                                .iter()
+                                .zip(tallies)
+                                .map(|(o, v)| (o.clone(), json!(v.to_string())))
+                                .collect(),
+                        )
+                    };
+                    results.tallies = r
+                        .rounds
+                        .first()
+                        .map(|round| votes(&round.tallies))
+                        .unwrap_or_else(|| by_text(options, vec![0; options.len()]));
+                    results.winners = texts(options, &r.elected);
+                    results.rounds = Some(Value::Array(
+                        r.rounds
+                            .iter()
+                            .map(|round| {
+                                let action = match round.action {
+                                    ranked::stv::StvAction::FirstPreferences => {
+                                        json!({"type": "first_preferences"})
+                                    }
+                                    ranked::stv::StvAction::Surplus { from } => {
+                                        json!({"type": "surplus", "from": texts(options, &[from])})
+                                    }
+                                    ranked::stv::StvAction::Redistribution => {
+                                        json!({"type": "redistribution"})
+                                    }
+                                    ranked::stv::StvAction::Exclusion { option } => {
+                                        json!({"type": "exclusion", "option": texts(options, &[option])})
+                                    }
+                                    ranked::stv::StvAction::LastVacancies => {
+                                        json!({"type": "last_vacancies"})
+                                    }
+                                };
+                                json!({
+                                    "action": action,
+                                    "tallies": votes(&round.tallies),
+                                    "exhausted": round.exhausted.to_string(),
+                                    "quota": round.quota.to_string(),
+                                    "elected": texts(options, &round.elected),
+                                })
+                            })
+                            .collect(),
+                    ));
+                }
             }
         }
     }
     if voters == 0 {
+        results.winners.clear();
+    }
+    if !results.quorum_met && poll.kind != PollKind::Question {
         results.winners.clear();
     }
     Ok(results)

@@ -1,10 +1,15 @@
 //! The decide tool (DESIGN section 1, issue "Decisions"): polls a group decides by —
-//! proposals, consent, single and multiple choice, approval, scores, dot votes and ranked
-//! votes (instant runoff, Schulze, Borda) — counted by `tally`, with results hidden until a
-//! reader voted or the poll closed when the poll says so.
+//! proposals, consent, sense checks, counts, questions, single and multiple choice, approval,
+//! scores, dot votes, meetings and ranked votes (instant runoff, Schulze, Borda, STV) —
+//! counted by `tally`; voters by group, role or list, with weights, liquid delegation and
+//! proxies; anonymous ballots; results hidden until a reader voted or the poll closed.
 
 pub mod api;
+mod ballot;
 mod count;
+pub mod delegation;
+mod electorate;
+mod export;
 pub mod jobs;
 pub mod model;
 pub mod service;
@@ -38,7 +43,8 @@ impl web::Tool for Decide {
         )
         .with_permission("close", "Close anyone's poll early")
         .with_activity("Create")
-        .with_activity("Update");
+        .with_activity("Update")
+        .with_activity("Announce");
         manifest.display_name = "Decide".into();
         Some(manifest)
     }
@@ -51,8 +57,19 @@ impl web::Tool for Decide {
         Some(Arc::new(service::Decisions))
     }
 
+    fn start<'a>(
+        &'a self,
+        kernel: &'a Arc<kernel::Kernel>,
+        _shutdown: &'a tokio_util::sync::CancellationToken,
+    ) -> futures::future::BoxFuture<'a, kernel::Result<web::tool::Background>> {
+        Box::pin(async move {
+            electorate::reseal(kernel).await?;
+            Ok(Vec::new())
+        })
+    }
+
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(jobs::Close)]
+        vec![Arc::new(jobs::Close), Arc::new(jobs::Remind)]
     }
 
     fn api(&self) -> Option<OpenApiRouter<AppState>> {

@@ -21,6 +21,11 @@ pub enum Polls {
     ClosesAt,
     ClosedAt,
     MotionId,
+    OpensAt,
+    Outcome,
+    OutcomeAt,
+    OutcomeBy,
+    ReviewAt,
 }
 
 #[derive(Iden)]
@@ -39,6 +44,42 @@ pub enum PollVotes {
     Ballot,
     Reason,
     CastAt,
+    Weight,
+    CastBy,
+}
+
+#[derive(Iden)]
+pub enum PollVoters {
+    Table,
+    PollId,
+    AccountId,
+    Weight,
+}
+
+#[derive(Iden)]
+pub enum PollProxies {
+    Table,
+    PollId,
+    FromId,
+    ToId,
+    CreatedAt,
+}
+
+#[derive(Iden)]
+pub enum PollDelegations {
+    Table,
+    GroupId,
+    FromId,
+    Tag,
+    ToId,
+    CreatedAt,
+}
+
+#[derive(Iden)]
+pub enum PollSecret {
+    Table,
+    Id,
+    Sealed,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,12 +95,33 @@ pub struct PollRow {
     pub closes_at: i64,
     pub closed_at: Option<i64>,
     pub motion_id: Option<String>,
+    pub opens_at: i64,
+    pub outcome: Option<String>,
+    pub outcome_at: Option<i64>,
+    pub outcome_by: Option<AccountId>,
+    pub review_at: Option<i64>,
 }
 
 impl PollRow {
     /// Closed by hand, or its closing time has come (the kernel's clock decides).
     pub fn is_closed(&self, now: Timestamp) -> bool {
         self.closed_at.is_some() || self.closes_at <= now.0
+    }
+
+    /// Its opening time is still to come.
+    pub fn is_scheduled(&self, now: Timestamp) -> bool {
+        !self.is_closed(now) && self.opens_at > now.0
+    }
+
+    /// `scheduled`, `open` or `closed` at `now`.
+    pub fn status(&self, now: Timestamp) -> &'static str {
+        if self.is_closed(now) {
+            "closed"
+        } else if self.is_scheduled(now) {
+            "scheduled"
+        } else {
+            "open"
+        }
     }
 }
 
@@ -70,7 +132,17 @@ pub struct VoteRow {
     pub cast_at: i64,
 }
 
-const POLL_COLUMNS: [Polls; 11] = [
+/// A ballot as counting and the votes list read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BallotRow {
+    pub voter_id: Uuid,
+    pub ballot: String,
+    pub reason: Option<String>,
+    pub weight: i64,
+    pub cast_at: i64,
+}
+
+const POLL_COLUMNS: [Polls; 16] = [
     Polls::Id,
     Polls::GroupId,
     Polls::AuthorId,
@@ -82,6 +154,11 @@ const POLL_COLUMNS: [Polls; 11] = [
     Polls::ClosesAt,
     Polls::ClosedAt,
     Polls::MotionId,
+    Polls::OpensAt,
+    Polls::Outcome,
+    Polls::OutcomeAt,
+    Polls::OutcomeBy,
+    Polls::ReviewAt,
 ];
 
 pub async fn insert_poll(tx: &mut Tx, row: &PollRow, options: &[String]) -> Result<()> {
@@ -101,6 +178,11 @@ pub async fn insert_poll(tx: &mut Tx, row: &PollRow, options: &[String]) -> Resu
                 row.closes_at.into(),
                 row.closed_at.into(),
                 row.motion_id.clone().into(),
+                row.opens_at.into(),
+                row.outcome.clone().into(),
+                row.outcome_at.into(),
+                row.outcome_by.map(|a| a.0).into(),
+                row.review_at.into(),
             ]),
     )
     .await?;
@@ -133,7 +215,7 @@ pub async fn poll(db: &Db, id: PollId) -> Result<Option<PollRow>> {
 pub async fn group_polls(
     db: &Db,
     group: GroupId,
-    open: Option<bool>,
+    status: Option<&str>,
     now: Timestamp,
     after: Option<Uuid>,
     limit: u32,
@@ -148,12 +230,18 @@ pub async fn group_polls(
     if let Some(after) = after {
         q.and_where(Expr::col(Polls::Id).lt(after));
     }
-    match open {
-        Some(true) => {
+    match status {
+        Some("open") => {
             q.and_where(Expr::col(Polls::ClosedAt).is_null())
-                .and_where(Expr::col(Polls::ClosesAt).gt(now.0));
+                .and_where(Expr::col(Polls::ClosesAt).gt(now.0))
+                .and_where(Expr::col(Polls::OpensAt).lte(now.0));
         }
-        Some(false) => {
+        Some("scheduled") => {
+            q.and_where(Expr::col(Polls::ClosedAt).is_null())
+                .and_where(Expr::col(Polls::ClosesAt).gt(now.0))
+                .and_where(Expr::col(Polls::OpensAt).gt(now.0));
+        }
+        Some(_) => {
             q.cond_where(
                 sea_query::Condition::any()
                     .add(Expr::col(Polls::ClosedAt).is_not_null())
@@ -163,6 +251,93 @@ pub async fn group_polls(
         None => {}
     }
     db.fetch_all(&q).await
+}
+
+/// The options of several polls, in order, for a list (one query).
+pub async fn options_of(db: &Db, polls: &[PollId]) -> Result<Vec<(PollId, String)>> {
+    if polls.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .columns([PollOptions::PollId, PollOptions::Text])
+            .from(PollOptions::Table)
+            .and_where(Expr::col(PollOptions::PollId).is_in(polls.iter().map(|p| p.0)))
+            .order_by(PollOptions::PollId, Order::Asc)
+            .order_by(PollOptions::Position, Order::Asc),
+    )
+    .await
+}
+
+/// How many have voted in each of several polls (one query).
+pub async fn vote_counts(db: &Db, polls: &[PollId]) -> Result<Vec<(PollId, i64)>> {
+    if polls.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .column(PollVotes::PollId)
+            .expr(Expr::col(PollVotes::VoterId).count())
+            .from(PollVotes::Table)
+            .and_where(Expr::col(PollVotes::PollId).is_in(polls.iter().map(|p| p.0)))
+            .group_by_col(PollVotes::PollId),
+    )
+    .await
+}
+
+/// Which of several polls `voter` (as each poll keys them) has voted in (one query).
+pub async fn voted_in(db: &Db, keys: &[(PollId, Uuid)]) -> Result<Vec<PollId>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut any = sea_query::Condition::any();
+    for (poll, voter) in keys {
+        any = any.add(
+            Expr::col(PollVotes::PollId)
+                .eq(*poll)
+                .and(Expr::col(PollVotes::VoterId).eq(*voter)),
+        );
+    }
+    let rows: Vec<(PollId,)> = db
+        .fetch_all(
+            Query::select()
+                .column(PollVotes::PollId)
+                .from(PollVotes::Table)
+                .cond_where(any),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
+}
+
+/// Adds an option at the end of a poll's options; answers false when its text is taken.
+pub async fn add_option(tx: &mut Tx, poll: PollId, position: u32, text: &str) -> Result<bool> {
+    let n = tx
+        .execute(
+            Query::insert()
+                .into_table(PollOptions::Table)
+                .columns([
+                    PollOptions::PollId,
+                    PollOptions::Position,
+                    PollOptions::Text,
+                ])
+                .values_panic([poll.into(), i64::from(position).into(), text.into()])
+                .on_conflict(OnConflict::new().do_nothing().to_owned()),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn options_in(tx: &mut Tx, poll: PollId) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
+            Query::select()
+                .column(PollOptions::Text)
+                .from(PollOptions::Table)
+                .and_where(Expr::col(PollOptions::PollId).eq(poll))
+                .order_by(PollOptions::Position, Order::Asc),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
 pub async fn options(db: &Db, poll: PollId) -> Result<Vec<String>> {
@@ -178,20 +353,50 @@ pub async fn options(db: &Db, poll: PollId) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
-/// Every ballot of a poll, as stored (only what counting reads: no order, no other column).
-pub async fn ballots(db: &Db, poll: PollId) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = db
+/// Every ballot of a poll with its weight, as stored (only what counting reads: no order).
+pub async fn ballots(db: &Db, poll: PollId) -> Result<Vec<(String, i64)>> {
+    db.fetch_all(
+        Query::select()
+            .columns([PollVotes::Ballot, PollVotes::Weight])
+            .from(PollVotes::Table)
+            .and_where(Expr::col(PollVotes::PollId).eq(poll)),
+    )
+    .await
+}
+
+/// Every ballot of a poll with its voter's key, in the order they were cast.
+pub async fn ballot_rows(db: &Db, poll: PollId) -> Result<Vec<BallotRow>> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                PollVotes::VoterId,
+                PollVotes::Ballot,
+                PollVotes::Reason,
+                PollVotes::Weight,
+                PollVotes::CastAt,
+            ])
+            .from(PollVotes::Table)
+            .and_where(Expr::col(PollVotes::PollId).eq(poll))
+            .order_by(PollVotes::CastAt, Order::Asc)
+            .order_by(PollVotes::VoterId, Order::Asc),
+    )
+    .await
+}
+
+/// The voters' keys of a poll.
+pub async fn voter_keys(db: &Db, poll: PollId) -> Result<Vec<Uuid>> {
+    let rows: Vec<(Uuid,)> = db
         .fetch_all(
             Query::select()
-                .column(PollVotes::Ballot)
+                .column(PollVotes::VoterId)
                 .from(PollVotes::Table)
                 .and_where(Expr::col(PollVotes::PollId).eq(poll)),
         )
         .await?;
-    Ok(rows.into_iter().map(|(b,)| b).collect())
+    Ok(rows.into_iter().map(|(v,)| v).collect())
 }
 
-pub async fn vote_of(db: &Db, poll: PollId, voter: AccountId) -> Result<Option<VoteRow>> {
+pub async fn vote_of(db: &Db, poll: PollId, voter: Uuid) -> Result<Option<VoteRow>> {
     db.fetch_optional(
         Query::select()
             .columns([PollVotes::Ballot, PollVotes::Reason, PollVotes::CastAt])
@@ -216,19 +421,32 @@ pub async fn count_votes(db: &Db, poll: PollId) -> Result<u64> {
 
 /// Writes `voter`'s ballot; with `replace`, a ballot they cast before is replaced. Answers
 /// whether a row was written (false: they had voted and may not change it).
+pub struct NewVoteRow<'a> {
+    pub poll: PollId,
+    /// The voter's account, or on an anonymous poll its keyed hash.
+    pub voter: Uuid,
+    pub ballot: &'a str,
+    pub reason: Option<&'a str>,
+    pub weight: i64,
+    pub cast_by: Option<AccountId>,
+}
+
 pub async fn put_vote(
     tx: &mut Tx,
-    poll: PollId,
-    voter: AccountId,
-    ballot: &str,
-    reason: Option<&str>,
+    v: &NewVoteRow<'_>,
     now: Timestamp,
     replace: bool,
 ) -> Result<bool> {
     let mut conflict = OnConflict::columns([PollVotes::PollId, PollVotes::VoterId]).to_owned();
     let conflict = if replace {
         conflict
-            .update_columns([PollVotes::Ballot, PollVotes::Reason, PollVotes::CastAt])
+            .update_columns([
+                PollVotes::Ballot,
+                PollVotes::Reason,
+                PollVotes::CastAt,
+                PollVotes::Weight,
+                PollVotes::CastBy,
+            ])
             .to_owned()
     } else {
         conflict.do_nothing().to_owned()
@@ -243,13 +461,17 @@ pub async fn put_vote(
                     PollVotes::Ballot,
                     PollVotes::Reason,
                     PollVotes::CastAt,
+                    PollVotes::Weight,
+                    PollVotes::CastBy,
                 ])
                 .values_panic([
-                    poll.into(),
-                    voter.into(),
-                    ballot.into(),
-                    reason.map(str::to_string).into(),
+                    v.poll.into(),
+                    v.voter.into(),
+                    v.ballot.into(),
+                    v.reason.map(str::to_string).into(),
                     now.0.into(),
+                    v.weight.into(),
+                    v.cast_by.map(|a| a.0).into(),
                 ])
                 .on_conflict(conflict),
         )
@@ -280,4 +502,300 @@ pub async fn close(tx: &mut Tx, poll: PollId, now: Timestamp) -> Result<bool> {
         )
         .await?;
     Ok(n > 0)
+}
+
+/// Opens a closed poll again until `closes_at`.
+pub async fn reopen(tx: &mut Tx, poll: PollId, closes_at: Timestamp) -> Result<bool> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(Polls::Table)
+                .value(Polls::ClosedAt, Option::<i64>::None)
+                .value(Polls::ClosesAt, closes_at.0)
+                .value(Polls::Outcome, Option::<String>::None)
+                .value(Polls::OutcomeAt, Option::<i64>::None)
+                .value(Polls::OutcomeBy, Option::<Uuid>::None)
+                .value(Polls::ReviewAt, Option::<i64>::None)
+                .and_where(Expr::col(Polls::Id).eq(poll)),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn set_outcome(
+    tx: &mut Tx,
+    poll: PollId,
+    statement: &str,
+    by: AccountId,
+    review_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table(Polls::Table)
+            .value(Polls::Outcome, statement)
+            .value(Polls::OutcomeAt, now.0)
+            .value(Polls::OutcomeBy, by.0)
+            .value(Polls::ReviewAt, review_at.map(|t| t.0))
+            .and_where(Expr::col(Polls::Id).eq(poll)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Who may vote in a poll (a fixed list) or weighs other than 1, as set when it opened.
+pub async fn insert_voters(tx: &mut Tx, poll: PollId, voters: &[(AccountId, u32)]) -> Result<()> {
+    for chunk in voters.chunks(500) {
+        let mut q = Query::insert()
+            .into_table(PollVoters::Table)
+            .columns([
+                PollVoters::PollId,
+                PollVoters::AccountId,
+                PollVoters::Weight,
+            ])
+            .to_owned();
+        for (account, weight) in chunk {
+            q.values_panic([poll.into(), (*account).into(), i64::from(*weight).into()]);
+        }
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// A voter's row in a poll's list: their weight, when listed.
+pub async fn voter_weight(db: &Db, poll: PollId, account: AccountId) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            Query::select()
+                .column(PollVoters::Weight)
+                .from(PollVoters::Table)
+                .and_where(Expr::col(PollVoters::PollId).eq(poll))
+                .and_where(Expr::col(PollVoters::AccountId).eq(account)),
+        )
+        .await?;
+    Ok(row.map(|(w,)| w))
+}
+
+/// A poll's listed voters and weights.
+pub async fn voters(db: &Db, poll: PollId) -> Result<Vec<(AccountId, i64)>> {
+    db.fetch_all(
+        Query::select()
+            .columns([PollVoters::AccountId, PollVoters::Weight])
+            .from(PollVoters::Table)
+            .and_where(Expr::col(PollVoters::PollId).eq(poll)),
+    )
+    .await
+}
+
+pub async fn count_voters(db: &Db, poll: PollId) -> Result<u64> {
+    let (n,): (i64,) = db
+        .fetch_one(
+            Query::select()
+                .expr(Expr::col(PollVoters::AccountId).count())
+                .from(PollVoters::Table)
+                .and_where(Expr::col(PollVoters::PollId).eq(poll)),
+        )
+        .await?;
+    Ok(Ord::max(n, 0) as u64)
+}
+
+/// Lets `to` vote for `from` in `poll` (replacing an earlier grant).
+pub async fn put_proxy(
+    tx: &mut Tx,
+    poll: PollId,
+    from: AccountId,
+    to: AccountId,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        Query::insert()
+            .into_table(PollProxies::Table)
+            .columns([
+                PollProxies::PollId,
+                PollProxies::FromId,
+                PollProxies::ToId,
+                PollProxies::CreatedAt,
+            ])
+            .values_panic([poll.into(), from.into(), to.into(), now.0.into()])
+            .on_conflict(
+                OnConflict::columns([PollProxies::PollId, PollProxies::FromId])
+                    .update_columns([PollProxies::ToId, PollProxies::CreatedAt])
+                    .to_owned(),
+            ),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_proxy(tx: &mut Tx, poll: PollId, from: AccountId) -> Result<u64> {
+    tx.execute(
+        Query::delete()
+            .from_table(PollProxies::Table)
+            .and_where(Expr::col(PollProxies::PollId).eq(poll))
+            .and_where(Expr::col(PollProxies::FromId).eq(from)),
+    )
+    .await
+}
+
+/// Whom `to` may vote for in `poll`.
+pub async fn proxies_to(db: &Db, poll: PollId, to: AccountId) -> Result<Vec<AccountId>> {
+    let rows: Vec<(AccountId,)> = db
+        .fetch_all(
+            Query::select()
+                .column(PollProxies::FromId)
+                .from(PollProxies::Table)
+                .and_where(Expr::col(PollProxies::PollId).eq(poll))
+                .and_where(Expr::col(PollProxies::ToId).eq(to)),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DelegationRow {
+    pub from_id: AccountId,
+    pub tag: String,
+    pub to_id: AccountId,
+    pub created_at: i64,
+}
+
+pub async fn put_delegation(
+    tx: &mut Tx,
+    group: GroupId,
+    from: AccountId,
+    tag: &str,
+    to: AccountId,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        Query::insert()
+            .into_table(PollDelegations::Table)
+            .columns([
+                PollDelegations::GroupId,
+                PollDelegations::FromId,
+                PollDelegations::Tag,
+                PollDelegations::ToId,
+                PollDelegations::CreatedAt,
+            ])
+            .values_panic([
+                group.into(),
+                from.into(),
+                tag.into(),
+                to.into(),
+                now.0.into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    PollDelegations::GroupId,
+                    PollDelegations::FromId,
+                    PollDelegations::Tag,
+                ])
+                .update_columns([PollDelegations::ToId, PollDelegations::CreatedAt])
+                .to_owned(),
+            ),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_delegation(
+    tx: &mut Tx,
+    group: GroupId,
+    from: AccountId,
+    tag: &str,
+) -> Result<u64> {
+    tx.execute(
+        Query::delete()
+            .from_table(PollDelegations::Table)
+            .and_where(Expr::col(PollDelegations::GroupId).eq(group))
+            .and_where(Expr::col(PollDelegations::FromId).eq(from))
+            .and_where(Expr::col(PollDelegations::Tag).eq(tag)),
+    )
+    .await
+}
+
+/// A group's delegations that apply to a poll tagged `tag` (the group's and the tag's).
+pub async fn delegations(db: &Db, group: GroupId, tag: Option<&str>) -> Result<Vec<DelegationRow>> {
+    let tags: Vec<&str> = match tag {
+        Some(t) => vec!["", t],
+        None => vec![""],
+    };
+    db.fetch_all(
+        Query::select()
+            .columns([
+                PollDelegations::FromId,
+                PollDelegations::Tag,
+                PollDelegations::ToId,
+                PollDelegations::CreatedAt,
+            ])
+            .from(PollDelegations::Table)
+            .and_where(Expr::col(PollDelegations::GroupId).eq(group))
+            .and_where(Expr::col(PollDelegations::Tag).is_in(tags))
+            .order_by(PollDelegations::CreatedAt, Order::Asc),
+    )
+    .await
+}
+
+/// The delegations `account` gave or received in a group.
+pub async fn delegations_of(
+    db: &Db,
+    group: GroupId,
+    account: AccountId,
+) -> Result<Vec<DelegationRow>> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                PollDelegations::FromId,
+                PollDelegations::Tag,
+                PollDelegations::ToId,
+                PollDelegations::CreatedAt,
+            ])
+            .from(PollDelegations::Table)
+            .and_where(Expr::col(PollDelegations::GroupId).eq(group))
+            .cond_where(
+                sea_query::Condition::any()
+                    .add(Expr::col(PollDelegations::FromId).eq(account))
+                    .add(Expr::col(PollDelegations::ToId).eq(account)),
+            )
+            .order_by(PollDelegations::CreatedAt, Order::Asc),
+    )
+    .await
+}
+
+/// The sealed key of anonymous ballots, if made.
+pub async fn secret(db: &Db) -> Result<Option<String>> {
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            Query::select()
+                .column(PollSecret::Sealed)
+                .from(PollSecret::Table)
+                .and_where(Expr::col(PollSecret::Id).eq(1)),
+        )
+        .await?;
+    Ok(row.map(|(s,)| s))
+}
+
+/// Keeps the first key made: a second writer's key is dropped, and both read the first.
+pub async fn put_secret(db: &Db, sealed: &str) -> Result<()> {
+    db.execute(
+        Query::insert()
+            .into_table(PollSecret::Table)
+            .columns([PollSecret::Id, PollSecret::Sealed])
+            .values_panic([1.into(), sealed.into()])
+            .on_conflict(OnConflict::column(PollSecret::Id).do_nothing().to_owned()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Seals the key anew (a newer sealing key).
+pub async fn reseal_secret(db: &Db, sealed: &str) -> Result<()> {
+    db.execute(
+        Query::update()
+            .table(PollSecret::Table)
+            .value(PollSecret::Sealed, sealed)
+            .and_where(Expr::col(PollSecret::Id).eq(1)),
+    )
+    .await?;
+    Ok(())
 }

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use kernel::Clock as _;
 use serde_json::{Value, json};
 use testkit::{Backend, Client, TestServer, both};
 
@@ -732,6 +733,126 @@ pub(crate) fn rows() -> Vec<Row> {
                 [401, 404, 403, 200, 409],
             ]),
         ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}/results.csv",
+            "/api/v1/polls/{poll}/results.csv",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}/votes",
+            "/api/v1/polls/{poll}/votes",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}/voters",
+            "/api/v1/polls/{poll}/voters",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/polls/{id}/invite.ics",
+            "/api/v1/polls/{meeting}/invite.ics",
+            None,
+            Group(POLL_READ),
+        ),
+        // The owner closed these two: the admin reopens one first (the owner finds it open),
+        // and both state the other's outcome.
+        row(
+            "POST",
+            "/api/v1/polls/{id}/reopen",
+            "/api/v1/polls/{reopening}/reopen",
+            Some(json!({"closes_at": "{future}"})),
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/polls/{id}/outcome",
+            "/api/v1/polls/{decided}/outcome",
+            Some(json!({"statement": "We go ahead."})),
+            Group([
+                [401, 403, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+            ]),
+        ),
+        // A choice poll where members add options: the member adds it, and it is there.
+        row(
+            "POST",
+            "/api/v1/polls/{id}/options",
+            "/api/v1/polls/{choice}/options",
+            Some(json!({"text": "Plums"})),
+            Group([
+                [401, 403, 201, 409, 409],
+                [401, 404, 201, 409, 409],
+                [401, 404, 201, 409, 409],
+            ]),
+        ),
+        // Proxies and delegations go to the owner, who cannot name themselves.
+        row(
+            "PUT",
+            "/api/v1/polls/{id}/proxy",
+            "/api/v1/polls/{poll}/proxy",
+            Some(json!({"to": "own"})),
+            Group([
+                [401, 403, 200, 200, 422],
+                [401, 404, 200, 200, 422],
+                [401, 404, 200, 200, 422],
+            ]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/polls/{id}/proxy",
+            "/api/v1/polls/{poll}/proxy",
+            None,
+            Group([
+                [401, 403, 204, 204, 204],
+                [401, 404, 204, 204, 204],
+                [401, 404, 204, 204, 204],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/delegation",
+            "/api/v1/groups/{g}/delegation",
+            None,
+            Group([
+                [401, 200, 200, 200, 200],
+                [401, 403, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        row(
+            "PUT",
+            "/api/v1/groups/{group}/delegation",
+            "/api/v1/groups/{g}/delegation",
+            Some(json!({"to": "own"})),
+            Group([
+                [401, 403, 200, 200, 422],
+                [401, 403, 200, 200, 422],
+                [401, 404, 200, 200, 422],
+            ]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/groups/{group}/delegation",
+            "/api/v1/groups/{g}/delegation",
+            None,
+            Group([
+                [401, 403, 204, 204, 204],
+                [401, 403, 204, 204, 204],
+                [401, 404, 204, 204, 204],
+            ]),
+        ),
         // Motions: asked by who may post (an outside tool too); the owner asked both of the
         // fixture's, and the admin (who may moderate) withdraws one first.
         row(
@@ -841,6 +962,13 @@ struct Fixture {
     /// Two open polls of the owner's: one to read and vote in, one to close.
     poll: String,
     closing: String,
+    /// Two closed ones: one to reopen, one to state the outcome of.
+    reopening: String,
+    decided: String,
+    /// An open choice poll where members add options.
+    choice: String,
+    /// A closed meeting poll the owner answered.
+    meeting: String,
     /// Two open motions of the owner's: one to read, one to withdraw.
     motion: String,
     withdrawing: String,
@@ -961,6 +1089,49 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         assert_eq!(made.status, 201, "{}", made.body);
         polls.push(made.json["id"].as_str().unwrap().to_string());
     }
+    for title in ["Reopen me", "Decided"] {
+        let made = own
+            .post(
+                &format!("/api/v1/groups/{handle}/polls"),
+                &json!({"title": title, "kind": "proposal"}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let id = made.json["id"].as_str().unwrap().to_string();
+        let closed = own
+            .post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.body);
+        polls.push(id);
+    }
+    let choice = own
+        .post(
+            &format!("/api/v1/groups/{handle}/polls"),
+            &json!({"title": "Fruit?", "kind": "choice", "options": ["Apples", "Pears"], "add_options": true}),
+        )
+        .await;
+    assert_eq!(choice.status, 201, "{}", choice.body);
+    let soon = kernel::Timestamp(server.clock.now().0).plus_seconds(3 * 86_400);
+    let meeting = own
+        .post(
+            &format!("/api/v1/groups/{handle}/polls"),
+            &json!({"title": "Meet?", "kind": "meeting",
+                    "options": [soon, soon.plus_seconds(3600)]}),
+        )
+        .await;
+    assert_eq!(meeting.status, 201, "{}", meeting.body);
+    let meeting = meeting.json["id"].as_str().unwrap().to_string();
+    let answered = own
+        .post(
+            &format!("/api/v1/polls/{meeting}/votes"),
+            &json!({"slots": {"0": "yes", "1": "maybe"}}),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    let closed = own
+        .post(&format!("/api/v1/polls/{meeting}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
     let mut motions = Vec::new();
     for title in ["Spend on seeds?", "Withdraw me"] {
         let made = own
@@ -977,6 +1148,10 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         withdrawing: motions[1].clone(),
         poll: polls[0].clone(),
         closing: polls[1].clone(),
+        reopening: polls[2].clone(),
+        decided: polls[3].clone(),
+        choice: choice.json["id"].as_str().unwrap().to_string(),
+        meeting,
         webhook: hook.json["id"].as_str().unwrap().to_string(),
         handle,
         invitation,
@@ -1337,6 +1512,9 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
     let mut failures = Vec::new();
     let mut fresh = 0;
     let mut checked = 0;
+    let future = kernel::Timestamp(server.clock.now().0)
+        .plus_seconds(30 * 86_400)
+        .to_rfc3339();
     for row in rows() {
         let class = class_of(row.method, row.spec);
         let cases: Vec<(usize, usize, u16)> = match &row.expect {
@@ -1366,6 +1544,10 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{hook}", &f.webhook)
                 .replace("{poll}", &f.poll)
                 .replace("{closing}", &f.closing)
+                .replace("{reopening}", &f.reopening)
+                .replace("{decided}", &f.decided)
+                .replace("{choice}", &f.choice)
+                .replace("{meeting}", &f.meeting)
                 .replace("{withdrawing}", &f.withdrawing)
                 .replace("{motion}", &f.motion);
             let body = row.body.as_ref().map(|b| {
@@ -1373,7 +1555,8 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                     .to_string()
                     .replace("{g}", &f.handle)
                     .replace("{acct}", &f.account)
-                    .replace("{pool}", &f.pool);
+                    .replace("{pool}", &f.pool)
+                    .replace("{future}", &future);
                 serde_json::from_str::<Value>(&text).unwrap()
             });
 

@@ -1,0 +1,388 @@
+//! Who votes in a poll and with what weight: the group or a list fixed when the poll opened,
+//! weights by role or account, liquid delegation, and the key that hides an anonymous poll's
+//! voters. Every ballot is stored under its voter's key: their account id, or on an anonymous
+//! poll HMAC-SHA-256(the tool's secret, poll ‖ account) cut to 128 bits — so a vote can be
+//! changed and never counts twice, yet no row names its voter.
+
+use std::collections::{HashMap, HashSet};
+
+use hmac::{Hmac, KeyInit, Mac};
+use kernel::groups::access::roster;
+use kernel::{Error, Kernel, Result};
+use sha2::Sha256;
+use tally::Ballot;
+use tally::ballot::Weighted;
+use tally::delegation::{Delegation, DelegationContext, Scope};
+use uuid::Uuid;
+
+use crate::ballot::ANSWERED;
+use crate::count::Counted;
+use crate::model::*;
+use crate::store::{self, PollRow};
+
+/// What the secret is bound to when sealed.
+const SECRET_ROW: &[u8] = b"decide.anonymous";
+
+/// How a poll names its voters in its ballots.
+pub(crate) enum Keys {
+    Accounts,
+    Hashed(Box<[u8; 32]>),
+}
+
+impl Keys {
+    /// The keys of `rules`' poll: the secret is read only for an anonymous one.
+    pub(crate) async fn of(k: &Kernel, rules: &Rules) -> Result<Keys> {
+        if rules.anonymous {
+            Ok(Keys::Hashed(Box::new(secret(k).await?)))
+        } else {
+            Ok(Keys::Accounts)
+        }
+    }
+
+    pub(crate) fn key(&self, poll: PollId, account: AccountId) -> Uuid {
+        match self {
+            Keys::Accounts => account.0,
+            Keys::Hashed(secret) => {
+                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret[..])
+                    .expect("HMAC takes a key of any length");
+                mac.update(poll.0.as_bytes());
+                mac.update(account.0.as_bytes());
+                let digest = mac.finalize().into_bytes();
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                Uuid::from_bytes(bytes)
+            }
+        }
+    }
+
+    pub(crate) fn hides(&self) -> bool {
+        matches!(self, Keys::Hashed(_))
+    }
+}
+
+/// The tool's secret for anonymous ballots, made on first use. Two servers making it at once
+/// both keep the first one written.
+async fn secret(k: &Kernel) -> Result<[u8; 32]> {
+    use base64::Engine;
+    let stored = match store::secret(&k.db).await? {
+        Some(sealed) => sealed,
+        None => {
+            let fresh = kernel::people::secrets::random_bytes::<32>();
+            let text = base64::engine::general_purpose::STANDARD.encode(fresh);
+            store::put_secret(&k.db, &k.seal.seal_text(&text, SECRET_ROW)).await?;
+            store::secret(&k.db)
+                .await?
+                .ok_or_else(|| Error::internal("the anonymous ballots' key was not kept"))?
+        }
+    };
+    let text = k.seal.open_text(&stored, SECRET_ROW)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(Error::internal)?;
+    bytes
+        .try_into()
+        .map_err(|_| Error::internal("the anonymous ballots' key is not 32 bytes"))
+}
+
+/// Seals the secret under the current sealing key (run at start).
+pub async fn reseal(k: &Kernel) -> Result<()> {
+    if let Some(stored) = store::secret(&k.db).await?
+        && !k.seal.is_current_text(&stored)
+    {
+        let plain = k.seal.open_text(&stored, SECRET_ROW)?;
+        store::reseal_secret(&k.db, &k.seal.seal_text(&plain, SECRET_ROW)).await?;
+    }
+    Ok(())
+}
+
+/// The weight `account` votes with in the poll, or `None` when they may not vote in it (not
+/// on its fixed list). Whether they may take part in the group at all is the policy's.
+pub(crate) async fn weight_of(
+    k: &Kernel,
+    row: &PollRow,
+    rules: &Rules,
+    account: AccountId,
+) -> Result<Option<u64>> {
+    if !rules.voters_fixed && !rules.weighted {
+        return Ok(Some(1));
+    }
+    let listed = store::voter_weight(&k.db, row.id, account).await?;
+    Ok(match listed {
+        Some(w) => Some(w.max(0) as u64),
+        None if rules.voters_fixed => None,
+        None => Some(1),
+    })
+}
+
+/// How many may vote: the fixed list, or the group's members.
+pub(crate) async fn eligible_count(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<u64> {
+    if rules.voters_fixed {
+        store::count_voters(&k.db, row.id).await
+    } else {
+        kernel::groups::access::member_count(k, row.group_id).await
+    }
+}
+
+/// Everyone who may vote, with their weights, by account.
+pub(crate) async fn electorate(
+    k: &Kernel,
+    row: &PollRow,
+    rules: &Rules,
+) -> Result<Vec<(AccountId, String, u64)>> {
+    let members = roster(k, row.group_id).await?;
+    let listed: HashMap<AccountId, u64> = if rules.voters_fixed || rules.weighted {
+        store::voters(&k.db, row.id)
+            .await?
+            .into_iter()
+            .map(|(a, w)| (a, w.max(0) as u64))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(members
+        .into_iter()
+        .filter_map(|m| match listed.get(&m.id) {
+            Some(w) => Some((m.id, m.handle, *w)),
+            None if rules.voters_fixed => None,
+            None => Some((m.id, m.handle, 1)),
+        })
+        .collect())
+}
+
+/// The voters and weights a new poll fixes: a list for `voters`, and the weights not 1 by
+/// `weights` (an account's own entry wins over its role's, the highest role's over others).
+pub(crate) async fn fix_voters(
+    k: &Kernel,
+    group: GroupId,
+    voters: Option<&Voters>,
+    weights: Option<&std::collections::BTreeMap<String, u32>>,
+    v: &mut kernel::error::Validation,
+) -> Result<Option<Vec<(AccountId, u32)>>> {
+    if voters.is_none() && weights.is_none_or(|w| w.is_empty()) {
+        return Ok(None);
+    }
+    let members = roster(k, group).await?;
+    let chosen: Vec<&kernel::groups::access::Member> = match voters {
+        None => members.iter().collect(),
+        Some(Voters::Role { role }) => {
+            if !kernel::groups::access::role_exists(k, group, role).await? {
+                v.push("voters.role", format!("no role {role} in this group"));
+            }
+            members.iter().filter(|m| m.role == *role).collect()
+        }
+        Some(Voters::Accounts { accounts }) => {
+            if accounts.is_empty() || accounts.len() > 10_000 {
+                v.push("voters.accounts", "1 to 10000 accounts");
+            }
+            let mut chosen = Vec::new();
+            for (i, key) in accounts.iter().enumerate() {
+                let found = match kernel::people::account_ref(k, key).await {
+                    Ok(id) => members.iter().find(|m| m.id == id),
+                    Err(Error::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                };
+                match found {
+                    Some(m)
+                        if !chosen
+                            .iter()
+                            .any(|c: &&kernel::groups::access::Member| c.id == m.id) =>
+                    {
+                        chosen.push(m)
+                    }
+                    Some(_) => {}
+                    None => v.push(
+                        format!("voters.accounts[{i}]"),
+                        format!("{key} is not a member of this group"),
+                    ),
+                }
+            }
+            chosen
+        }
+    };
+    let mut by_account: HashMap<AccountId, u32> = HashMap::new();
+    let mut by_role: HashMap<&str, u32> = HashMap::new();
+    for (key, weight) in weights.into_iter().flatten() {
+        if *weight > 1000 {
+            v.push(format!("weights.{key}"), "0 to 1000");
+        }
+        if members.iter().any(|m| m.role == *key)
+            || kernel::groups::access::role_exists(k, group, key).await?
+        {
+            by_role.insert(key.as_str(), *weight);
+            continue;
+        }
+        match kernel::people::account_ref(k, key).await {
+            Ok(id) if members.iter().any(|m| m.id == id) => {
+                by_account.insert(id, *weight);
+            }
+            Ok(_) | Err(Error::NotFound(_)) => v.push(
+                format!("weights.{key}"),
+                "neither a role of this group nor one of its members",
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    let weigh = |m: &kernel::groups::access::Member| {
+        by_account
+            .get(&m.id)
+            .or_else(|| by_role.get(m.role.as_str()))
+            .copied()
+            .unwrap_or(1)
+    };
+    Ok(Some(if voters.is_some() {
+        chosen.into_iter().map(|m| (m.id, weigh(m))).collect()
+    } else {
+        chosen
+            .into_iter()
+            .map(|m| (m.id, weigh(m)))
+            .filter(|(_, w)| *w != 1)
+            .collect()
+    }))
+}
+
+/// A poll's ballots as counting takes them: each with its weight plus that of everyone
+/// whose delegation reaches its voter (a direct vote always overrides one's delegation).
+pub(crate) async fn counted(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<Counted> {
+    let parse = |text: &str| -> Result<Option<Ballot>> {
+        if text == ANSWERED {
+            return Ok(None);
+        }
+        serde_json::from_str(text)
+            .map(Some)
+            .map_err(Error::internal)
+    };
+    let delegations = store::delegations(&k.db, row.group_id, rules.tag.as_deref()).await?;
+    if delegations.is_empty() {
+        let rows = store::ballots(&k.db, row.id).await?;
+        let voters = rows.len() as u64;
+        let mut ballots = Vec::with_capacity(rows.len());
+        for (text, weight) in &rows {
+            if let Some(b) = parse(text)? {
+                ballots.push(Weighted::new(b, weight.max(&0).unsigned_abs()));
+            }
+        }
+        return Ok(Counted {
+            ballots,
+            voters,
+            participants: voters,
+        });
+    }
+    let rows = store::ballot_rows(&k.db, row.id).await?;
+    let keys = Keys::of(k, rules).await?;
+    let electorate = electorate(k, row, rules).await?;
+    let weight: HashMap<Uuid, u64> = electorate
+        .iter()
+        .map(|(a, _, w)| (keys.key(row.id, *a), *w))
+        .collect();
+    let eligible: HashSet<AccountId> = electorate.iter().map(|(a, _, _)| *a).collect();
+    let group = row.group_id.to_string();
+    let delegations: Vec<Delegation<Uuid>> = delegations
+        .iter()
+        .filter(|d| eligible.contains(&d.from_id))
+        .map(|d| Delegation {
+            from: keys.key(row.id, d.from_id),
+            to: keys.key(row.id, d.to_id),
+            scope: if d.tag.is_empty() {
+                Scope::Group(group.clone())
+            } else {
+                Scope::Tag(d.tag.clone())
+            },
+        })
+        .collect();
+    let voters: Vec<Uuid> = rows.iter().map(|r| r.voter_id).collect();
+    let context = DelegationContext {
+        group: group.clone(),
+        tags: rules.tag.iter().cloned().collect(),
+    };
+    let resolution = tally::delegation::resolve(&voters, &delegations, &context);
+    let carried: HashMap<Uuid, u64> = resolution
+        .carriers
+        .iter()
+        .map(|c| {
+            let extra = c
+                .carried
+                .iter()
+                .map(|p| weight.get(&p.person).copied().unwrap_or(0))
+                .sum::<u64>();
+            (c.voter, extra)
+        })
+        .collect();
+    let participants = rows.len() as u64
+        + resolution
+            .carriers
+            .iter()
+            .map(|c| c.carried.len() as u64)
+            .sum::<u64>();
+    let mut ballots = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(b) = parse(&r.ballot)? {
+            let own = r.weight.max(0).unsigned_abs();
+            ballots.push(Weighted::new(
+                b,
+                own + carried.get(&r.voter_id).copied().unwrap_or(0),
+            ));
+        }
+    }
+    Ok(Counted {
+        ballots,
+        voters: rows.len() as u64,
+        participants,
+    })
+}
+
+/// The weight `account` carries in the poll if they vote now: their own, and that of those
+/// whose delegation would reach them (who have not voted, and whose chain passes no voter).
+pub(crate) async fn carried_weight(
+    k: &Kernel,
+    row: &PollRow,
+    rules: &Rules,
+    account: AccountId,
+    own: u64,
+) -> Result<u64> {
+    let delegations = store::delegations(&k.db, row.group_id, rules.tag.as_deref()).await?;
+    if !delegations.iter().any(|d| d.to_id == account) {
+        return Ok(own);
+    }
+    let keys = Keys::of(k, rules).await?;
+    let mut voters = store::voter_keys(&k.db, row.id).await?;
+    let me = keys.key(row.id, account);
+    if !voters.contains(&me) {
+        voters.push(me);
+    }
+    let electorate = electorate(k, row, rules).await?;
+    let weight: HashMap<Uuid, u64> = electorate
+        .iter()
+        .map(|(a, _, w)| (keys.key(row.id, *a), *w))
+        .collect();
+    let group = row.group_id.to_string();
+    let delegations: Vec<Delegation<Uuid>> = delegations
+        .iter()
+        .filter(|d| weight.contains_key(&keys.key(row.id, d.from_id)))
+        .map(|d| Delegation {
+            from: keys.key(row.id, d.from_id),
+            to: keys.key(row.id, d.to_id),
+            scope: if d.tag.is_empty() {
+                Scope::Group(group.clone())
+            } else {
+                Scope::Tag(d.tag.clone())
+            },
+        })
+        .collect();
+    let context = DelegationContext {
+        group,
+        tags: rules.tag.iter().cloned().collect(),
+    };
+    let resolution = tally::delegation::resolve(&voters, &delegations, &context);
+    let extra = resolution
+        .carriers
+        .iter()
+        .find(|c| c.voter == me)
+        .map(|c| {
+            c.carried
+                .iter()
+                .map(|p| weight.get(&p.person).copied().unwrap_or(0))
+                .sum::<u64>()
+        })
+        .unwrap_or(0);
+    Ok(own + extra)
+}
