@@ -21,7 +21,8 @@ run: $(WEB_MODULES)
 	$(CARGO) run --release -p weft -- serve
 
 ## Every test: unit, property and HTTP integration tests on SQLite and PostgreSQL, the
-## schemathesis fuzzing of the live API, the tally cross-checks against Python references,
+## schemathesis fuzzing of the live API, the tally cross-checks against Python references
+## (the crate's counts, and ranked polls' results over HTTP: crates/tools/decide/reference/),
 ## and the browser tests in headless Chromium.
 test: $(VENV)/.installed $(WEB_MODULES)
 	crates/testkit/with-postgres $(MAKE) --no-print-directory test-all
@@ -39,10 +40,12 @@ test-api-fuzz: $(VENV)/.installed $(WEB_MODULES)
 	$(CARGO) build -p weft
 	crates/weft/tests/schemathesis/run target/debug/weft $(VENV)/bin/schemathesis $(FUZZ_SECONDS)
 
-test-tally-reference: $(VENV)/.installed
+test-tally-reference: $(VENV)/.installed $(WEB_MODULES)
+	$(CARGO) build -p weft
 	@if [ -f crates/tally/reference/crosscheck.py ]; then \
 	  $(VENV)/bin/python crates/tally/reference/crosscheck.py; \
 	fi
+	$(VENV)/bin/python crates/tools/decide/reference/crosscheck_http.py --binary target/debug/weft
 
 ## Pages in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM=…): sign up, log in
 ## and out, password reset, /ui, axe-core on every page; screenshots in target/screenshots/.

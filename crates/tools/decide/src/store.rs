@@ -197,7 +197,10 @@ pub async fn insert_poll(tx: &mut Tx, row: &PollRow, options: &[String]) -> Resu
     for (i, text) in options.iter().enumerate() {
         q.values_panic([row.id.into(), (i as i64).into(), text.clone().into()]);
     }
-    tx.execute(&q).await?;
+    // A question has no options.
+    if !options.is_empty() {
+        tx.execute(&q).await?;
+    }
     Ok(())
 }
 

@@ -12,10 +12,15 @@ both!(
     polls_live_only_where_the_group_uses_decide,
     motions_are_decided_by_a_poll_and_resolve_when_it_closes,
     custom_roles_and_narrow_tokens_get_only_what_they_hold,
+    checks_counts_questions_meetings_and_stv_count_too,
+    a_poll_opens_reopens_takes_options_and_states_its_outcome,
+    reasons_follow_the_polls_rule,
+    who_has_not_voted_is_reminded_a_day_before_close,
+    hidden_results_leak_through_no_surface,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
-async fn garden(server: &TestServer) -> (Client, Client, Client) {
+pub(super) async fn garden(server: &TestServer) -> (Client, Client, Client) {
     let ana = server.account("ana").await;
     let bo = server.account("bo").await;
     let cy = server.account("cy").await;
@@ -38,22 +43,22 @@ async fn garden(server: &TestServer) -> (Client, Client, Client) {
     (ana, bo, cy)
 }
 
-async fn poll(by: &Client, body: Value) -> String {
+pub(super) async fn poll(by: &Client, body: Value) -> String {
     let made = by.post("/api/v1/groups/garden/polls", &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
     made.json["id"].as_str().unwrap().to_string()
 }
 
-async fn vote(by: &Client, poll: &str, body: Value) -> testkit::Reply {
+pub(super) async fn vote(by: &Client, poll: &str, body: Value) -> testkit::Reply {
     by.post(&format!("/api/v1/polls/{poll}/votes"), &body).await
 }
 
-async fn voted(by: &Client, poll: &str, body: Value) {
+pub(super) async fn voted(by: &Client, poll: &str, body: Value) {
     let reply = vote(by, poll, body).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-async fn results(by: &Client, poll: &str) -> Value {
+pub(super) async fn results(by: &Client, poll: &str) -> Value {
     let reply = by.get(&format!("/api/v1/polls/{poll}/results")).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json
@@ -628,4 +633,523 @@ async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend
         .post(&format!("/api/v1/polls/{id}/close"), &json!({}))
         .await;
     assert_eq!(closed.status, 200, "{}", closed.body);
+}
+
+fn at(server: &TestServer, seconds: i64) -> String {
+    kernel::Clock::now(&server.clock)
+        .plus_seconds(seconds)
+        .to_rfc3339()
+}
+
+async fn checks_counts_questions_meetings_and_stv_count_too(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+
+    // A sense check: agree / abstain / disagree, no block.
+    let check = poll(&ana, json!({"title": "Looks right?", "kind": "check"})).await;
+    vote(&bo, &check, json!({"stance": "block"}))
+        .await
+        .problem(422);
+    voted(&ana, &check, json!({"stance": "agree"})).await;
+    voted(&bo, &check, json!({"stance": "disagree"})).await;
+    voted(&cy, &check, json!({"stance": "agree"})).await;
+    let r = results(&bo, &check).await;
+    assert_eq!(
+        r["tallies"],
+        json!({"agree": 2, "abstain": 0, "disagree": 1})
+    );
+    assert_eq!(r["winners"], json!(["agree"]));
+
+    // A count toward a target: in / out.
+    let count = poll(
+        &ana,
+        json!({"title": "Who digs on Sunday?", "kind": "count", "count_target": 2}),
+    )
+    .await;
+    ana.post(
+        "/api/v1/groups/garden/polls",
+        &json!({"title": "No target", "kind": "count"}),
+    )
+    .await
+    .problem(422);
+    voted(&ana, &count, json!({"stance": "in"})).await;
+    let r = results(&ana, &count).await;
+    assert_eq!(r["outcome"], "not_reached");
+    assert_eq!(r["rounds"]["missing"], 1);
+    voted(&bo, &count, json!({"stance": "out"})).await;
+    voted(&cy, &count, json!({"stance": "in"})).await;
+    let r = results(&ana, &count).await;
+    assert_eq!(r["tallies"], json!({"in": 2, "out": 1}));
+    assert_eq!(r["outcome"], "reached");
+
+    // A question: the answer is the reason.
+    let question = poll(
+        &ana,
+        json!({"title": "What should we grow?", "kind": "question"}),
+    )
+    .await;
+    vote(&bo, &question, json!({})).await.problem(422);
+    voted(&bo, &question, json!({"reason": "Pumpkins"})).await;
+    voted(&cy, &question, json!({"reason": "Garlic"})).await;
+    assert_eq!(results(&ana, &question).await["tallies"]["answers"], 2);
+    let answers = ana.get(&format!("/api/v1/polls/{question}/votes")).await;
+    let reasons: Vec<&str> = answers
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["Pumpkins", "Garlic"], "{}", answers.body);
+    assert_eq!(answers.json[0]["voter"]["handle"], "bo");
+
+    // A meeting: yes / maybe / no per time; the chosen time as an invitation once closed.
+    let early = kernel::Clock::now(&server.clock).plus_seconds(3 * 86_400);
+    let late = early.plus_seconds(7200);
+    let meeting = poll(
+        &ana,
+        json!({"title": "Work day", "kind": "meeting", "options": [early, late],
+               "duration_minutes": 90, "details": "Bring gloves"}),
+    )
+    .await;
+    ana.post(
+        "/api/v1/groups/garden/polls",
+        &json!({"title": "Bad", "kind": "meeting", "options": ["soon", "later"]}),
+    )
+    .await
+    .problem(422);
+    voted(&ana, &meeting, json!({"slots": {"0": "yes", "1": "maybe"}})).await;
+    // A time named in another spelling of the same instant.
+    let late_other = late.to_rfc3339();
+    voted(
+        &bo,
+        &meeting,
+        json!({"slots": {late_other: "yes", "0": "no"}}),
+    )
+    .await;
+    voted(&cy, &meeting, json!({"slots": {"1": "yes"}})).await;
+    ana.get(&format!("/api/v1/polls/{meeting}/invite.ics"))
+        .await
+        .problem(409);
+    let r = results(&ana, &meeting).await;
+    let late_text = r["winners"][0].as_str().unwrap().to_string();
+    assert_eq!(
+        r["tallies"][&late_text],
+        json!({"yes": 2, "maybe": 1, "no": 0})
+    );
+    ana.post(&format!("/api/v1/polls/{meeting}/close"), &json!({}))
+        .await;
+    let ics = bo.get(&format!("/api/v1/polls/{meeting}/invite.ics")).await;
+    assert_eq!(ics.status, 200, "{}", ics.body);
+    let start = late.to_datetime().format("%Y%m%dT%H%M%SZ").to_string();
+    let end = late
+        .plus_seconds(90 * 60)
+        .to_datetime()
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    assert!(
+        ics.body.contains(&format!("DTSTART:{start}")),
+        "{}",
+        ics.body
+    );
+    assert!(ics.body.contains(&format!("DTEND:{end}")), "{}", ics.body);
+    assert!(ics.body.contains("SUMMARY:Work day"), "{}", ics.body);
+    assert!(ics.body.contains("Bring gloves"), "{}", ics.body);
+    // Only a meeting has one.
+    bo.get(&format!("/api/v1/polls/{check}/invite.ics"))
+        .await
+        .problem(404);
+
+    // STV with two seats: Avi reaches the quota at once; Bea outlasts the rest.
+    for rule in ["scottish", "meek"] {
+        let stv = poll(
+            &ana,
+            json!({"title": format!("Stewards ({rule})"), "kind": "ranked", "method": "stv",
+                   "seats": 2, "stv_rule": rule,
+                   "options": ["Avi", "Bea", "Cas", "Dov"]}),
+        )
+        .await;
+        voted(&ana, &stv, json!({"ranking": ["Avi", "Cas"]})).await;
+        voted(&bo, &stv, json!({"ranking": ["Avi", "Cas"]})).await;
+        voted(&cy, &stv, json!({"ranking": ["Bea", "Dov"]})).await;
+        let r = results(&ana, &stv).await;
+        let mut elected: Vec<&str> = r["winners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        elected.sort();
+        assert_eq!(elected, ["Avi", "Bea"], "{rule}: {r}");
+        let rounds = r["rounds"].as_array().unwrap();
+        assert_eq!(rounds[0]["action"]["type"], "first_preferences", "{r}");
+        if rule == "scottish" {
+            assert_eq!(rounds[0]["quota"], "2", "{r}");
+        }
+    }
+    ana.post(
+        "/api/v1/groups/garden/polls",
+        &json!({"title": "Too many seats", "kind": "ranked", "method": "stv", "seats": 2,
+                "options": ["x", "y"]}),
+    )
+    .await
+    .problem(422);
+    ana.post(
+        "/api/v1/groups/garden/polls",
+        &json!({"title": "Seats without stv", "kind": "ranked", "seats": 2,
+                "options": ["x", "y", "z"]}),
+    )
+    .await
+    .problem(422);
+}
+
+async fn a_poll_opens_reopens_takes_options_and_states_its_outcome(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+
+    // Scheduled: listed as such, no votes until it opens.
+    let later = poll(
+        &ana,
+        json!({"title": "Next week", "kind": "proposal", "opens_at": at(&server, 3600),
+               "closes_at": at(&server, 7200)}),
+    )
+    .await;
+    let shown = bo.get(&format!("/api/v1/polls/{later}")).await;
+    assert_eq!(shown.json["status"], "scheduled", "{}", shown.body);
+    assert_eq!(shown.json["can_vote"], false);
+    vote(&bo, &later, json!({"stance": "agree"}))
+        .await
+        .problem(409);
+    let scheduled = bo.get("/api/v1/groups/garden/polls?status=scheduled").await;
+    assert_eq!(
+        scheduled.json["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        scheduled.body
+    );
+    let open = bo.get("/api/v1/groups/garden/polls?status=open").await;
+    assert_eq!(open.json["items"], json!([]), "{}", open.body);
+    server.clock.advance_seconds(3601);
+    voted(&bo, &later, json!({"stance": "agree"})).await;
+    let listed = bo.get("/api/v1/groups/garden/polls?status=open").await;
+    assert_eq!(listed.json["items"][0]["voted"], true, "{}", listed.body);
+    assert_eq!(listed.json["items"][0]["voters_count"], 1);
+
+    // Closed, an outcome is stated (not before); reopened, it takes votes again and the
+    // outcome goes; who may not manage it may do neither.
+    ana.post(
+        &format!("/api/v1/polls/{later}/outcome"),
+        &json!({"statement": "Too soon"}),
+    )
+    .await
+    .problem(409);
+    ana.post(&format!("/api/v1/polls/{later}/close"), &json!({}))
+        .await;
+    bo.post(
+        &format!("/api/v1/polls/{later}/outcome"),
+        &json!({"statement": "Mine"}),
+    )
+    .await
+    .problem(403);
+    ana.post(
+        &format!("/api/v1/polls/{later}/outcome"),
+        &json!({"statement": "We build it.", "review_at": at(&server, -10)}),
+    )
+    .await
+    .problem(422);
+    let stated = ana
+        .post(
+            &format!("/api/v1/polls/{later}/outcome"),
+            &json!({"statement": "We build it.", "review_at": at(&server, 90 * 86_400)}),
+        )
+        .await;
+    assert_eq!(stated.status, 200, "{}", stated.body);
+    assert_eq!(stated.json["outcome"]["statement"], "We build it.");
+    assert!(stated.json["outcome"]["review_at"].is_string());
+    bo.post(
+        &format!("/api/v1/polls/{later}/reopen"),
+        &json!({"closes_at": at(&server, 3600)}),
+    )
+    .await
+    .problem(403);
+    ana.post(
+        &format!("/api/v1/polls/{later}/reopen"),
+        &json!({"closes_at": at(&server, -1)}),
+    )
+    .await
+    .problem(422);
+    let reopened = ana
+        .post(
+            &format!("/api/v1/polls/{later}/reopen"),
+            &json!({"closes_at": at(&server, 3600)}),
+        )
+        .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.body);
+    assert_eq!(reopened.json["status"], "open");
+    assert!(reopened.json.get("outcome").is_none(), "{}", reopened.body);
+    voted(&cy, &later, json!({"stance": "disagree"})).await;
+    assert_eq!(results(&cy, &later).await["voters_count"], 2);
+    // The old closing job does not close it early; the new one closes it on time.
+    server.clock.advance_seconds(3601);
+    let mut closed = false;
+    for _ in 0..100 {
+        let got = bo.get(&format!("/api/v1/polls/{later}")).await;
+        if got.json["closed_at"].is_string() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(closed, "the reopened poll's own job closed it");
+
+    // Options: the author adds some anywhere; members only where the poll lets them.
+    let fixed = poll(
+        &ana,
+        json!({"title": "Colour?", "kind": "choice", "options": ["Red", "Blue"]}),
+    )
+    .await;
+    bo.post(
+        &format!("/api/v1/polls/{fixed}/options"),
+        &json!({"text": "Green"}),
+    )
+    .await
+    .problem(403);
+    let added = ana
+        .post(
+            &format!("/api/v1/polls/{fixed}/options"),
+            &json!({"text": "Green"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert_eq!(added.json["options"][2], json!({"id": 2, "text": "Green"}));
+    let open_to_all = poll(
+        &ana,
+        json!({"title": "Snacks?", "kind": "ranked", "options": ["Figs", "Nuts"],
+               "add_options": true}),
+    )
+    .await;
+    voted(&ana, &open_to_all, json!({"ranking": ["Nuts", "Figs"]})).await;
+    let added = bo
+        .post(
+            &format!("/api/v1/polls/{open_to_all}/options"),
+            &json!({"text": "Dates"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    bo.post(
+        &format!("/api/v1/polls/{open_to_all}/options"),
+        &json!({"text": "dates"}),
+    )
+    .await
+    .problem(409);
+    bo.post(
+        &format!("/api/v1/polls/{open_to_all}/options"),
+        &json!({"text": "  "}),
+    )
+    .await
+    .problem(422);
+    voted(&bo, &open_to_all, json!({"ranking": ["Dates", "Figs"]})).await;
+    voted(&cy, &open_to_all, json!({"ranking": ["Dates"]})).await;
+    let r = results(&ana, &open_to_all).await;
+    assert_eq!(r["winners"], json!(["Dates"]), "{r}");
+    // A proposal's stances are fixed.
+    ana.post(
+        &format!("/api/v1/polls/{later}/options"),
+        &json!({"text": "maybe"}),
+    )
+    .await
+    .problem(422);
+
+    // None of the above, as a last option.
+    let nota = poll(
+        &ana,
+        json!({"title": "Chair?", "kind": "choice", "options": ["Dee", "Eli"],
+               "none_of_the_above": true}),
+    )
+    .await;
+    let shown = bo.get(&format!("/api/v1/polls/{nota}")).await;
+    assert_eq!(shown.json["options"][2]["text"], "None of the above");
+    voted(&bo, &nota, json!({"choices": ["None of the above"]})).await;
+}
+
+async fn reasons_follow_the_polls_rule(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, _) = garden(&server).await;
+    let off = poll(
+        &ana,
+        json!({"title": "Quiet", "kind": "proposal", "reasons": "off"}),
+    )
+    .await;
+    vote(&bo, &off, json!({"stance": "agree", "reason": "because"}))
+        .await
+        .problem(422);
+    voted(&bo, &off, json!({"stance": "agree"})).await;
+    let required = poll(
+        &ana,
+        json!({"title": "Say why", "kind": "choice", "options": ["a b", "c d"], "reasons": "required"}),
+    )
+    .await;
+    vote(&bo, &required, json!({"choices": ["a b"]}))
+        .await
+        .problem(422);
+    vote(&bo, &required, json!({"choices": ["a b"], "reason": "   "}))
+        .await
+        .problem(422);
+    voted(
+        &bo,
+        &required,
+        json!({"choices": ["a b"], "reason": "Shade"}),
+    )
+    .await;
+    let against = poll(
+        &ana,
+        json!({"title": "Object?", "kind": "proposal", "reasons": "required_against"}),
+    )
+    .await;
+    voted(&bo, &against, json!({"stance": "agree"})).await;
+    for stance in ["disagree", "block"] {
+        vote(&bo, &against, json!({"stance": stance}))
+            .await
+            .problem(422);
+    }
+    voted(
+        &bo,
+        &against,
+        json!({"stance": "block", "reason": "Unsafe"}),
+    )
+    .await;
+    let mine = bo.get(&format!("/api/v1/polls/{against}")).await;
+    assert_eq!(mine.json["my_vote"]["stance"], "block", "{}", mine.body);
+    assert_eq!(mine.json["my_vote"]["reason"], "Unsafe");
+    // One vote, however often changed; with changes off, the first stands.
+    assert_eq!(results(&ana, &against).await["voters_count"], 1);
+    let once = poll(
+        &ana,
+        json!({"title": "Once", "kind": "proposal", "changes": false}),
+    )
+    .await;
+    voted(&bo, &once, json!({"stance": "agree"})).await;
+    vote(&bo, &once, json!({"stance": "disagree"}))
+        .await
+        .problem(409);
+    assert_eq!(results(&ana, &once).await["tallies"]["agree"], 1);
+}
+
+async fn who_has_not_voted_is_reminded_a_day_before_close(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    let id = poll(
+        &ana,
+        json!({"title": "Fence colour", "kind": "proposal", "closes_at": at(&server, 3 * 86_400)}),
+    )
+    .await;
+    voted(&bo, &id, json!({"stance": "agree"})).await;
+    let who = cy.get(&format!("/api/v1/polls/{id}/voters")).await;
+    assert_eq!(who.status, 200, "{}", who.body);
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["handle"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&who.json["voted"]), ["bo"]);
+    let mut waiting = names(&who.json["not_voted"]);
+    waiting.sort();
+    assert_eq!(waiting, ["ana", "cy"]);
+
+    server.clock.advance_seconds(2 * 86_400 + 1);
+    let reminded = |who: Client| async move {
+        for _ in 0..100 {
+            let inbox = who.get("/api/v1/notifications").await;
+            if inbox.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["reason"] == "reminder")
+            {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    };
+    assert!(
+        reminded(cy.clone()).await,
+        "cy, who has not voted, is reminded"
+    );
+    assert!(reminded(ana.clone()).await, "so is ana");
+    let inbox = bo.get("/api/v1/notifications").await;
+    assert!(
+        !inbox.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["reason"] == "reminder"),
+        "bo voted: {}",
+        inbox.body
+    );
+}
+
+/// Results hidden until the poll closes appear in no answer before then: not the results,
+/// the votes, the CSV, the poll, the list, or the group's activities.
+async fn hidden_results_leak_through_no_surface(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    let id = poll(
+        &ana,
+        json!({"title": "Hush", "kind": "choice", "options": ["Quince", "Medlar"],
+               "hide_results": "until_closed"}),
+    )
+    .await;
+    voted(
+        &bo,
+        &id,
+        json!({"choices": ["Medlar"], "reason": "Medlars are rare"}),
+    )
+    .await;
+    voted(&cy, &id, json!({"choices": ["Medlar"]})).await;
+    for who in [&ana, &bo, &server.client()] {
+        for path in ["results", "votes", "results.csv"] {
+            who.get(&format!("/api/v1/polls/{id}/{path}"))
+                .await
+                .problem(403);
+        }
+    }
+    for path in [
+        format!("/api/v1/polls/{id}"),
+        "/api/v1/groups/garden/polls".to_string(),
+        "/api/v1/groups/garden/activities".to_string(),
+        format!("/api/v1/polls/{id}/voters"),
+    ] {
+        let got = ana.get(&path).await;
+        assert_eq!(got.status, 200, "{path}: {}", got.body);
+        for secret in ["tallies", "winners", "Medlars are rare", "\"ballot\""] {
+            assert!(
+                !got.body.contains(secret),
+                "{path} shows {secret}: {}",
+                got.body
+            );
+        }
+    }
+    // bo sees his own vote, and only his.
+    let mine = bo.get(&format!("/api/v1/polls/{id}")).await;
+    assert_eq!(mine.json["my_vote"]["choices"], json!(["Medlar"]));
+    ana.post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+        .await;
+    let csv = cy.get(&format!("/api/v1/polls/{id}/results.csv")).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(
+        csv.body.starts_with("option,total,winner\r\n"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("Medlar,2,yes\r\n"), "{}", csv.body);
+    assert!(csv.body.contains("Quince,0,no\r\n"), "{}", csv.body);
+    let votes = cy.get(&format!("/api/v1/polls/{id}/votes")).await;
+    assert_eq!(
+        votes.json[0]["reason"], "Medlars are rare",
+        "{}",
+        votes.body
+    );
 }

@@ -6,6 +6,7 @@ mod cli;
 mod contract;
 mod conventions;
 mod decide;
+mod decide_voters;
 mod demo;
 mod groups;
 mod hardening;
