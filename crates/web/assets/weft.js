@@ -69,6 +69,68 @@
     document.body.setAttribute("data-live", "closed");
   });
 
+
+  // [data-rank-list]: a ranking reordered by dragging its [data-rank-item]s, by their
+  // [data-rank-move] arrows, or by Alt+ArrowUp/Down; each move renumbers the ranks typed in
+  // the items' inputs (an item left blank stays unranked until it is moved).
+  function renumber(list) {
+    var rank = 0;
+    list.querySelectorAll("[data-rank-item]").forEach(function (item) {
+      var input = item.querySelector("input");
+      if (input.value.trim() !== "") input.value = String(++rank);
+    });
+  }
+
+  function move(item, up) {
+    var list = item.closest("[data-rank-list]");
+    var input = item.querySelector("input");
+    if (input.value.trim() === "") input.value = "0";
+    var other = up ? item.previousElementSibling : item.nextElementSibling;
+    if (other) {
+      if (up) list.insertBefore(item, other);
+      else list.insertBefore(other, item);
+    }
+    renumber(list);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-rank-move]");
+    if (!button) return;
+    var item = button.closest("[data-rank-item]");
+    move(item, button.getAttribute("data-rank-move") === "up");
+    button.focus();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var item = event.target.closest && event.target.closest("[data-rank-item]");
+    if (!item || !event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;
+    event.preventDefault();
+    move(item, event.key === "ArrowUp");
+    event.target.focus();
+  });
+
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    dragged = event.target.closest && event.target.closest("[data-rank-item]");
+    if (dragged) dragged.classList.add("rank-list__item--dragging");
+  });
+  document.addEventListener("dragover", function (event) {
+    var over = event.target.closest && event.target.closest("[data-rank-item]");
+    if (!dragged || !over || over === dragged || over.parentNode !== dragged.parentNode) return;
+    event.preventDefault();
+    var box = over.getBoundingClientRect();
+    var after = event.clientY > box.top + box.height / 2;
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    dragged.classList.remove("rank-list__item--dragging");
+    var input = dragged.querySelector("input");
+    if (input.value.trim() === "") input.value = "0";
+    renumber(dragged.closest("[data-rank-list]"));
+    dragged = null;
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("#toasts .toast").forEach(dismissLater);
   });

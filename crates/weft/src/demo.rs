@@ -268,6 +268,170 @@ pub async fn fill(k: &Kernel) -> Result<Vec<&'static str>> {
         },
     )
     .await?;
+    decisions(k, &people).await?;
     let _ = (kofi, lucia);
     Ok(PEOPLE.iter().map(|(h, _)| *h).collect())
+}
+
+fn vote(fields: serde_json::Value) -> decide::model::NewVote {
+    serde_json::from_value(fields).expect("a demo vote is well formed")
+}
+
+fn new_poll(fields: serde_json::Value) -> decide::model::NewPoll {
+    serde_json::from_value(fields).expect("a demo poll is well formed")
+}
+
+/// The garden decides with the decide tool: an open proposal under discussion, an open
+/// ranked vote that needs rounds, a closed choice with its outcome, a closed meeting poll, a
+/// delegation, and a motion.
+async fn decisions(k: &Kernel, people: &[Actor]) -> Result<()> {
+    use decide::service;
+    use serde_json::json;
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    groups::set_tool(k, amara, "garden", "decide", true).await?;
+
+    let strip = service::create_poll(
+        k,
+        amara,
+        "garden",
+        new_poll(json!({
+            "title": "Plant a pollinator strip along the fence?",
+            "details": "Wildflowers along the north fence: seeds cost about 40, and we lose the nettle corner.",
+            "kind": "proposal",
+            "reasons": "required_against",
+        })),
+    )
+    .await?;
+    for (who, stance, reason) in [
+        ("bruno", "agree", "More bees, better beans."),
+        ("chen", "abstain", ""),
+        (
+            "dana",
+            "disagree",
+            "The nettles feed the butterflies; keep a corner of them.",
+        ),
+    ] {
+        let mut fields = json!({"stance": stance});
+        if !reason.is_empty() {
+            fields["reason"] = json!(reason);
+        }
+        service::vote(k, by(who), strip.id, vote(fields)).await?;
+    }
+    kernel::comments::create(
+        k,
+        by("hana"),
+        kernel::comments::NewComment {
+            subject_type: "poll".into(),
+            subject_id: strip.id.to_string(),
+            body: "We could keep the nettles at the east end. @dana would that do?".into(),
+            parent: None,
+        },
+    )
+    .await?;
+
+    let bed = service::create_poll(
+        k,
+        amara,
+        "garden",
+        new_poll(json!({
+            "title": "What goes in the spare bed this spring?",
+            "kind": "ranked",
+            "method": "irv",
+            "options": ["Tomatoes", "Squash", "Beans", "Garlic"],
+        })),
+    )
+    .await?;
+    for (who, ranking) in [
+        ("bruno", json!(["Beans", "Squash"])),
+        ("chen", json!(["Tomatoes", "Garlic", "Beans"])),
+        ("dana", json!(["Squash", "Beans", "Tomatoes"])),
+        ("hana", json!(["Garlic", "Beans"])),
+        ("ines", json!(["Tomatoes", "Beans"])),
+    ] {
+        service::vote(k, by(who), bed.id, vote(json!({ "ranking": ranking }))).await?;
+    }
+
+    let day = service::create_poll(
+        k,
+        amara,
+        "garden",
+        new_poll(json!({
+            "title": "Which compost bins do we buy?",
+            "kind": "choice",
+            "options": ["Three wooden bays", "Two plastic tumblers"],
+        })),
+    )
+    .await?;
+    for (who, choice) in [
+        ("bruno", "Three wooden bays"),
+        ("chen", "Three wooden bays"),
+        ("dana", "Two plastic tumblers"),
+        ("hana", "Three wooden bays"),
+    ] {
+        service::vote(k, by(who), day.id, vote(json!({ "choices": [choice] }))).await?;
+    }
+    service::close(k, amara, day.id).await?;
+    service::state_outcome(
+        k,
+        amara,
+        day.id,
+        decide::model::NewOutcome {
+            statement: "Three wooden bays, built at the March work day from pallet wood.".into(),
+            review_at: Some(k.now().plus_seconds(180 * 86_400)),
+        },
+    )
+    .await?;
+
+    let start = k.now().plus_seconds(10 * 86_400);
+    let start = kernel::Timestamp(start.0 - start.0 % (3600 * 1_000_000));
+    let meet = service::create_poll(
+        k,
+        amara,
+        "garden",
+        new_poll(json!({
+            "title": "Spring work day",
+            "kind": "meeting",
+            "duration_minutes": 180,
+            "options": [start, start.plus_seconds(86_400), start.plus_seconds(2 * 86_400)],
+        })),
+    )
+    .await?;
+    for (who, slots) in [
+        ("bruno", json!({"0": "yes", "1": "maybe", "2": "no"})),
+        ("chen", json!({"0": "no", "1": "yes", "2": "yes"})),
+        ("hana", json!({"0": "yes", "1": "yes", "2": "maybe"})),
+    ] {
+        service::vote(k, by(who), meet.id, vote(json!({ "slots": slots }))).await?;
+    }
+    service::close(k, amara, meet.id).await?;
+
+    decide::delegation::delegate(
+        k,
+        by("ines"),
+        "garden",
+        decide::model::DelegationRequest {
+            to: "hana".into(),
+            tag: None,
+        },
+    )
+    .await?;
+    service::open_motion(
+        k,
+        by("hana"),
+        "garden",
+        serde_json::from_value(json!({
+            "title": "Spend 120 on a second wheelbarrow",
+            "details": "The old one has a flat tyre every other week.",
+            "pass_rule": "majority",
+        }))
+        .expect("a demo motion is well formed"),
+    )
+    .await?;
+    Ok(())
 }

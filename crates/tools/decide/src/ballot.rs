@@ -225,8 +225,8 @@ pub(crate) fn ballot_of(poll: Shape<'_>, vote: &NewVote) -> Result<Option<Ballot
     Ok(Some(ballot))
 }
 
-/// Whether a ballot speaks against (disagree, block, object, out): where the poll requires a
-/// reason for that.
+/// Whether a ballot speaks against (disagree, block, object): where the poll requires a reason
+/// for that.
 fn against(ballot: Option<&Ballot>) -> bool {
     match ballot {
         Some(Ballot::Proposal { stance } | Ballot::Consent { stance }) => {

@@ -6,12 +6,14 @@
 
 pub mod api;
 mod ballot;
+mod chart;
 mod count;
 pub mod delegation;
 mod electorate;
 mod export;
 pub mod jobs;
 pub mod model;
+mod pages;
 pub mod service;
 mod store;
 
@@ -39,7 +41,7 @@ impl web::Tool for Decide {
         let mut manifest = ToolManifest::built_in(
             model::TOOL,
             "Proposals, polls and ranked votes, counted the way your group decides",
-            "check-square",
+            "vote",
         )
         .with_permission("close", "Close anyone's poll early")
         .with_activity("Create")
@@ -51,6 +53,18 @@ impl web::Tool for Decide {
 
     fn migrations(&self) -> Vec<&'static Migrations> {
         vec![&MIGRATIONS]
+    }
+
+    fn subjects(&self) -> Vec<(&'static str, Arc<dyn kernel::subjects::Subject>)> {
+        vec![("poll", Arc::new(service::PollSubject))]
+    }
+
+    fn pages(&self) -> Option<axum::Router<AppState>> {
+        Some(pages::routes())
+    }
+
+    fn nav(&self, group: &web::pages::groups::GroupContext) -> Option<web::pages::NavLink> {
+        pages::nav(group)
     }
 
     fn decisions(&self) -> Option<Arc<dyn Decisions>> {

@@ -442,7 +442,7 @@ pub struct NewVote {
 }
 
 /// A poll's results (`GET /api/v1/polls/{id}/results`), options named by their text.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Results {
     /// The winning options (several on a tie), or a proposal's prevailing stance.
     pub winners: Vec<String>,

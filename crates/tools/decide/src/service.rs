@@ -82,6 +82,28 @@ pub(crate) async fn readable(k: &Kernel, actor: Option<&Actor>, id: PollId) -> R
     })
 }
 
+/// A poll, as comments and files see it: readable by whoever may read the poll.
+pub struct PollSubject;
+
+impl kernel::subjects::Subject for PollSubject {
+    fn readable<'a>(
+        &'a self,
+        k: &'a Kernel,
+        actor: Option<&'a Actor>,
+        id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<kernel::subjects::Found>> {
+        Box::pin(async move {
+            let id: PollId = id.parse().map_err(|_| Error::NotFound("poll"))?;
+            let poll = readable(k, actor, id).await?;
+            Ok(kernel::subjects::Found {
+                group: poll.group,
+                id: id.to_string(),
+                readers: kernel::subjects::Readers::Group,
+            })
+        })
+    }
+}
+
 /// Its author, or a role holding `tool:decide:close`, manages a poll: closes, reopens,
 /// states its outcome.
 fn manage(poll: &Found, actor: &Actor) -> Result<()> {
@@ -318,7 +340,7 @@ pub async fn create_poll(
         .unwrap_or_else(|| opens_at.plus_seconds(DEFAULT_OPEN_S));
     if closes_at <= opens_at {
         v.push("closes_at", "must be after it opens, in the future");
-    } else if closes_at > now.plus_seconds(2 * MAX_OPEN_S) {
+    } else if closes_at > opens_at.plus_seconds(MAX_OPEN_S) {
         v.push("closes_at", "at most a year after it opens");
     }
     let voters = electorate::fix_voters(
@@ -593,6 +615,18 @@ pub async fn group_polls(
         None => Vec::new(),
     };
     let may = actor.is_some_and(|a| group.authorize(Some(a), Action::ToolUse(TOOL)).is_ok());
+    // Where only a list votes, whether the reader is on it (few polls have a list).
+    let mut listed = std::collections::HashSet::new();
+    if let Some(a) = actor.filter(|_| may) {
+        for (row, rules, _) in parsed_rows.iter().filter(|(_, r, _)| r.voters_fixed) {
+            if electorate::weight_of(k, row, rules, a.account)
+                .await?
+                .is_some()
+            {
+                listed.insert(row.id);
+            }
+        }
+    }
     let items = parsed_rows
         .iter()
         .map(|(row, rules, kind)| {
@@ -604,7 +638,9 @@ pub async fn group_polls(
             let reader = ForReader {
                 voters_count: counts.get(&row.id).copied().unwrap_or(0).max(0) as u64,
                 voted: voted.contains(&row.id),
-                can_vote: may && !rules.voters_fixed && row.status(now) == "open",
+                can_vote: may
+                    && (!rules.voters_fixed || listed.contains(&row.id))
+                    && row.status(now) == "open",
                 ..Default::default()
             };
             view_of(now, row, shape, group.row.summary(), reader)
@@ -985,7 +1021,9 @@ async fn finish(
     eligible: u64,
     by: Option<&Actor>,
 ) -> Result<bool> {
-    if !store::close(tx, row.id, now).await? {
+    let results = count(shape, counted, eligible, true)?;
+    let kept = serde_json::to_string(&results).map_err(Error::internal)?;
+    if !store::close(tx, row.id, now, Some(&kept)).await? {
         return Ok(false);
     }
     let summary = match by {
@@ -1006,7 +1044,6 @@ async fn finish(
     )
     .await?;
     if let Some(motion) = row.motion_id.as_deref().and_then(|m| m.parse().ok()) {
-        let results = count(shape, counted, eligible, true)?;
         let passed = passes(shape, &results);
         let outcome = serde_json::to_value(&results).map_err(Error::internal)?;
         match kernel::motions::resolve(tx, now, motion, passed, outcome).await {
@@ -1079,7 +1116,7 @@ impl kernel::motions::Decisions for Decisions {
         Box::pin(async move {
             if let Some(row) = store::poll_of_motion(tx, &motion.id.to_string()).await? {
                 let now = motion.resolved_at.unwrap_or(Timestamp(row.created_at));
-                store::close(tx, row.id, now).await?;
+                store::close(tx, row.id, now, None).await?;
             }
             Ok(())
         })
@@ -1204,7 +1241,14 @@ pub async fn results(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Re
     results_of(k, &poll).await
 }
 
+/// The results: as kept when the poll closed (later members, delegations and weights change
+/// nothing), or counted now while it is open.
 async fn results_of(k: &Kernel, poll: &Found) -> Result<Results> {
+    if poll.row.closed_at.is_some()
+        && let Some(kept) = store::kept_results(&k.db, poll.row.id).await?
+    {
+        return serde_json::from_str(&kept).map_err(Error::internal);
+    }
     let counted = electorate::counted(k, &poll.row, &poll.rules).await?;
     let eligible = electorate::eligible_count(k, &poll.row, &poll.rules).await?;
     count(

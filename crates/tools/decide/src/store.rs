@@ -26,6 +26,7 @@ pub enum Polls {
     OutcomeAt,
     OutcomeBy,
     ReviewAt,
+    Results,
 }
 
 #[derive(Iden)]
@@ -493,13 +494,32 @@ pub async fn poll_of_motion(tx: &mut Tx, motion: &str) -> Result<Option<PollRow>
     .await
 }
 
-/// Closes an open poll; answers whether it was open.
-pub async fn close(tx: &mut Tx, poll: PollId, now: Timestamp) -> Result<bool> {
+/// The results a closed poll keeps, as counted when it closed.
+pub async fn kept_results(db: &Db, poll: PollId) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = db
+        .fetch_optional(
+            Query::select()
+                .column(Polls::Results)
+                .from(Polls::Table)
+                .and_where(Expr::col(Polls::Id).eq(poll)),
+        )
+        .await?;
+    Ok(row.and_then(|(r,)| r))
+}
+
+/// Closes an open poll, keeping its results; answers whether it was open.
+pub async fn close(
+    tx: &mut Tx,
+    poll: PollId,
+    now: Timestamp,
+    results: Option<&str>,
+) -> Result<bool> {
     let n = tx
         .execute(
             Query::update()
                 .table(Polls::Table)
                 .value(Polls::ClosedAt, now.0)
+                .value(Polls::Results, results.map(str::to_string))
                 .and_where(Expr::col(Polls::Id).eq(poll))
                 .and_where(Expr::col(Polls::ClosedAt).is_null()),
         )
@@ -515,6 +535,7 @@ pub async fn reopen(tx: &mut Tx, poll: PollId, closes_at: Timestamp) -> Result<b
                 .table(Polls::Table)
                 .value(Polls::ClosedAt, Option::<i64>::None)
                 .value(Polls::ClosesAt, closes_at.0)
+                .value(Polls::Results, Option::<String>::None)
                 .value(Polls::Outcome, Option::<String>::None)
                 .value(Polls::OutcomeAt, Option::<i64>::None)
                 .value(Polls::OutcomeBy, Option::<Uuid>::None)

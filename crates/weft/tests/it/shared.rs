@@ -327,7 +327,7 @@ async fn comments_thread_mention_react_and_follow_their_thing(backend: Backend) 
     assert_eq!(empty.problem(422)["errors"][0]["field"], "body");
     ana.post(
         "/api/v1/comments",
-        &json!({"subject_type": "poll", "subject_id": "x", "body": "hi"}),
+        &json!({"subject_type": "spaceship", "subject_id": "x", "body": "hi"}),
     )
     .await
     .problem(422);

@@ -7,6 +7,9 @@ UPDATE polls SET opens_at = created_at;
 ALTER TABLE polls ADD COLUMN outcome TEXT;
 ALTER TABLE polls ADD COLUMN outcome_at BIGINT;
 ALTER TABLE polls ADD COLUMN outcome_by UUID;
+-- The results as counted when it closed: what a closed poll shows, whatever members,
+-- delegations or weights do later.
+ALTER TABLE polls ADD COLUMN results TEXT;
 ALTER TABLE polls ADD COLUMN review_at BIGINT;
 
 -- A ballot's weight, fixed when it is cast (the voter's weight in the poll), and who cast it
