@@ -79,6 +79,8 @@ pub struct Kernel {
     pub seal: crate::seal::Sealer,
     /// Stores outside tools' group tokens together (group commit).
     pub tool_tokens: crate::tool::tokens::TokenWriter,
+    /// Small writes of many requests committed together (a tool's votes).
+    pub writes: crate::group_commit::GroupCommit,
     pub(crate) passwords: PasswordHasher,
     /// Argon2 runs on one thread per core; the rest wait their turn. Unbounded, a burst of
     /// sign-ups is a way to exhaust CPU and memory.
@@ -112,6 +114,7 @@ impl Kernel {
             subjects: Default::default(),
             seal,
             tool_tokens: Default::default(),
+            writes: Default::default(),
             passwords,
             hashing: crate::people::secrets::HashingPool::new(cores),
             login_limiter,

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod group_commit;
 pub mod groups;
 pub mod id;
 pub mod jobs;

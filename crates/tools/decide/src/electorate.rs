@@ -240,12 +240,30 @@ pub(crate) async fn fix_voters(
     }))
 }
 
+/// A ranked ballot as serde writes it (`{"kind":"ranked","ranking":[2,0,1]}`), read without
+/// serde's detour through its tagged-enum buffer: counting a poll reads every ballot.
+fn ranked_fast(text: &str) -> Option<Ballot> {
+    let inner = text
+        .strip_prefix(r#"{"kind":"ranked","ranking":["#)?
+        .strip_suffix("]}")?;
+    let mut ranking = Vec::with_capacity(inner.len() / 2 + 1);
+    if !inner.is_empty() {
+        for part in inner.split(',') {
+            ranking.push(tally::ballot::OptionId(part.parse().ok()?));
+        }
+    }
+    Some(Ballot::Ranked { ranking })
+}
+
 /// A poll's ballots as counting takes them: each with its weight plus that of everyone
 /// whose delegation reaches its voter (a direct vote always overrides one's delegation).
 pub(crate) async fn counted(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<Counted> {
     let parse = |text: &str| -> Result<Option<Ballot>> {
         if text == ANSWERED {
             return Ok(None);
+        }
+        if let Some(ballot) = ranked_fast(text) {
+            return Ok(Some(ballot));
         }
         serde_json::from_str(text)
             .map(Some)
@@ -385,4 +403,22 @@ pub(crate) async fn carried_weight(
         })
         .unwrap_or(0);
     Ok(own + extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ranked_ballot_reads_the_same_fast_as_through_serde() {
+        for ranking in [vec![], vec![3], vec![2, 0, 11]] {
+            let ballot = Ballot::Ranked {
+                ranking: ranking.into_iter().map(tally::ballot::OptionId).collect(),
+            };
+            let text = serde_json::to_string(&ballot).unwrap();
+            assert_eq!(ranked_fast(&text), Some(ballot));
+        }
+        assert_eq!(ranked_fast(r#"{"kind":"ranked","ranking":[1,x]}"#), None);
+        assert_eq!(ranked_fast(r#"{"kind":"choice","options":[1]}"#), None);
+    }
 }

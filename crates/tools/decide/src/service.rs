@@ -700,19 +700,23 @@ pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Resu
     let row = store::NewVoteRow {
         poll: poll.row.id,
         voter: keys.key(poll.row.id, voter),
-        ballot: &text,
-        reason,
+        ballot: text,
+        reason: reason.map(str::to_string),
         weight: i64::try_from(weight).unwrap_or(i64::MAX),
         cast_by: (voter != actor.account && !keys.hides()).then_some(actor.account),
     };
-    let mut tx = k.db.begin().await?;
-    if !store::put_vote(&mut tx, &row, now, poll.rules.changes).await? {
+    // Votes arriving together are committed together (one disk flush for a burst).
+    let replace = poll.rules.changes;
+    let write: kernel::group_commit::Write = std::sync::Arc::new(move |tx| {
+        let row = row.clone();
+        Box::pin(async move { store::put_vote(tx, &row, now, replace).await })
+    });
+    if !k.writes.write(&k.db, write).await? {
         return Err(Error::conflict(
             "poll",
             "this vote was cast, and this poll does not let a vote change",
         ));
     }
-    tx.commit().await?;
     view(k, Some(actor), &poll).await
 }
 

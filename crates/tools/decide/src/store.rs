@@ -423,24 +423,21 @@ pub async fn count_votes(db: &Db, poll: PollId) -> Result<u64> {
     Ok(Ord::max(n, 0) as u64)
 }
 
-/// Writes `voter`'s ballot; with `replace`, a ballot they cast before is replaced. Answers
-/// whether a row was written (false: they had voted and may not change it).
-pub struct NewVoteRow<'a> {
+/// A ballot to write.
+#[derive(Debug, Clone)]
+pub struct NewVoteRow {
     pub poll: PollId,
     /// The voter's account, or on an anonymous poll its keyed hash.
     pub voter: Uuid,
-    pub ballot: &'a str,
-    pub reason: Option<&'a str>,
+    pub ballot: String,
+    pub reason: Option<String>,
     pub weight: i64,
     pub cast_by: Option<AccountId>,
 }
 
-pub async fn put_vote(
-    tx: &mut Tx,
-    v: &NewVoteRow<'_>,
-    now: Timestamp,
-    replace: bool,
-) -> Result<bool> {
+/// Writes a voter's ballot; with `replace`, a ballot they cast before is replaced. Answers
+/// whether a row was written (false: they had voted and may not change it).
+pub async fn put_vote(tx: &mut Tx, v: &NewVoteRow, now: Timestamp, replace: bool) -> Result<bool> {
     let mut conflict = OnConflict::columns([PollVotes::PollId, PollVotes::VoterId]).to_owned();
     let conflict = if replace {
         conflict
@@ -471,8 +468,8 @@ pub async fn put_vote(
                 .values_panic([
                     v.poll.into(),
                     v.voter.into(),
-                    v.ballot.into(),
-                    v.reason.map(str::to_string).into(),
+                    v.ballot.clone().into(),
+                    v.reason.clone().into(),
                     now.0.into(),
                     v.weight.into(),
                     v.cast_by.map(|a| a.0).into(),

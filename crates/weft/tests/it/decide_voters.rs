@@ -136,6 +136,16 @@ async fn delegated_votes_flow_to_who_votes_and_a_direct_vote_wins(backend: Backe
     assert_eq!(r["tallies"]["agree"], 1, "{r}");
     assert_eq!(r["tallies"]["disagree"], 3);
 
+    // Closed, its results are what they were when it closed, whatever delegations do later.
+    ana.post(&format!("/api/v1/polls/{plain}/close"), &json!({}))
+        .await;
+    let kept = results(&ana, &plain).await;
+    dee.put("/api/v1/groups/garden/delegation", &json!({"to": "bo"}))
+        .await;
+    assert_eq!(results(&ana, &plain).await["tallies"], kept["tallies"]);
+    dee.put("/api/v1/groups/garden/delegation", &json!({"to": "cy"}))
+        .await;
+
     // A tag's delegation wins over the group's in a tagged poll.
     let given = cy
         .put(
