@@ -240,6 +240,46 @@ pub(crate) async fn fix_voters(
     }))
 }
 
+/// Follows a poll's delegations from those who may vote (`eligible`) to `voters`, all named
+/// by their keys in the poll.
+fn resolve(
+    keys: &Keys,
+    row: &PollRow,
+    rules: &Rules,
+    voters: &[Uuid],
+    delegations: &[store::DelegationRow],
+    eligible: impl Fn(AccountId) -> bool,
+) -> tally::delegation::Resolution<Uuid> {
+    let group = row.group_id.to_string();
+    let delegations: Vec<Delegation<Uuid>> = delegations
+        .iter()
+        .filter(|d| eligible(d.from_id))
+        .map(|d| Delegation {
+            from: keys.key(row.id, d.from_id),
+            to: keys.key(row.id, d.to_id),
+            scope: if d.tag.is_empty() {
+                Scope::Group(group.clone())
+            } else {
+                Scope::Tag(d.tag.clone())
+            },
+        })
+        .collect();
+    let context = DelegationContext {
+        group,
+        tags: rules.tag.iter().cloned().collect(),
+    };
+    tally::delegation::resolve(voters, &delegations, &context)
+}
+
+/// The weight a voter carries for others: the sum of theirs.
+fn carried_by(carrier: &tally::delegation::Carrier<Uuid>, weight: &HashMap<Uuid, u64>) -> u64 {
+    carrier
+        .carried
+        .iter()
+        .map(|p| weight.get(&p.person).copied().unwrap_or(0))
+        .sum()
+}
+
 /// A ranked ballot as serde writes it (`{"kind":"ranked","ranking":[2,0,1]}`), read without
 /// serde's detour through its tagged-enum buffer: counting a poll reads every ballot.
 fn ranked_fast(text: &str) -> Option<Ballot> {
@@ -293,37 +333,14 @@ pub(crate) async fn counted(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<
         .map(|(a, _, w)| (keys.key(row.id, *a), *w))
         .collect();
     let eligible: HashSet<AccountId> = electorate.iter().map(|(a, _, _)| *a).collect();
-    let group = row.group_id.to_string();
-    let delegations: Vec<Delegation<Uuid>> = delegations
-        .iter()
-        .filter(|d| eligible.contains(&d.from_id))
-        .map(|d| Delegation {
-            from: keys.key(row.id, d.from_id),
-            to: keys.key(row.id, d.to_id),
-            scope: if d.tag.is_empty() {
-                Scope::Group(group.clone())
-            } else {
-                Scope::Tag(d.tag.clone())
-            },
-        })
-        .collect();
     let voters: Vec<Uuid> = rows.iter().map(|r| r.voter_id).collect();
-    let context = DelegationContext {
-        group: group.clone(),
-        tags: rules.tag.iter().cloned().collect(),
-    };
-    let resolution = tally::delegation::resolve(&voters, &delegations, &context);
+    let resolution = resolve(&keys, row, rules, &voters, &delegations, |a| {
+        eligible.contains(&a)
+    });
     let carried: HashMap<Uuid, u64> = resolution
         .carriers
         .iter()
-        .map(|c| {
-            let extra = c
-                .carried
-                .iter()
-                .map(|p| weight.get(&p.person).copied().unwrap_or(0))
-                .sum::<u64>();
-            (c.voter, extra)
-        })
+        .map(|c| (c.voter, carried_by(c, &weight)))
         .collect();
     let participants = rows.len() as u64
         + resolution
@@ -372,35 +389,14 @@ pub(crate) async fn carried_weight(
         .iter()
         .map(|(a, _, w)| (keys.key(row.id, *a), *w))
         .collect();
-    let group = row.group_id.to_string();
-    let delegations: Vec<Delegation<Uuid>> = delegations
-        .iter()
-        .filter(|d| weight.contains_key(&keys.key(row.id, d.from_id)))
-        .map(|d| Delegation {
-            from: keys.key(row.id, d.from_id),
-            to: keys.key(row.id, d.to_id),
-            scope: if d.tag.is_empty() {
-                Scope::Group(group.clone())
-            } else {
-                Scope::Tag(d.tag.clone())
-            },
-        })
-        .collect();
-    let context = DelegationContext {
-        group,
-        tags: rules.tag.iter().cloned().collect(),
-    };
-    let resolution = tally::delegation::resolve(&voters, &delegations, &context);
+    let resolution = resolve(&keys, row, rules, &voters, &delegations, |a| {
+        weight.contains_key(&keys.key(row.id, a))
+    });
     let extra = resolution
         .carriers
         .iter()
         .find(|c| c.voter == me)
-        .map(|c| {
-            c.carried
-                .iter()
-                .map(|p| weight.get(&p.person).copied().unwrap_or(0))
-                .sum::<u64>()
-        })
+        .map(|c| carried_by(c, &weight))
         .unwrap_or(0);
     Ok(own + extra)
 }

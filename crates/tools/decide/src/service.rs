@@ -104,6 +104,30 @@ impl kernel::subjects::Subject for PollSubject {
     }
 }
 
+/// Records that `by` changed a poll, for its group's stream (a poll's own activity type).
+async fn updated(
+    tx: &mut kernel::db::Tx,
+    now: Timestamp,
+    by: Option<&Actor>,
+    row: &PollRow,
+    summary: String,
+) -> Result<()> {
+    activity::record(
+        tx,
+        now,
+        NewActivity::new(
+            "Update",
+            by.map(|a| a.account),
+            ObjectRef::new("Question", row.id, Some(&row.title)),
+            Audience::Group(row.group_id),
+        )
+        .tool(TOOL)
+        .summary(summary),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Its author, or a role holding `tool:decide:close`, manages a poll: closes, reopens,
 /// states its outcome.
 fn manage(poll: &Found, actor: &Actor) -> Result<()> {
@@ -839,20 +863,12 @@ pub async fn reopen(k: &Kernel, actor: &Actor, id: PollId, input: Reopen) -> Res
     poll.row.outcome = None;
     poll.row.review_at = None;
     schedule(&mut tx, now, &poll.row).await?;
-    activity::record(
+    updated(
         &mut tx,
         now,
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
-            Audience::Group(poll.group.row.id),
-        )
-        .tool(TOOL)
-        .summary(format!(
-            "{} reopened the poll: {}",
-            actor.handle, poll.row.title
-        )),
+        Some(actor),
+        &poll.row,
+        format!("{} reopened the poll: {}", actor.handle, poll.row.title),
     )
     .await?;
     tx.commit().await?;
@@ -895,21 +911,12 @@ pub async fn state_outcome(
         now,
     )
     .await?;
-    activity::record(
+    updated(
         &mut tx,
         now,
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
-            Audience::Group(poll.group.row.id),
-        )
-        .tool(TOOL)
-        .summary(format!(
-            "Outcome of {}: {}",
-            poll.row.title,
-            excerpt(&statement)
-        )),
+        Some(actor),
+        &poll.row,
+        format!("Outcome of {}: {}", poll.row.title, excerpt(&statement)),
     )
     .await?;
     tx.commit().await?;
@@ -965,20 +972,15 @@ pub async fn add_option(k: &Kernel, actor: &Actor, id: PollId, input: NewOption)
     {
         return Err(Error::conflict("option", "this poll has that option"));
     }
-    activity::record(
+    updated(
         &mut tx,
         k.now(),
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
-            Audience::Group(poll.group.row.id),
-        )
-        .tool(TOOL)
-        .summary(format!(
+        Some(actor),
+        &poll.row,
+        format!(
             "{} added an option to {}: {text}",
             actor.handle, poll.row.title
-        )),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -1034,19 +1036,7 @@ async fn finish(
         Some(actor) => format!("{} closed the poll: {}", actor.handle, row.title),
         None => format!("The poll closed: {}", row.title),
     };
-    activity::record(
-        tx,
-        now,
-        NewActivity::new(
-            "Update",
-            by.map(|a| a.account),
-            ObjectRef::new("Question", row.id, Some(&row.title)),
-            Audience::Group(row.group_id),
-        )
-        .tool(TOOL)
-        .summary(summary),
-    )
-    .await?;
+    updated(tx, now, by, row, summary).await?;
     if let Some(motion) = row.motion_id.as_deref().and_then(|m| m.parse().ok()) {
         let passed = passes(shape, &results);
         let outcome = serde_json::to_value(&results).map_err(Error::internal)?;

@@ -17,6 +17,7 @@ both!(
     reasons_follow_the_polls_rule,
     who_has_not_voted_is_reminded_a_day_before_close,
     hidden_results_leak_through_no_surface,
+    quorum_threshold_and_consent_decide_the_outcome,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
@@ -1152,4 +1153,59 @@ async fn hidden_results_leak_through_no_surface(backend: Backend) {
         "{}",
         votes.body
     );
+}
+
+async fn quorum_threshold_and_consent_decide_the_outcome(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    // A quorum of 70% of three is three voters.
+    let quorum = poll(
+        &ana,
+        json!({"title": "Quorate?", "kind": "proposal", "quorum_pct": 70}),
+    )
+    .await;
+    voted(&ana, &quorum, json!({"stance": "agree"})).await;
+    voted(&bo, &quorum, json!({"stance": "agree"})).await;
+    let r = results(&cy, &quorum).await;
+    assert_eq!(r["quorum_met"], false, "{r}");
+    assert_eq!(r["outcome"], "no_quorum");
+    assert_eq!(r["winners"], json!([]));
+    voted(&cy, &quorum, json!({"stance": "abstain"})).await;
+    let r = results(&cy, &quorum).await;
+    assert_eq!(r["quorum_met"], true, "{r}");
+    assert_eq!(r["outcome"], "passed");
+
+    // Two thirds and a bit: two of three agreeing is not enough.
+    let threshold = poll(
+        &ana,
+        json!({"title": "Supermajority?", "kind": "proposal", "threshold_pct": 67}),
+    )
+    .await;
+    voted(&ana, &threshold, json!({"stance": "agree"})).await;
+    voted(&bo, &threshold, json!({"stance": "agree"})).await;
+    voted(&cy, &threshold, json!({"stance": "disagree"})).await;
+    assert_eq!(
+        results(&ana, &threshold).await["outcome"],
+        "below_threshold"
+    );
+    voted(&cy, &threshold, json!({"stance": "abstain"})).await;
+    assert_eq!(results(&ana, &threshold).await["outcome"], "passed");
+
+    // Consent: one objection holds it back.
+    let consent = poll(&ana, json!({"title": "Consent?", "kind": "consent"})).await;
+    vote(&bo, &consent, json!({"stance": "agree"}))
+        .await
+        .problem(422);
+    voted(&ana, &consent, json!({"stance": "consent"})).await;
+    voted(
+        &bo,
+        &consent,
+        json!({"stance": "object", "reason": "Too soon"}),
+    )
+    .await;
+    let r = results(&cy, &consent).await;
+    assert_eq!(r["tallies"], json!({"consent": 1, "object": 1}), "{r}");
+    assert_eq!(r["outcome"], "blocked");
+    voted(&bo, &consent, json!({"stance": "consent"})).await;
+    assert_eq!(results(&cy, &consent).await["outcome"], "passed");
 }
