@@ -92,6 +92,28 @@ struct Request {
     reply: oneshot::Sender<Result<Outcome>>,
 }
 
+/// One writer per node, shared by every tool that moves money (credit, tasks, budget…): the
+/// first tool to start starts it, the others get the same handle.
+#[derive(Clone, Default)]
+pub struct SharedLedger(Arc<std::sync::OnceLock<Ledger>>);
+
+impl SharedLedger {
+    /// This node's writer, started now if no tool has started it yet.
+    pub fn start(&self, kernel: &Arc<Kernel>) -> &Ledger {
+        self.0.get_or_init(|| Ledger::start(Arc::clone(kernel)))
+    }
+
+    /// The writer a tool started.
+    ///
+    /// # Panics
+    /// Before any tool started it: the composition root starts tools before mounting them.
+    pub fn get(&self) -> &Ledger {
+        self.0
+            .get()
+            .expect("the composition root starts a tool before mounting it")
+    }
+}
+
 /// The ledger's handle: cheap to clone, shared by the API and the jobs.
 #[derive(Clone)]
 pub struct Ledger {

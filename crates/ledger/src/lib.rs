@@ -16,7 +16,7 @@ pub mod service;
 pub mod store;
 pub mod verify;
 
-pub use engine::{End, Ledger, Leg, Op, Outcome};
+pub use engine::{End, Ledger, Leg, Op, Outcome, SharedLedger};
 
 /// The ledger's tables (`migrations/`).
 pub static MIGRATIONS: kernel::db::Migrations = kernel::migrations!();

@@ -491,6 +491,83 @@ pub async fn open_held_account(
     Ok(account_of(&row, &currency, None))
 }
 
+/// A person's account in a currency, for a tool that pays them (a bounty's assignee): opened
+/// with the currency's default limits when they have none. They must be a member of the
+/// currency's group (409 on `field` otherwise).
+pub async fn member_account_for_tool(
+    k: &Kernel,
+    tool: &str,
+    currency_id: CurrencyId,
+    person: PersonId,
+    field: &'static str,
+) -> Result<AccountId> {
+    let mine = |rows: Vec<AccountRow>| {
+        rows.into_iter()
+            .find(|a| a.currency_id == currency_id && a.owner_kind == OwnerKind::Member.as_str())
+            .map(|a| a.id)
+    };
+    if let Some(id) = mine(store::accounts_of_person(&k.db, person).await?) {
+        return Ok(id);
+    }
+    let currency = store::currency(&k.db, currency_id)
+        .await?
+        .ok_or(Error::NotFound("currency"))?;
+    if !kernel::groups::service::is_member(k, currency.group_id, person).await? {
+        return Err(Error::conflict(
+            field,
+            "this person is not a member of the currency's group",
+        ));
+    }
+    let row = AccountRow {
+        id: AccountId::new(),
+        currency_id,
+        owner_kind: OwnerKind::Member.as_str().into(),
+        owner_id: Some(person),
+        name: None,
+        floor: currency.default_floor,
+        ceiling: currency.default_ceiling,
+        balance: 0,
+        debits_pending: 0,
+        credits_pending: 0,
+        created_at: k.now().0,
+        held_by: None,
+    };
+    let mut tx = k.db.begin().await?;
+    match store::insert_account(&mut tx, &row).await {
+        Ok(()) => {}
+        // Opened meanwhile by someone else: use theirs.
+        Err(Error::Conflict { .. }) => {
+            drop(tx);
+            return mine(store::accounts_of_person(&k.db, person).await?)
+                .ok_or(Error::internal("an account vanished while it was opened"));
+        }
+        Err(e) => return Err(e),
+    }
+    let new = NewActivity::new(
+        "Create",
+        None,
+        ObjectRef::new("weft:LedgerAccount", row.id, None),
+        Audience::Accounts {
+            group: Some(currency.group_id),
+            accounts: vec![person],
+        },
+    )
+    .target(ObjectRef::new(
+        "weft:Currency",
+        currency.id,
+        Some(&currency.name),
+    ))
+    .tool(tool)
+    .summary(format!(
+        "An account in {} was opened to receive a payment from {tool}",
+        currency.code
+    ))
+    .notify([person], "account_opened");
+    activity::record(&mut tx, k.now(), new).await?;
+    tx.commit().await?;
+    Ok(row.id)
+}
+
 pub async fn get_account(k: &Kernel, actor: &Actor, id: AccountId) -> Result<LedgerAccount> {
     let facts = account_for(k, actor, id).await?;
     let owner = owner_of(k, &facts.row).await?;

@@ -22,10 +22,13 @@ use crate::config::Config;
 /// appear. Everything else is derived from this list: adding a tool is one line here and its
 /// folder under `crates/tools/` (docs/tools.md).
 pub fn tools() -> Vec<Arc<dyn Tool>> {
+    // One ledger writer on this node, whichever money tool starts first.
+    let ledger = ledger::SharedLedger::default();
     vec![
         Arc::new(interop::Interop::new()),
-        Arc::new(credit::Credit::new()),
+        Arc::new(credit::Credit::with(ledger.clone())),
         Arc::new(decide::Decide),
+        Arc::new(tasks::Tasks::with(ledger)),
     ]
 }
 

@@ -5,13 +5,13 @@
 
 pub mod api;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use kernel::Kernel;
 use kernel::db::Migrations;
 use kernel::jobs::JobHandler;
-use ledger::Ledger;
+use ledger::{Ledger, SharedLedger};
 use tokio_util::sync::CancellationToken;
 use utoipa_axum::router::OpenApiRouter;
 use web::AppState;
@@ -20,8 +20,9 @@ use web::tool::Background;
 /// The credit tool, as the composition root mounts it.
 #[derive(Default)]
 pub struct Credit {
-    /// The ledger's writer on this node, started with the server.
-    ledger: OnceLock<Ledger>,
+    /// The ledger's writer on this node, started with the server and shared with the other
+    /// tools that move money.
+    ledger: SharedLedger,
 }
 
 impl Credit {
@@ -29,10 +30,13 @@ impl Credit {
         Self::default()
     }
 
+    /// Credit on the node's one writer, which other tools share.
+    pub fn with(ledger: SharedLedger) -> Self {
+        Credit { ledger }
+    }
+
     fn ledger(&self) -> &Ledger {
-        self.ledger
-            .get()
-            .expect("the composition root starts a tool before mounting it")
+        self.ledger.get()
     }
 }
 
@@ -51,7 +55,7 @@ impl web::Tool for Credit {
         _shutdown: &'a CancellationToken,
     ) -> BoxFuture<'a, kernel::Result<Background>> {
         Box::pin(async move {
-            let _ = self.ledger.set(Ledger::start(Arc::clone(kernel)));
+            self.ledger.start(kernel);
             Ok(Vec::new())
         })
     }

@@ -23,4 +23,5 @@ mod permissions;
 mod schema;
 mod shared;
 mod structure;
+mod tasks;
 mod webhooks;

@@ -853,6 +853,96 @@ pub(crate) fn rows() -> Vec<Row> {
                 [401, 404, 204, 204, 204],
             ]),
         ),
+        // The tasks tool, turned on in every fixture group. Boards and cards answer as their
+        // group's content; the owner's board is changed by its author or a manager (admins);
+        // the owner's stuck card (its bounty between two steps) answers 409 to whoever may
+        // delete it, so every credential meets the policy on the same card.
+        row(
+            "GET",
+            "/api/v1/groups/{group}/boards",
+            "/api/v1/groups/{g}/boards",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/boards",
+            "/api/v1/groups/{g}/boards",
+            Some(json!({"name": "A matrix board"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/boards/{id}",
+            "/api/v1/boards/{board}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/boards/{id}",
+            "/api/v1/boards/{board}",
+            Some(json!({"name": "Renamed board"})),
+            Group([
+                [401, 403, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/boards/{id}/cards",
+            "/api/v1/boards/{board}/cards",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/boards/{id}/cards",
+            "/api/v1/boards/{board}/cards",
+            Some(json!({"title": "A matrix card"})),
+            Group([
+                [401, 403, 201, 201, 201],
+                [401, 404, 201, 201, 201],
+                [401, 404, 201, 201, 201],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/cards/{id}",
+            "/api/v1/cards/{card}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/cards/{id}",
+            "/api/v1/cards/{card}",
+            Some(json!({"title": "Renamed card"})),
+            Group([
+                [401, 403, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/cards/{id}",
+            "/api/v1/cards/{stuck}",
+            None,
+            Group([
+                [401, 403, 403, 409, 409],
+                [401, 404, 403, 409, 409],
+                [401, 404, 403, 409, 409],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/me/tasks",
+            "/api/v1/me/tasks",
+            None,
+            Person([401, 200]),
+        ),
         // Motions: asked by who may post (an outside tool too); the owner asked both of the
         // fixture's, and the admin (who may moderate) withdraws one first.
         row(
@@ -972,6 +1062,11 @@ struct Fixture {
     /// Two open motions of the owner's: one to read, one to withdraw.
     motion: String,
     withdrawing: String,
+    /// The owner's task board, a card on it, and a card of the owner's whose bounty is
+    /// between two steps (it cannot be deleted now).
+    board: String,
+    card: String,
+    stuck: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -1143,7 +1238,49 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         assert_eq!(made.status, 201, "{}", made.body);
         motions.push(made.json["id"].as_str().unwrap().to_string());
     }
+    let on = own
+        .put(&format!("/api/v1/groups/{handle}/tools/tasks"), &json!({}))
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let board = own
+        .post(
+            &format!("/api/v1/groups/{handle}/boards"),
+            &json!({"name": "Chores"}),
+        )
+        .await;
+    assert_eq!(board.status, 201, "{}", board.body);
+    let board = board.json["id"].as_str().unwrap().to_string();
+    let mut cards = Vec::new();
+    for title in ["Sweep", "Stuck"] {
+        let made = own
+            .post(
+                &format!("/api/v1/boards/{board}/cards"),
+                &json!({"title": title}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        cards.push(made.json["id"].as_str().unwrap().to_string());
+    }
+    {
+        use sea_query::ExprTrait;
+        let mut tx = server.kernel.db.begin().await.unwrap();
+        tx.execute(
+            sea_query::Query::update()
+                .table(sea_query::Alias::new("task_cards"))
+                .value(sea_query::Alias::new("bounty_state"), "escrowing")
+                .and_where(
+                    sea_query::Expr::col(sea_query::Alias::new("id"))
+                        .eq(cards[1].parse::<uuid::Uuid>().unwrap()),
+                ),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
     Fixture {
+        board,
+        card: cards[0].clone(),
+        stuck: cards[1].clone(),
         motion: motions[0].clone(),
         withdrawing: motions[1].clone(),
         poll: polls[0].clone(),
@@ -1223,6 +1360,7 @@ fn class_of(method: &str, spec: &str) -> Class {
         | ("POST", "/api/v1/invitations/decline") => Account,
         ("GET", "/api/v1/me")
         | ("GET", "/api/v1/me/ledger-accounts")
+        | ("GET", "/api/v1/me/tasks")
         | ("GET", "/api/v1/notifications")
         | ("GET", "/api/v1/notifications/counts")
         | ("GET", "/api/v1/stream") => Across,
@@ -1549,7 +1687,10 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{choice}", &f.choice)
                 .replace("{meeting}", &f.meeting)
                 .replace("{withdrawing}", &f.withdrawing)
-                .replace("{motion}", &f.motion);
+                .replace("{motion}", &f.motion)
+                .replace("{board}", &f.board)
+                .replace("{stuck}", &f.stuck)
+                .replace("{card}", &f.card);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()
