@@ -131,7 +131,195 @@
     dragged = null;
   });
 
+  // [data-movable] task boards: a card moves by dragging, or by Alt+ArrowLeft/Right (the
+  // column) and Alt+ArrowUp/Down (its place); the API is told at once
+  // (PATCH /api/v1/cards/{id} {column, position}) and a refusal puts the card back. The
+  // board follows the activity stream, so other people's moves appear without a reload.
+  var pending = 0;
+
+  function say(text) {
+    var status = document.getElementById("board-status");
+    if (status) status.textContent = text;
+  }
+
+  function recount(board) {
+    board.querySelectorAll(".board__column").forEach(function (column) {
+      var count = column.querySelector("[data-count]");
+      if (count) count.textContent = String(column.querySelectorAll(".task").length);
+    });
+  }
+
+  function placeOf(card) {
+    return Array.prototype.indexOf.call(card.parentNode.children, card);
+  }
+
+  function putAt(list, card, place) {
+    var others = Array.prototype.filter.call(list.children, function (c) { return c !== card; });
+    list.insertBefore(card, others[place] || null);
+  }
+
+  // Moves go to the server one after another, in the order they were made, each with the
+  // card's column and place when its turn comes; a refusal reloads the board as it is.
+  var moves = Promise.resolve();
+  var moveCount = 0;
+
+  function sendMove(card) {
+    var board = card.closest(".board");
+    recount(board);
+    pending++;
+    moveCount++;
+    moves = moves.then(function () {
+      var list = card.parentNode;
+      var place = placeOf(card);
+      return fetch("/api/v1/cards/" + card.getAttribute("data-card"), {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", "accept": "application/json" },
+        body: JSON.stringify({ column: list.getAttribute("data-column"), position: place })
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            var why = body.detail || "The card could not move.";
+            say(why);
+            toast(why, "danger");
+            return reloadBoard(board);
+          }
+          card.classList.toggle("task--blocked", !!body.blocked);
+          say(card.querySelector(".task__title").textContent + ": " +
+            list.getAttribute("data-column-name") + ", place " + (place + 1) + " of " + list.children.length);
+        });
+      }).catch(function () {
+        toast("The card could not move: the server did not answer.", "danger");
+        return reloadBoard(board);
+      });
+    }).then(function () {
+      pending--;
+    });
+  }
+
+  /** Replaces the board with the server's, keeping the focus on the card that had it. */
+  function reloadBoard(board) {
+    var at = moveCount;
+    return fetch(window.location.pathname, { credentials: "same-origin" }).then(function (r) {
+      return r.text();
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
+      if (!fresh) return;
+      // A card moved here meanwhile: this copy may not have it yet; ask again.
+      if (draggedCard || moveCount !== at) {
+        setTimeout(function () { reloadBoard(board); }, 300);
+        return;
+      }
+      var focused = document.activeElement && document.activeElement.getAttribute("data-card");
+      board.innerHTML = fresh.innerHTML;
+      if (focused) {
+        var again = board.querySelector('[data-card="' + focused + '"]');
+        if (again) again.focus();
+      }
+      board.setAttribute("data-refreshed", String(Date.now()));
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var card = event.target.closest && event.target.closest("[data-movable] .task");
+    if (!card || event.target !== card || !event.altKey) return;
+    var list = card.parentNode;
+    var fromPlace = placeOf(card);
+    var lists = Array.prototype.slice.call(card.closest(".board").querySelectorAll(".board__cards"));
+    var at = lists.indexOf(list);
+    if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+      var place = fromPlace + (event.key === "ArrowUp" ? -1 : 1);
+      if (place < 0 || place >= list.children.length) return;
+      event.preventDefault();
+      putAt(list, card, place);
+    } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      var next = lists[at + (event.key === "ArrowLeft" ? -1 : 1)];
+      event.preventDefault();
+      if (!next) return;
+      putAt(next, card, Math.min(fromPlace, next.children.length));
+    } else {
+      return;
+    }
+    card.focus();
+    sendMove(card);
+  });
+
+  var draggedCard = null, dragFrom = null, dragPlace = 0;
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest("[data-movable] .task");
+    if (!card) return;
+    draggedCard = card;
+    dragFrom = card.parentNode;
+    dragPlace = placeOf(card);
+    card.classList.add("task--dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.getAttribute("data-card"));
+  });
+  document.addEventListener("dragover", function (event) {
+    if (!draggedCard) return;
+    var list = event.target.closest && event.target.closest(".board__cards");
+    if (!list) return;
+    event.preventDefault();
+    var after = null;
+    Array.prototype.forEach.call(list.children, function (other) {
+      if (after !== null || other === draggedCard) return;
+      var box = other.getBoundingClientRect();
+      if (event.clientY < box.top + box.height / 2) after = other;
+    });
+    list.insertBefore(draggedCard, after);
+  });
+  document.addEventListener("drop", function (event) {
+    if (draggedCard) event.preventDefault();
+  });
+  document.addEventListener("dragend", function () {
+    if (!draggedCard) return;
+    var card = draggedCard;
+    draggedCard = null;
+    card.classList.remove("task--dragging");
+    if (card.parentNode !== dragFrom || placeOf(card) !== dragPlace) sendMove(card);
+  });
+
+  function followBoard(board) {
+    if (!window.EventSource || !board.hasAttribute("data-movable")) return;
+    var id = board.getAttribute("data-board");
+    var timer = null;
+    var refresh = function () {
+      if (pending > 0 || draggedCard) { timer = setTimeout(refresh, 500); return; }
+      timer = null;
+      reloadBoard(board);
+    };
+    var stream = new EventSource("/api/v1/stream");
+    stream.addEventListener("open", function () { board.setAttribute("data-live", "open"); });
+    stream.addEventListener("activity", function (event) {
+      if (event.data.indexOf(id) === -1) return;
+      if (!timer) timer = setTimeout(refresh, 300);
+    });
+  }
+
+  // [data-upload] forms send the chosen file to /api/v1/files for their subject.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-upload]");
+    if (!form) return;
+    event.preventDefault();
+    var file = form.querySelector("input[type=file]").files[0];
+    if (!file) return;
+    var query = "subject_type=" + encodeURIComponent(form.getAttribute("data-upload")) +
+      "&subject_id=" + encodeURIComponent(form.getAttribute("data-subject")) +
+      "&name=" + encodeURIComponent(file.name);
+    fetch("/api/v1/files?" + query, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": file.type || "application/octet-stream" },
+      body: file
+    }).then(function (response) {
+      if (response.ok) { window.location.reload(); return; }
+      return response.json().then(function (body) { toast(body.detail || "The file was refused.", "danger"); });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("#toasts .toast").forEach(dismissLater);
+    var board = document.querySelector(".board[data-board]");
+    if (board) followBoard(board);
   });
 })();

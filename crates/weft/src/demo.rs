@@ -1,6 +1,6 @@
 //! `weft demo`: fills an empty database with a small community a newcomer can log into — a
 //! network group with subgroups, a dozen members with roles and profiles, invitations and
-//! requests to join. Later issues add their tools' data here.
+//! requests to join; the garden's decisions, its hours and its spring task board.
 
 use kernel::groups::{
     self, GroupChanges, InvitationInput, JoinInput, JoinPolicy, NewGroup, RoleChange, RoleInput,
@@ -72,7 +72,7 @@ pub async fn has_data(k: &Kernel) -> Result<bool> {
 }
 
 /// Fills the database; answers the handles created.
-pub async fn fill(k: &Kernel) -> Result<Vec<&'static str>> {
+pub async fn fill(k: &std::sync::Arc<Kernel>) -> Result<Vec<&'static str>> {
     if has_data(k).await? {
         return Err(Error::Conflict {
             field: None,
@@ -269,6 +269,7 @@ pub async fn fill(k: &Kernel) -> Result<Vec<&'static str>> {
     )
     .await?;
     decisions(k, &people).await?;
+    tasks(k, &people).await?;
     let _ = (kofi, lucia);
     Ok(PEOPLE.iter().map(|(h, _)| *h).collect())
 }
@@ -431,6 +432,143 @@ async fn decisions(k: &Kernel, people: &[Actor]) -> Result<()> {
             "pass_rule": "majority",
         }))
         .expect("a demo motion is well formed"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The garden's hours (a mutual credit) and its spring board: cards in every column, some
+/// waiting for others, custom fields, checklists, one bounty held and one paid.
+async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
+    use serde_json::json;
+    use tasks::model::{CardChange, NewBoard, NewCard};
+    use tasks::service;
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    groups::set_tool(k, amara, "garden", "tasks", true).await?;
+    let hours = ledger::service::create_currency(
+        k,
+        amara,
+        "garden",
+        serde_json::from_value(json!({"code": "HOURS", "name": "Garden hours",
+            "kind": "mutual_credit", "scale": 2, "default_floor": "-20", "default_ceiling": "50"}))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    for who in ["amara", "bruno", "chen", "dana", "hana"] {
+        ledger::service::open_account(
+            k,
+            by(who),
+            hours.id,
+            serde_json::from_value(json!({})).map_err(Error::internal)?,
+        )
+        .await?;
+    }
+    let book = ledger::Ledger::start(std::sync::Arc::clone(k));
+    let board = service::create_board(
+        k,
+        amara,
+        "garden",
+        serde_json::from_value::<NewBoard>(json!({
+            "name": "Spring in the garden",
+            "fields": [{"name": "Effort", "type": "choice", "choices": ["small", "medium", "large"]},
+                       {"name": "Hours", "type": "number"}],
+        }))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    let soon = |days: i64| {
+        k.now()
+            .plus_seconds(days * 86_400)
+            .to_datetime()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let card = |who: &'static str, fields: serde_json::Value| {
+        let book = book.clone();
+        async move {
+            let input: NewCard = serde_json::from_value(fields).map_err(Error::internal)?;
+            service::create_card(&book, by(who), board.id, input).await
+        }
+    };
+    let beds = card(
+        "amara",
+        json!({"title": "Dig over the raised beds", "assignees": ["bruno", "dana"], "due": soon(5),
+               "labels": ["soil"], "fields": {"effort": "large", "hours": 6},
+               "checklists": [{"name": "Before", "items": [{"text": "Borrow the second fork", "done": true},
+                                                          {"text": "Order manure"}]}]}),
+    )
+    .await?;
+    card(
+        "hana",
+        json!({"title": "Sow the beans", "assignees": ["hana"], "labels": ["planting"],
+               "blocked_by": [beds.id], "due": soon(12), "fields": {"effort": "small"}}),
+    )
+    .await?;
+    card(
+        "chen",
+        json!({"title": "Fix the leaking water butt", "description": "The tap at the shed end drips; a new washer should do.",
+               "assignees": ["chen"], "column": "Doing", "labels": ["repairs"], "fields": {"hours": 1.5}}),
+    )
+    .await?;
+    let fence = card(
+        "amara",
+        json!({"title": "Paint the north fence", "assignees": ["dana"], "column": "Doing",
+               "labels": ["repairs"], "bounty": {"currency": "HOURS", "amount": "4"},
+               "description": "Two coats of the green stain in the shed."}),
+    )
+    .await?;
+    service::update_card(
+        &book,
+        by("dana"),
+        fence.id,
+        CardChange {
+            column: Some("Review".into()),
+            ..CardChange::default()
+        },
+    )
+    .await?;
+    let bins = card(
+        "amara",
+        json!({"title": "Build the three compost bays", "assignees": ["bruno"], "column": "Review",
+               "labels": ["compost"], "bounty": {"currency": "HOURS", "amount": "6"},
+               "fields": {"effort": "large", "hours": 8}}),
+    )
+    .await?;
+    service::update_card(
+        &book,
+        by("hana"),
+        bins.id,
+        CardChange {
+            column: Some("Done".into()),
+            ..CardChange::default()
+        },
+    )
+    .await?;
+    card(
+        "dana",
+        json!({"title": "Put up the bee hotel", "labels": ["wildlife"], "due": soon(20)}),
+    )
+    .await?;
+    card(
+        "bruno",
+        json!({"title": "Sharpen the shears", "assignees": ["bruno"], "column": "Done", "labels": ["tools"]}),
+    )
+    .await?;
+    kernel::comments::create(
+        k,
+        by("dana"),
+        kernel::comments::NewComment {
+            subject_type: "card".into(),
+            subject_id: fence.id.to_string(),
+            body: "Both coats done. @amara could you have a look before the rain?".into(),
+            parent: None,
+        },
     )
     .await?;
     Ok(())

@@ -87,4 +87,26 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
         "{}",
         counts.body
     );
+
+    // The garden's spring board is lively: every column in use, a card waiting for another,
+    // a bounty held for review and one paid.
+    let boards = amara.get("/api/v1/groups/garden/boards").await;
+    assert_eq!(boards.status, 200, "{}", boards.body);
+    let board = boards.json[0]["id"].as_str().unwrap().to_string();
+    let cards = amara.get(&format!("/api/v1/boards/{board}/cards")).await;
+    let cards = cards.json.as_array().unwrap();
+    assert!(cards.len() >= 7, "{cards:?}");
+    for column in ["To do", "Doing", "Review", "Done"] {
+        assert!(
+            cards.iter().any(|c| c["column"]["name"] == column),
+            "{column}"
+        );
+    }
+    assert!(cards.iter().any(|c| c["blocked"] == true));
+    for state in ["held", "paid"] {
+        assert!(
+            cards.iter().any(|c| c["bounty"]["state"] == state),
+            "{state}"
+        );
+    }
 }
