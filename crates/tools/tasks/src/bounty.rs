@@ -15,7 +15,6 @@ use kernel::{Error, Kernel, Result};
 use ledger::{Ledger, NewBatch, NewTransfer, OwnerKind, amount};
 
 use crate::model::*;
-use crate::service::FoundBoard;
 use crate::store::{self, CardRow};
 
 /// A bounty checked against the group's currencies and its author's account.
@@ -31,7 +30,7 @@ pub(crate) async fn check(
     k: &Kernel,
     actor: &Actor,
     v: &mut Validation,
-    board: &FoundBoard,
+    group: GroupId,
     given: &NewBounty,
 ) -> Result<Option<Checked>> {
     // A bounty spends the author's money: a token that may not spend it cannot offer one.
@@ -41,7 +40,7 @@ pub(crate) async fn check(
         ));
     }
     let key = given.currency.trim();
-    let currency = ledger::store::currencies_of_group(&k.db, board.group.row.id)
+    let currency = ledger::store::currencies_of_group(&k.db, group)
         .await?
         .into_iter()
         .find(|c| c.id.to_string() == key || c.code.eq_ignore_ascii_case(key));
@@ -290,7 +289,7 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
             if taken {
                 store::set_bounty_state(&mut tx, card.id, Some(BountyState::Held.as_str())).await?;
             } else {
-                crate::service::remove(&mut tx, card).await?;
+                store::remove_card(&mut tx, card).await?;
             }
             tx.commit().await
         }
@@ -311,7 +310,7 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
         Some("refunding") => {
             refund(ledger, card).await?;
             let mut tx = k.db.begin().await?;
-            crate::service::remove(&mut tx, card).await?;
+            store::remove_card(&mut tx, card).await?;
             tx.commit().await
         }
         _ => Ok(()),

@@ -297,6 +297,7 @@ pub async fn update_board(
         store::board_cards(&k.db, id).await?
     };
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, id).await?;
     store::update_board(&mut tx, &b.row).await?;
     // Positions move out of the way first: (board, position) is not unique, but the order
     // must hold after the change.
@@ -790,7 +791,7 @@ pub async fn create_card(
     };
     let waits = blockers(&mut v, &on_board, id, &input.blocked_by.unwrap_or_default());
     let bounty = match &input.bounty {
-        Some(given) => bounty::check(k, actor, &mut v, &b, given).await?,
+        Some(given) => bounty::check(k, actor, &mut v, b.group.row.id, given).await?,
         None => None,
     };
     v.finish()?;
@@ -833,6 +834,7 @@ pub async fn create_card(
             .map(|_| BountyState::Escrowing.as_str().to_string()),
     };
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, board).await?;
     if store::count_cards(&mut tx, board).await? >= MAX_CARDS_PER_BOARD {
         return Err(Error::conflict(
             "board",
@@ -967,7 +969,7 @@ pub async fn update_card(
             v.push("bounty", "this card has a bounty already");
             None
         }
-        Some(given) => bounty::check(k, actor, &mut v, &b, given).await?,
+        Some(given) => bounty::check(k, actor, &mut v, b.group.row.id, given).await?,
         None => None,
     };
     v.finish()?;
@@ -1040,6 +1042,7 @@ pub async fn update_card(
         }
     }
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, b.row.id).await?;
     // Read again inside the transaction: what it decides on is what it writes over.
     let current = store::card_in(&mut tx, id)
         .await?
@@ -1162,6 +1165,7 @@ pub async fn delete_card(ledger: &Ledger, actor: &Actor, id: CardId) -> Result<(
         b.group.authorize(Some(actor), Action::Tool(MANAGE))?;
     }
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, b.row.id).await?;
     let current = store::card_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("card"))?;
@@ -1193,10 +1197,10 @@ pub async fn delete_card(ledger: &Ledger, actor: &Actor, id: CardId) -> Result<(
         tx.commit().await?;
         bounty::refund(ledger, &current).await?;
         let mut tx = k.db.begin().await?;
-        remove(&mut tx, &current).await?;
+        store::remove_card(&mut tx, &current).await?;
         tx.commit().await?;
     } else {
-        remove(&mut tx, &current).await?;
+        store::remove_card(&mut tx, &current).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -1216,12 +1220,6 @@ async fn undo_move(k: &Kernel, before: &CardRow) -> Result<()> {
     back.bounty_state = Some(BountyState::Held.as_str().into());
     store::update_card(&mut tx, &back).await?;
     tx.commit().await
-}
-
-/// Deletes a card and closes its gap.
-pub(crate) async fn remove(tx: &mut kernel::db::Tx, card: &CardRow) -> Result<()> {
-    store::delete_card(tx, card.id).await?;
-    store::close_gap(tx, card.column_id, card.position).await
 }
 
 // ---------------------------------------------------------------------------------------

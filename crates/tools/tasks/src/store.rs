@@ -190,6 +190,21 @@ pub async fn insert_board(tx: &mut Tx, row: &BoardRow) -> Result<()> {
     Ok(())
 }
 
+/// Holds a board's row until the transaction ends: the writes to one board's cards (their
+/// places, their dependencies, a bounty's step) happen one after another.
+pub async fn lock_board(tx: &mut Tx, id: BoardId) -> Result<()> {
+    let _: Option<BoardRow> = tx
+        .fetch_optional(
+            Query::select()
+                .columns(BOARD_COLUMNS)
+                .from(TaskBoards::Table)
+                .and_where(Expr::col(TaskBoards::Id).eq(id))
+                .lock(sea_query::LockType::Update),
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn update_board(tx: &mut Tx, row: &BoardRow) -> Result<()> {
     tx.execute(
         Query::update()
@@ -393,6 +408,12 @@ pub async fn delete_card(tx: &mut Tx, card: CardId) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Deletes a card and closes the gap it leaves in its column.
+pub async fn remove_card(tx: &mut Tx, card: &CardRow) -> Result<()> {
+    delete_card(tx, card.id).await?;
+    close_gap(tx, card.column_id, card.position).await
 }
 
 pub async fn card(db: &Db, id: CardId) -> Result<Option<CardRow>> {
