@@ -2,14 +2,18 @@
 //! changing cards, and the caller's tasks across groups. Paths and bodies are the public
 //! protocol.
 
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use ledger::Ledger;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use web::{AppState, Caller, Json, MaybeCaller, Problem};
 
+use crate::cache::BoardCache;
 use crate::model::*;
 use crate::service;
 
@@ -113,18 +117,49 @@ async fn create_card(
     ))
 }
 
-/// The board's cards, column by column in order (`?column=`, `?assignee=`, `?label=`).
+/// The board's cards, column by column in order (`?column=`, `?assignee=`, `?label=`). The
+/// whole board carries an `ETag`: ask again with `If-None-Match` for a 304 while nothing
+/// changed.
 #[utoipa::path(get, path = "/api/v1/boards/{id}/cards", tag = "tasks",
-    params(("id" = String, Path), CardFilter), responses((status = 200, body = Vec<Card>)))]
+    params(("id" = String, Path), CardFilter,
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of a board you hold")),
+    responses((status = 200, body = Vec<Card>), (status = 304, description = "Unchanged")))]
 async fn list_cards(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     MaybeCaller(actor): MaybeCaller,
     Path(id): Path<String>,
     Query(filter): Query<CardFilter>,
-) -> Result<Json<Vec<Card>>, Problem> {
-    Ok(Json(
-        service::list_cards(&app.kernel, actor.as_ref(), board_id(&id)?, &filter).await?,
-    ))
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let (copy, filtered) =
+        service::list_cards(&app.kernel, &cache, actor.as_ref(), board_id(&id)?, &filter).await?;
+    if let Some(cards) = filtered {
+        return Ok(Json(cards).into_response());
+    }
+    let tag = format!("W/\"{}-{}\"", copy.version, copy.fresh_until);
+    let etag = (
+        header::ETAG,
+        HeaderValue::from_str(&tag).map_err(kernel::Error::internal)?,
+    );
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    if held {
+        return Ok((StatusCode::NOT_MODIFIED, [etag]).into_response());
+    }
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            etag,
+        ],
+        copy.json.clone(),
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/cards/{id}", tag = "tasks",

@@ -182,6 +182,7 @@ pub(crate) async fn escrow(
             other => other,
         })?;
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, card.board_id).await?;
     store::set_bounty_state(&mut tx, card.id, Some(BountyState::Held.as_str())).await?;
     tx.commit().await
 }
@@ -224,6 +225,7 @@ pub(crate) async fn pay(ledger: &Ledger, card: &CardRow, assignees: &[AccountId]
     )
     .await?;
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, card.board_id).await?;
     store::set_bounty_state(&mut tx, card.id, Some(BountyState::Paid.as_str())).await?;
     tx.commit().await
 }
@@ -282,6 +284,7 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
             // as made, and goes.
             let author = author(card)?;
             let mut tx = k.db.begin().await?;
+            store::lock_board(&mut tx, card.board_id).await?;
             let taken =
                 !ledger::store::requests(&mut tx, &[(author.account, key(card.id, "escrow"))])
                     .await?
@@ -301,6 +304,7 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
                 .collect();
             if let Err(e) = pay(ledger, card, &people).await {
                 let mut tx = k.db.begin().await?;
+                store::lock_board(&mut tx, card.board_id).await?;
                 store::set_bounty_state(&mut tx, card.id, Some(BountyState::Held.as_str())).await?;
                 tx.commit().await?;
                 return Err(e);
@@ -310,6 +314,7 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
         Some("refunding") => {
             refund(ledger, card).await?;
             let mut tx = k.db.begin().await?;
+            store::lock_board(&mut tx, card.board_id).await?;
             store::remove_card(&mut tx, card).await?;
             tx.commit().await
         }

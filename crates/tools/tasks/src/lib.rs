@@ -6,6 +6,7 @@
 
 pub mod api;
 mod bounty;
+mod cache;
 /// Takes up the bounties a stopped process left between two steps (the tool does at start).
 pub use bounty::finish as finish_bounties;
 pub mod jobs;
@@ -34,6 +35,8 @@ pub static MIGRATIONS: Migrations = kernel::migrations!();
 pub struct Tasks {
     /// The node's one ledger writer, shared with credit.
     ledger: SharedLedger,
+    /// This node's copies of boards' cards.
+    cache: Arc<cache::BoardCache>,
 }
 
 impl Tasks {
@@ -43,7 +46,10 @@ impl Tasks {
 
     /// Tasks on the node's one ledger writer, which other tools share.
     pub fn with(ledger: SharedLedger) -> Self {
-        Tasks { ledger }
+        Tasks {
+            ledger,
+            cache: Arc::default(),
+        }
     }
 
     fn ledger(&self) -> &Ledger {
@@ -99,11 +105,19 @@ impl web::Tool for Tasks {
     }
 
     fn api(&self) -> Option<OpenApiRouter<AppState>> {
-        Some(api::routes().layer(axum::Extension(self.ledger().clone())))
+        Some(
+            api::routes()
+                .layer(axum::Extension(self.ledger().clone()))
+                .layer(axum::Extension(Arc::clone(&self.cache))),
+        )
     }
 
     fn pages(&self) -> Option<axum::Router<AppState>> {
-        Some(pages::routes().layer(axum::Extension(self.ledger().clone())))
+        Some(
+            pages::routes()
+                .layer(axum::Extension(self.ledger().clone()))
+                .layer(axum::Extension(Arc::clone(&self.cache))),
+        )
     }
 
     fn nav(&self, group: &web::pages::groups::GroupContext) -> Option<web::pages::NavLink> {

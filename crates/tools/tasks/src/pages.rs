@@ -5,6 +5,7 @@
 //! tasks across groups. The same services as the API.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -24,6 +25,7 @@ use web::pages::{
 };
 use web::{AppState, Problem};
 
+use crate::cache::BoardCache;
 use crate::model::*;
 use crate::service;
 
@@ -34,7 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/{board}/cards", post(create_card))
         .route("/{board}/settings", get(settings_page).post(save_settings))
         .route("/cards/{card}", get(card_page).post(save_card))
-        .route("/cards/{card}/move", post(move_card))
         .route("/cards/{card}/delete", post(delete_card))
         .route("/cards/{card}/comments", post(comment))
 }
@@ -211,13 +212,22 @@ struct ColumnView {
     cards: Vec<CardLine>,
 }
 
+/// The board's columns and cards, kept with the board's copy (`cache`).
+#[derive(Template)]
+#[template(path = "tasks_columns.html")]
+struct ColumnsPart {
+    group: String,
+    columns: Vec<ColumnView>,
+    may_post: bool,
+}
+
 #[derive(Template)]
 #[template(path = "tasks_board.html")]
 struct BoardPage {
     shell: Shell,
     group: String,
     board: Board,
-    columns: Vec<ColumnView>,
+    columns_html: Arc<str>,
     may_post: bool,
     may_manage: bool,
     errors: Vec<String>,
@@ -243,24 +253,19 @@ fn checked(card: &Card) -> String {
 
 async fn board_page(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     mut shell: Shell,
     Path(p): Path<BoardPath>,
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
-    let page = board_of(
-        &app,
-        shell,
-        &context,
-        board_id(&p.board)?,
-        Vec::new(),
-        String::new(),
-    )
-    .await?;
+    let id = board_id(&p.board)?;
+    let page = board_of(&app, &cache, shell, &context, id, Vec::new(), String::new()).await?;
     Ok(render(&page))
 }
 
 async fn board_of(
     app: &AppState,
+    cache: &BoardCache,
     shell: Shell,
     context: &GroupContext,
     id: BoardId,
@@ -270,34 +275,44 @@ async fn board_of(
     let k = &app.kernel;
     let found = service::board_for(k, shell.actor.as_ref(), id).await?;
     same_group(context, &found.group.row.summary())?;
-    let cards = service::board_cards(k, &found, &CardFilter::default()).await?;
-    let mut by_column: HashMap<ColumnId, Vec<CardLine>> = HashMap::new();
-    for card in cards {
-        by_column.entry(card.column.id).or_default().push(CardLine {
-            due: due_words(&card),
-            checked: checked(&card),
-            card,
-        });
-    }
+    let copy = service::board_copy(k, cache, &found).await?;
     let board = service::get_board(k, shell.actor.as_ref(), id).await?;
-    let columns = board
-        .columns
-        .iter()
-        .map(|c| ColumnView {
-            column: c.clone(),
-            cards: by_column.remove(&c.id).unwrap_or_default(),
-        })
-        .collect();
+    let may_post = context.may(Action::ToolUse(TOOL));
+    let group = context.group.handle.clone();
+    let columns_html = copy.fragment((group.clone(), may_post), || {
+        let mut by_column: HashMap<ColumnId, Vec<CardLine>> = HashMap::new();
+        for card in &copy.cards {
+            by_column.entry(card.column.id).or_default().push(CardLine {
+                due: due_words(card),
+                checked: checked(card),
+                card: card.clone(),
+            });
+        }
+        ColumnsPart {
+            group: group.clone(),
+            columns: board
+                .columns
+                .iter()
+                .map(|c| ColumnView {
+                    column: c.clone(),
+                    cards: by_column.remove(&c.id).unwrap_or_default(),
+                })
+                .collect(),
+            may_post,
+        }
+        .render()
+        .map_err(kernel::Error::internal)
+    })?;
     let may_manage = shell.actor.as_ref().is_some_and(|a| {
         board.created_by == Some(a.account) && context.may(Action::ToolUse(TOOL))
             || context.may(Action::Tool(MANAGE))
     });
     Ok(BoardPage {
-        may_post: context.may(Action::ToolUse(TOOL)),
+        may_post,
         may_manage,
-        group: context.group.handle.clone(),
+        group,
         board,
-        columns,
+        columns_html,
         shell,
         errors,
         title,
@@ -315,6 +330,7 @@ struct NewCardForm {
 async fn create_card(
     State(app): State<AppState>,
     Extension(ledger): Extension<Ledger>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     mut shell: Shell,
     Path(p): Path<BoardPath>,
     CsrfForm(form): CsrfForm<NewCardForm>,
@@ -346,62 +362,7 @@ async fn create_card(
             let errors = messages(field_errors(e)?);
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &board_of(&app, shell, &context, id, errors, form.title).await?,
-            ))
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct MoveForm {
-    #[serde(default)]
-    column: String,
-    #[serde(default)]
-    position: String,
-}
-
-/// The board's move form, for browsers without the script.
-async fn move_card(
-    State(app): State<AppState>,
-    Extension(ledger): Extension<Ledger>,
-    mut shell: Shell,
-    Path(p): Path<CardPath>,
-    CsrfForm(form): CsrfForm<MoveForm>,
-) -> Result<Response, Problem> {
-    let context = enter(&app, &mut shell, &p.group).await?;
-    let actor = shell.require_actor()?.clone();
-    let id = card_id(&p.card)?;
-    let card = service::get_card(&app.kernel, Some(&actor), id).await?;
-    if card.group != context.group.id {
-        return Err(Problem::not_found("card"));
-    }
-    let position = form.position.trim();
-    let change = CardChange {
-        column: Some(form.column.clone()),
-        position: if position.is_empty() {
-            None
-        } else {
-            Some(
-                position.parse::<i64>().map_err(|_| {
-                    Problem::from(kernel::Error::invalid("position", "a whole number from 1"))
-                })? - 1,
-            )
-        },
-        ..CardChange::default()
-    };
-    match service::update_card(&ledger, &actor, id, change).await {
-        Ok(_) => Ok(redirect(
-            &format!(
-                "/groups/{}/{TOOL}/{}#card-{id}",
-                context.group.handle, card.board
-            ),
-            Some(Flash::Saved),
-        )),
-        Err(e) => {
-            let errors = messages(field_errors(e)?);
-            Ok(render_with(
-                StatusCode::CONFLICT,
-                &board_of(&app, shell, &context, card.board, errors, String::new()).await?,
+                &board_of(&app, &cache, shell, &context, id, errors, form.title).await?,
             ))
         }
     }
@@ -711,6 +672,7 @@ fn form_of(card: &Card) -> CardFormView {
 
 async fn card_page(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     mut shell: Shell,
     Path(p): Path<CardPath>,
 ) -> Result<Response, Problem> {
@@ -719,12 +681,13 @@ async fn card_page(
     let card = service::get_card(&app.kernel, shell.actor.as_ref(), id).await?;
     let form = form_of(&card);
     Ok(render(
-        &card_of(&app, shell, &context, card, form, Vec::new()).await?,
+        &card_of(&app, &cache, shell, &context, card, form, Vec::new()).await?,
     ))
 }
 
 async fn card_of(
     app: &AppState,
+    cache: &BoardCache,
     shell: Shell,
     context: &GroupContext,
     card: Card,
@@ -738,11 +701,12 @@ async fn card_of(
     }
     let board = service::get_board(k, actor.as_ref(), card.board).await?;
     let found = service::board_for(k, actor.as_ref(), card.board).await?;
-    let others = service::board_cards(k, &found, &CardFilter::default())
+    let others = service::board_copy(k, cache, &found)
         .await?
-        .into_iter()
+        .cards
+        .iter()
         .filter(|c| c.id != card.id)
-        .map(|c| (c.id.to_string(), c.title))
+        .map(|c| (c.id.to_string(), c.title.clone()))
         .collect();
     let field_rows = board
         .fields
@@ -847,11 +811,18 @@ fn card_change(board: &Board, fields: &[(String, String)]) -> (CardChange, CardF
         fields: typed,
     };
     let due = view.due.trim().to_string();
+    // The place is typed from 1; the API counts from 0 (a word that is no number is sent as
+    // -1, which the service refuses by name).
+    let place = one("position");
+    let position = match place.trim() {
+        "" => None,
+        text => Some(text.parse::<i64>().map_or(-1, |n| n - 1)),
+    };
     let change = CardChange {
         title: Some(view.title.clone()),
         description: Some(view.description.clone()),
         column: (!view.column.is_empty()).then(|| view.column.clone()),
-        position: None,
+        position,
         assignees: Some(words(&view.assignees)),
         due: Some((!due.is_empty()).then_some(due)),
         labels: Some(words(&view.labels)),
@@ -873,6 +844,7 @@ fn card_change(board: &Board, fields: &[(String, String)]) -> (CardChange, CardF
 async fn save_card(
     State(app): State<AppState>,
     Extension(ledger): Extension<Ledger>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     mut shell: Shell,
     Path(p): Path<CardPath>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
@@ -886,9 +858,11 @@ async fn save_card(
     }
     let board = service::get_board(&app.kernel, Some(&actor), card.board).await?;
     let (change, view) = card_change(&board, &fields);
-    // Only a column chosen anew moves the card: the same column keeps its place.
+    // Only a column chosen anew, or a place typed, moves the card.
     let change = CardChange {
-        column: change.column.filter(|c| *c != card.column.id.to_string()),
+        column: change
+            .column
+            .filter(|c| *c != card.column.id.to_string() || change.position.is_some()),
         ..change
     };
     match service::update_card(&ledger, &actor, id, change).await {
@@ -900,7 +874,7 @@ async fn save_card(
             let errors = messages(field_errors(e)?);
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &card_of(&app, shell, &context, card, view, errors).await?,
+                &card_of(&app, &cache, shell, &context, card, view, errors).await?,
             ))
         }
     }
@@ -935,6 +909,7 @@ struct CommentForm {
 
 async fn comment(
     State(app): State<AppState>,
+    Extension(cache): Extension<Arc<BoardCache>>,
     mut shell: Shell,
     Path(p): Path<CardPath>,
     CsrfForm(form): CsrfForm<CommentForm>,
@@ -962,7 +937,7 @@ async fn comment(
             let form = form_of(&card);
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &card_of(&app, shell, &context, card, form, errors).await?,
+                &card_of(&app, &cache, shell, &context, card, form, errors).await?,
             ))
         }
     }

@@ -3,6 +3,7 @@
 //! tool can finish after a crash.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use kernel::activity::{self, Audience, NewActivity, ObjectRef};
 use kernel::error::Validation;
@@ -14,6 +15,7 @@ use ledger::{Ledger, amount};
 use serde_json::{Value, json};
 
 use crate::bounty;
+use crate::cache::{BoardCache, Copy};
 use crate::model::*;
 use crate::store::{self, BoardRow, CardRow, ColumnRow};
 
@@ -146,6 +148,7 @@ pub async fn create_board(
         fields: serde_json::to_string(&fields).map_err(Error::internal)?,
         created_by: Some(actor.account),
         created_at: k.now().0,
+        version: 0,
     };
     let columns: Vec<ColumnRow> = specs
         .iter()
@@ -471,24 +474,74 @@ fn column_map(columns: &[ColumnRow]) -> HashMap<ColumnId, ColumnRow> {
     columns.iter().map(|c| (c.id, c.clone())).collect()
 }
 
-/// A board's cards, by column and place, for whoever may read the board.
+/// A board's cards, by column and place, for whoever may read the board: the node's copy
+/// when the board has not changed since it was made (`cache`), and `filter` applied.
 pub async fn list_cards(
     k: &Kernel,
+    cache: &BoardCache,
     actor: Option<&Actor>,
     id: BoardId,
     filter: &CardFilter,
-) -> Result<Vec<Card>> {
+) -> Result<(Arc<Copy>, Option<Vec<Card>>)> {
     let b = board_for(k, actor, id).await?;
-    board_cards(k, &b, filter).await
+    let copy = board_copy(k, cache, &b).await?;
+    if filter.column.is_none() && filter.assignee.is_none() && filter.label.is_none() {
+        return Ok((copy, None));
+    }
+    let column = match &filter.column {
+        Some(key) => Some(
+            b.column(key)
+                .ok_or(Error::invalid("column", "no such column on this board"))?
+                .id,
+        ),
+        None => None,
+    };
+    let who = filter
+        .assignee
+        .as_deref()
+        .map(|w| w.trim().trim_start_matches('@'));
+    let cards = copy
+        .cards
+        .iter()
+        .filter(|c| column.is_none_or(|col| c.column.id == col))
+        .filter(|c| {
+            who.is_none_or(|w| {
+                c.assignees
+                    .iter()
+                    .any(|p| p.handle == w || p.id.to_string() == w)
+            })
+        })
+        .filter(|c| {
+            filter
+                .label
+                .as_ref()
+                .is_none_or(|l| c.labels.iter().any(|x| x == l))
+        })
+        .cloned()
+        .collect();
+    Ok((copy, Some(cards)))
 }
 
-pub(crate) async fn board_cards(
+/// The board's cards as this node last made them, or made now (and kept) if the board has
+/// changed since, or a card has come due.
+pub(crate) async fn board_copy(
     k: &Kernel,
+    cache: &BoardCache,
     b: &FoundBoard,
-    filter: &CardFilter,
-) -> Result<Vec<Card>> {
+) -> Result<Arc<Copy>> {
+    let now = k.now().0;
+    if let Some(copy) = cache.get(b.row.id, b.row.version, now) {
+        return Ok(copy);
+    }
     let rows = store::board_cards(&k.db, b.row.id).await?;
     let columns = column_map(&b.columns);
+    let fresh_until = rows
+        .iter()
+        .filter(|r| columns.get(&r.column_id).is_some_and(|c| c.done == 0))
+        .filter_map(|r| r.due_at)
+        .filter(|due| *due >= now)
+        .min()
+        .map_or(i64::MAX, |due| due + 1);
     let mut cards = cards_of(k, Some(b.row.id), rows, &columns).await?;
     // Columns in the board's order, cards by place.
     let order: HashMap<ColumnId, i64> = b.columns.iter().map(|c| (c.id, c.position)).collect();
@@ -498,24 +551,10 @@ pub(crate) async fn board_cards(
             c.position,
         )
     });
-    if let Some(col) = &filter.column {
-        let Some(col) = b.column(col) else {
-            return Err(Error::invalid("column", "no such column on this board"));
-        };
-        cards.retain(|c| c.column.id == col.id);
-    }
-    if let Some(who) = &filter.assignee {
-        let who = who.trim().trim_start_matches('@');
-        cards.retain(|c| {
-            c.assignees
-                .iter()
-                .any(|p| p.handle == who || p.id.to_string() == who)
-        });
-    }
-    if let Some(label) = &filter.label {
-        cards.retain(|c| c.labels.iter().any(|l| l == label));
-    }
-    Ok(cards)
+    let json = serde_json::to_vec(&cards).map_err(Error::internal)?;
+    let copy = Arc::new(Copy::new(b.row.version, fresh_until, cards, json.into()));
+    cache.put(b.row.id, Arc::clone(&copy));
+    Ok(copy)
 }
 
 /// A card and its board, for a reader.
@@ -872,7 +911,8 @@ pub async fn create_card(
         // never made (nothing moved).
         if let Err(e) = bounty::escrow(ledger, actor, &row, &bounty).await {
             let mut tx = k.db.begin().await?;
-            store::delete_card(&mut tx, id).await?;
+            store::lock_board(&mut tx, board).await?;
+            store::remove_card(&mut tx, &row).await?;
             tx.commit().await?;
             return Err(e);
         }
@@ -1147,6 +1187,7 @@ pub async fn update_card(
     {
         // Refused (beyond the author's floor, say): the whole change is undone.
         let mut tx = k.db.begin().await?;
+        store::lock_board(&mut tx, before.board_id).await?;
         store::update_card(&mut tx, &before).await?;
         store::set_assignees(&mut tx, id, &prior).await?;
         store::set_blockers(&mut tx, id, &prior_waits).await?;
@@ -1197,6 +1238,7 @@ pub async fn delete_card(ledger: &Ledger, actor: &Actor, id: CardId) -> Result<(
         tx.commit().await?;
         bounty::refund(ledger, &current).await?;
         let mut tx = k.db.begin().await?;
+        store::lock_board(&mut tx, current.board_id).await?;
         store::remove_card(&mut tx, &current).await?;
         tx.commit().await?;
     } else {
@@ -1209,6 +1251,7 @@ pub async fn delete_card(ledger: &Ledger, actor: &Actor, id: CardId) -> Result<(
 /// Puts a card whose payment the ledger refused back where it was, its bounty held.
 async fn undo_move(k: &Kernel, before: &CardRow) -> Result<()> {
     let mut tx = k.db.begin().await?;
+    store::lock_board(&mut tx, before.board_id).await?;
     let mut back = store::card_in(&mut tx, before.id)
         .await?
         .ok_or(Error::NotFound("card"))?;

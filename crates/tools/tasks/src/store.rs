@@ -15,6 +15,7 @@ pub enum TaskBoards {
     Fields,
     CreatedBy,
     CreatedAt,
+    Version,
 }
 
 #[derive(Iden)]
@@ -81,6 +82,8 @@ pub struct BoardRow {
     pub fields: String,
     pub created_by: Option<AccountId>,
     pub created_at: i64,
+    /// Raised by every write to the board or its cards.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -129,13 +132,14 @@ pub struct Count {
     pub n: i64,
 }
 
-const BOARD_COLUMNS: [TaskBoards; 6] = [
+const BOARD_COLUMNS: [TaskBoards; 7] = [
     TaskBoards::Id,
     TaskBoards::GroupId,
     TaskBoards::Name,
     TaskBoards::Fields,
     TaskBoards::CreatedBy,
     TaskBoards::CreatedAt,
+    TaskBoards::Version,
 ];
 
 const COLUMN_COLUMNS: [TaskColumns; 5] = [
@@ -184,24 +188,24 @@ pub async fn insert_board(tx: &mut Tx, row: &BoardRow) -> Result<()> {
                 row.fields.clone().into(),
                 row.created_by.map(|a| a.0).into(),
                 row.created_at.into(),
+                row.version.into(),
             ]),
     )
     .await?;
     Ok(())
 }
 
-/// Holds a board's row until the transaction ends: the writes to one board's cards (their
-/// places, their dependencies, a bounty's step) happen one after another.
+/// Raises a board's version, holding its row until the transaction ends: writes to one
+/// board's cards (their places, their dependencies, a bounty's step) happen one after
+/// another, and every reader's copy of the board is older after.
 pub async fn lock_board(tx: &mut Tx, id: BoardId) -> Result<()> {
-    let _: Option<BoardRow> = tx
-        .fetch_optional(
-            Query::select()
-                .columns(BOARD_COLUMNS)
-                .from(TaskBoards::Table)
-                .and_where(Expr::col(TaskBoards::Id).eq(id))
-                .lock(sea_query::LockType::Update),
-        )
-        .await?;
+    tx.execute(
+        Query::update()
+            .table(TaskBoards::Table)
+            .value(TaskBoards::Version, Expr::col(TaskBoards::Version).add(1))
+            .and_where(Expr::col(TaskBoards::Id).eq(id)),
+    )
+    .await?;
     Ok(())
 }
 

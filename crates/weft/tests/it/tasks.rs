@@ -17,6 +17,7 @@ both!(
     strangers_narrow_tokens_and_roles_get_only_what_they_hold,
     a_bounty_left_between_two_steps_is_finished_at_start,
     cards_take_comments_with_mentions_and_files,
+    a_board_read_again_is_unchanged_until_something_changes_it,
 );
 
 /// A public group `garden` using tasks, owned by ana, with bo and cy as members, a currency
@@ -1092,4 +1093,70 @@ async fn cards_take_comments_with_mentions_and_files(backend: Backend) {
     )
     .await
     .problem(403);
+}
+
+async fn a_board_read_again_is_unchanged_until_something_changes_it(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let g = garden(&server).await;
+    let bid = id(&board(&g.ana, json!({"name": "Kept"})).await);
+    let due = kernel::Clock::now(&server.clock)
+        .plus_seconds(3600)
+        .to_rfc3339();
+    let c = id(&card(
+        &g.ana,
+        &bid,
+        json!({"title": "Soon", "due": due, "assignees": ["bo"]}),
+    )
+    .await);
+    let path = format!("/api/v1/boards/{bid}/cards");
+    let first = g.bo.get(&path).await;
+    assert_eq!(first.status, 200);
+    let tag = first.headers["etag"].to_str().unwrap().to_string();
+    let again =
+        g.bo.send(
+            g.bo.request(reqwest::Method::GET, &path)
+                .header("if-none-match", &tag),
+        )
+        .await;
+    assert_eq!(again.status, 304, "{}", again.body);
+    // Anyone's change is seen at once: a move, a rename of the column, a new assignee.
+    g.cy.patch(&format!("/api/v1/cards/{c}"), &json!({"column": "Doing"}))
+        .await;
+    let moved =
+        g.bo.send(
+            g.bo.request(reqwest::Method::GET, &path)
+                .header("if-none-match", &tag),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
+    assert_eq!(moved.json[0]["column"]["name"], "Doing");
+    let columns = g.ana.get(&format!("/api/v1/boards/{bid}")).await.json["columns"].clone();
+    let renamed: Vec<Value> = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!({"id": c["id"], "name": if c["name"] == "Doing" { json!("Busy") } else { c["name"].clone() }}))
+        .collect();
+    let changed = g
+        .ana
+        .patch(
+            &format!("/api/v1/boards/{bid}"),
+            &json!({"columns": renamed}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(cards(&g.bo, &bid).await[0]["column"]["name"], "Busy");
+    assert_eq!(cards(&g.bo, &bid).await[0]["overdue"], false);
+    // Time alone changes it too: past its due time the card is overdue.
+    server.clock.advance_seconds(3601);
+    let late = cards(&g.bo, &bid).await;
+    assert_eq!(late[0]["overdue"], true);
+    // The page shows the same.
+    let page = g.bo.get(&format!("/groups/garden/tasks/{bid}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Busy") && page.body.contains("overdue"),
+        "{}",
+        page.body
+    );
 }

@@ -8,7 +8,9 @@ CREATE TABLE task_boards (
     -- The custom fields' definitions (JSON: key, name, type, choices).
     fields       TEXT    NOT NULL,
     created_by   BLOB,
-    created_at   INTEGER NOT NULL
+    created_at   INTEGER NOT NULL,
+    -- Raised by every write to the board or its cards: what a reader's copy is checked by.
+    version      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX task_boards_by_group ON task_boards (group_id, id);
 
