@@ -16,7 +16,7 @@ use kernel::policy::Action;
 use kernel::{Error, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use web::pages::groups::{GroupContext, enter_group};
+use web::pages::groups::{GroupContext, enter_tool};
 use web::pages::{
     CsrfForm, EmptyForm, Field, Flash, NavLink, Shell, day, field_errors, redirect, render,
     render_with, sentence, values_of,
@@ -64,12 +64,7 @@ struct PollPath {
 }
 
 async fn enter(app: &AppState, shell: &mut Shell, group: &str) -> Result<GroupContext, Problem> {
-    let context = enter_group(app, shell, group, TOOL).await?;
-    if !context.uses(TOOL) {
-        return Err(Problem::not_found("page"));
-    }
-    context.require(Action::ToolRead(TOOL))?;
-    Ok(context)
+    enter_tool(app, shell, group, TOOL).await
 }
 
 fn poll_id(text: &str) -> Result<PollId, Problem> {

@@ -18,7 +18,7 @@ use kernel::policy::Action;
 use ledger::Ledger;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use web::pages::groups::{GroupContext, enter_group};
+use web::pages::groups::{GroupContext, enter_tool};
 use web::pages::{
     CsrfForm, EmptyForm, Flash, NavLink, Shell, field_errors, redirect, render, render_with,
     sentence, values_of,
@@ -73,12 +73,7 @@ struct CardPath {
 }
 
 async fn enter(app: &AppState, shell: &mut Shell, group: &str) -> Result<GroupContext, Problem> {
-    let context = enter_group(app, shell, group, TOOL).await?;
-    if !context.uses(TOOL) {
-        return Err(Problem::not_found("page"));
-    }
-    context.require(Action::ToolRead(TOOL))?;
-    Ok(context)
+    enter_tool(app, shell, group, TOOL).await
 }
 
 fn board_id(text: &str) -> Result<BoardId, Problem> {

@@ -53,14 +53,14 @@ pub enum TaskCards {
     BountyState,
 }
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 pub enum TaskAssignees {
     Table,
     CardId,
     AccountId,
 }
 
-#[derive(Iden)]
+#[derive(Iden, Clone, Copy)]
 pub enum TaskBlockers {
     Table,
     CardId,
@@ -568,15 +568,16 @@ pub async fn assignees_of(db: &Db, cards: &[CardId]) -> Result<Vec<Pair>> {
     db.fetch_all(&q).await
 }
 
-/// Every assignee of a board's cards (one query).
-pub async fn board_assignees(db: &Db, board: BoardId) -> Result<Vec<Pair>> {
-    let mut q = pairs_query(
-        TaskAssignees::Table,
-        TaskAssignees::CardId,
-        TaskAssignees::AccountId,
-    );
+/// Pairs of `table` whose card is on `board`.
+fn of_board(
+    table: impl Iden + 'static,
+    card: impl Iden + Copy + 'static,
+    other: impl Iden + 'static,
+    board: BoardId,
+) -> sea_query::SelectStatement {
+    let mut q = pairs_query(table, card, other);
     q.and_where(
-        Expr::col(TaskAssignees::CardId).in_subquery(
+        Expr::col(card).in_subquery(
             Query::select()
                 .column(TaskCards::Id)
                 .from(TaskCards::Table)
@@ -584,7 +585,18 @@ pub async fn board_assignees(db: &Db, board: BoardId) -> Result<Vec<Pair>> {
                 .to_owned(),
         ),
     );
-    db.fetch_all(&q).await
+    q
+}
+
+/// Every assignee of a board's cards (one query).
+pub async fn board_assignees(db: &Db, board: BoardId) -> Result<Vec<Pair>> {
+    db.fetch_all(&of_board(
+        TaskAssignees::Table,
+        TaskAssignees::CardId,
+        TaskAssignees::AccountId,
+        board,
+    ))
+    .await
 }
 
 pub async fn blockers_of(db: &Db, cards: &[CardId]) -> Result<Vec<Pair>> {
@@ -602,39 +614,23 @@ pub async fn blockers_of(db: &Db, cards: &[CardId]) -> Result<Vec<Pair>> {
 
 /// Every dependency among a board's cards (one query).
 pub async fn board_blockers(db: &Db, board: BoardId) -> Result<Vec<Pair>> {
-    let mut q = pairs_query(
+    db.fetch_all(&of_board(
         TaskBlockers::Table,
         TaskBlockers::CardId,
         TaskBlockers::BlockedBy,
-    );
-    q.and_where(
-        Expr::col(TaskBlockers::CardId).in_subquery(
-            Query::select()
-                .column(TaskCards::Id)
-                .from(TaskCards::Table)
-                .and_where(Expr::col(TaskCards::BoardId).eq(board))
-                .to_owned(),
-        ),
-    );
-    db.fetch_all(&q).await
+        board,
+    ))
+    .await
 }
 
 pub async fn board_blockers_in(tx: &mut Tx, board: BoardId) -> Result<Vec<Pair>> {
-    let mut q = pairs_query(
+    tx.fetch_all(&of_board(
         TaskBlockers::Table,
         TaskBlockers::CardId,
         TaskBlockers::BlockedBy,
-    );
-    q.and_where(
-        Expr::col(TaskBlockers::CardId).in_subquery(
-            Query::select()
-                .column(TaskCards::Id)
-                .from(TaskCards::Table)
-                .and_where(Expr::col(TaskCards::BoardId).eq(board))
-                .to_owned(),
-        ),
-    );
-    tx.fetch_all(&q).await
+        board,
+    ))
+    .await
 }
 
 pub async fn set_assignees(tx: &mut Tx, card: CardId, people: &[AccountId]) -> Result<()> {

@@ -87,6 +87,22 @@ pub async fn enter_group(
     Ok(context)
 }
 
+/// A tool's page in the group `key`: the group entered with the tool's tab marked, and a 404
+/// where the group has the tool off or the viewer may not read the tool's things.
+pub async fn enter_tool(
+    app: &AppState,
+    shell: &mut Shell,
+    key: &str,
+    tool: &'static str,
+) -> Result<GroupContext, Problem> {
+    let context = enter_group(app, shell, key, tool).await?;
+    if !context.uses(tool) {
+        return Err(Problem::not_found("page"));
+    }
+    context.require(Action::ToolRead(tool))?;
+    Ok(context)
+}
+
 #[derive(Deserialize)]
 struct Search {
     q: Option<String>,
