@@ -122,6 +122,31 @@ pub async fn roster(k: &Kernel, group: crate::id::GroupId) -> Result<Vec<Member>
         .collect())
 }
 
+/// The members of `group` whose role holds `permission` (one query for the roster, one for
+/// the group's custom roles): who may take part where taking part needs it.
+pub async fn roster_holding(
+    k: &Kernel,
+    group: crate::id::GroupId,
+    permission: &Permission,
+) -> Result<Vec<Member>> {
+    let custom: std::collections::HashMap<String, std::collections::BTreeSet<Permission>> =
+        store::roles(&k.db, group)
+            .await?
+            .into_iter()
+            .map(|r| (r.name, Permission::parse_list(&r.permissions)))
+            .collect();
+    let none = std::collections::BTreeSet::new();
+    Ok(roster(k, group)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            let role = Role::parse(&m.role);
+            let own = custom.get(&m.role).unwrap_or(&none);
+            Standing::new(role, own).permissions.contains(permission)
+        })
+        .collect())
+}
+
 /// Whether `name` is a role of `group`: a built-in one or one the group made.
 pub async fn role_exists(k: &Kernel, group: crate::id::GroupId, name: &str) -> Result<bool> {
     Ok(matches!(name, "owner" | "admin" | "member")

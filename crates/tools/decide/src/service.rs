@@ -1163,11 +1163,21 @@ pub async fn remind(k: &Kernel, id: PollId, closes_at: Timestamp) -> Result<()> 
         .await?
         .into_iter()
         .collect();
+    // Only who may vote now hears of it: a member whose role does not let them post cannot.
+    let may_vote: std::collections::HashSet<AccountId> = kernel::groups::access::roster_holding(
+        k,
+        row.group_id,
+        &kernel::groups::model::Permission::Post,
+    )
+    .await?
+    .into_iter()
+    .map(|m| m.id)
+    .collect();
     let waiting: Vec<AccountId> = electorate::electorate(k, &row, &rules)
         .await?
         .into_iter()
         .map(|(a, _, _)| a)
-        .filter(|a| !voted.contains(&keys.key(row.id, *a)))
+        .filter(|a| may_vote.contains(a) && !voted.contains(&keys.key(row.id, *a)))
         .collect();
     if waiting.is_empty() {
         return Ok(());

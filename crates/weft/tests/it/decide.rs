@@ -1058,6 +1058,23 @@ async fn who_has_not_voted_is_reminded_a_day_before_close(backend: Backend) {
     let mut waiting = names(&who.json["not_voted"]);
     waiting.sort();
     assert_eq!(waiting, ["ana", "cy"]);
+    // A member whose role does not let them post cannot vote, and is not reminded to.
+    let dee = server.account("dee").await;
+    dee.post("/api/v1/groups/garden/members", &json!({})).await;
+    let role = ana
+        .post(
+            "/api/v1/groups/garden/roles",
+            &json!({"name": "watcher", "permissions": []}),
+        )
+        .await;
+    assert_eq!(role.status, 201, "{}", role.body);
+    let watching = ana
+        .patch(
+            "/api/v1/groups/garden/members/dee",
+            &json!({"role": "watcher"}),
+        )
+        .await;
+    assert_eq!(watching.status, 200, "{}", watching.body);
 
     server.clock.advance_seconds(2 * 86_400 + 1);
     let reminded = |who: Client| async move {
@@ -1080,16 +1097,18 @@ async fn who_has_not_voted_is_reminded_a_day_before_close(backend: Backend) {
         "cy, who has not voted, is reminded"
     );
     assert!(reminded(ana.clone()).await, "so is ana");
-    let inbox = bo.get("/api/v1/notifications").await;
-    assert!(
-        !inbox.json["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["reason"] == "reminder"),
-        "bo voted: {}",
-        inbox.body
-    );
+    for (who, why) in [(&dee, "dee may not vote"), (&bo, "bo voted")] {
+        let inbox = who.get("/api/v1/notifications").await;
+        assert!(
+            !inbox.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["reason"] == "reminder"),
+            "{why}: {}",
+            inbox.body
+        );
+    }
 }
 
 /// Results hidden until the poll closes appear in no answer before then: not the results,
