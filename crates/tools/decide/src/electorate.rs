@@ -114,22 +114,33 @@ pub(crate) async fn weight_of(
     })
 }
 
-/// How many may vote: the fixed list, or the group's members.
+/// How many may vote: the fixed list, or the group's members whose role lets them post.
 pub(crate) async fn eligible_count(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<u64> {
     if rules.voters_fixed {
         store::count_voters(&k.db, row.id).await
     } else {
-        kernel::groups::access::member_count(k, row.group_id).await
+        Ok(posters(k, row.group_id).await?.len() as u64)
     }
 }
 
-/// Everyone who may vote, with their weights, by account.
+/// The group's members who may take part (their role holds `post`): who may vote where the
+/// whole group decides.
+async fn posters(k: &Kernel, group: GroupId) -> Result<Vec<kernel::groups::access::Member>> {
+    kernel::groups::access::roster_holding(k, group, &kernel::groups::model::Permission::Post).await
+}
+
+/// Everyone who may vote, with their weights, by account: the fixed list, or the members
+/// whose role lets them post.
 pub(crate) async fn electorate(
     k: &Kernel,
     row: &PollRow,
     rules: &Rules,
 ) -> Result<Vec<(AccountId, String, u64)>> {
-    let members = roster(k, row.group_id).await?;
+    let members = if rules.voters_fixed {
+        roster(k, row.group_id).await?
+    } else {
+        posters(k, row.group_id).await?
+    };
     let listed: HashMap<AccountId, u64> = if rules.voters_fixed || rules.weighted {
         store::voters(&k.db, row.id)
             .await?

@@ -1075,6 +1075,12 @@ async fn who_has_not_voted_is_reminded_a_day_before_close(backend: Backend) {
         )
         .await;
     assert_eq!(watching.status, 200, "{}", watching.body);
+    // Nor is dee waited for, or counted among who may vote (the quorum's base).
+    let who = cy.get(&format!("/api/v1/polls/{id}/voters")).await;
+    let mut waiting = names(&who.json["not_voted"]);
+    waiting.sort();
+    assert_eq!(waiting, ["ana", "cy"]);
+    assert_eq!(results(&cy, &id).await["eligible_count"], 3);
 
     server.clock.advance_seconds(2 * 86_400 + 1);
     let reminded = |who: Client| async move {
