@@ -271,7 +271,7 @@ async fn board_of(
     let found = service::board_for(k, shell.actor.as_ref(), id).await?;
     same_group(context, &found.group.row.summary())?;
     let copy = service::board_copy(k, cache, &found).await?;
-    let board = service::get_board(k, shell.actor.as_ref(), id).await?;
+    let board = service::board_of_copy(&found, &copy);
     let may_post = context.may(Action::ToolUse(TOOL));
     let group = context.group.handle.clone();
     let columns_html = copy.fragment((group.clone(), may_post), || {
@@ -694,10 +694,10 @@ async fn card_of(
     if card.group != context.group.id {
         return Err(Problem::not_found("card"));
     }
-    let board = service::get_board(k, actor.as_ref(), card.board).await?;
     let found = service::board_for(k, actor.as_ref(), card.board).await?;
-    let others = service::board_copy(k, cache, &found)
-        .await?
+    let copy = service::board_copy(k, cache, &found).await?;
+    let board = service::board_of_copy(&found, &copy);
+    let others = copy
         .cards
         .iter()
         .filter(|c| c.id != card.id)

@@ -99,8 +99,17 @@ fn board_view(b: &FoundBoard, counts: &HashMap<ColumnId, i64>) -> Board {
     }
 }
 
-async fn counts(k: &Kernel, board: BoardId) -> Result<HashMap<ColumnId, i64>> {
-    Ok(store::column_counts(&k.db, board)
+/// A board as its copy shows it: each column's count from the copy's cards.
+pub(crate) fn board_of_copy(b: &FoundBoard, copy: &Copy) -> Board {
+    let mut counts: HashMap<ColumnId, i64> = HashMap::new();
+    for card in &copy.cards {
+        *counts.entry(card.column.id).or_default() += 1;
+    }
+    board_view(b, &counts)
+}
+
+async fn counts(k: &Kernel, boards: &[BoardId]) -> Result<HashMap<ColumnId, i64>> {
+    Ok(store::column_counts(&k.db, boards)
         .await?
         .into_iter()
         .map(|c| (c.column_id, c.n))
@@ -191,6 +200,7 @@ pub async fn list_boards(k: &Kernel, actor: Option<&Actor>, group: &str) -> Resu
     let group = group_for(k, actor, group).await?;
     let rows = store::group_boards(&k.db, group.row.id).await?;
     let ids: Vec<BoardId> = rows.iter().map(|r| r.id).collect();
+    let counts = counts(k, &ids).await?;
     let mut columns: HashMap<BoardId, Vec<ColumnRow>> = HashMap::new();
     for c in store::columns_of(&k.db, &ids).await? {
         columns.entry(c.board_id).or_default().push(c);
@@ -213,7 +223,7 @@ pub async fn list_boards(k: &Kernel, actor: Option<&Actor>, group: &str) -> Resu
                         name: c.name,
                         position: c.position,
                         done: c.done == 1,
-                        cards: 0,
+                        cards: counts.get(&c.id).copied().unwrap_or(0),
                     })
                     .collect(),
                 fields,
@@ -226,7 +236,7 @@ pub async fn list_boards(k: &Kernel, actor: Option<&Actor>, group: &str) -> Resu
 
 pub async fn get_board(k: &Kernel, actor: Option<&Actor>, id: BoardId) -> Result<Board> {
     let b = board_for(k, actor, id).await?;
-    Ok(board_view(&b, &counts(k, id).await?))
+    Ok(board_view(&b, &counts(k, &[id]).await?))
 }
 
 pub async fn update_board(
@@ -243,7 +253,7 @@ pub async fn update_board(
     }
     let specs = input.columns.as_ref().map(|c| columns(&mut v, c));
     let fields = input.fields.map(|f| field_defs(&mut v, f));
-    let counts = counts(k, id).await?;
+    let counts = counts(k, &[id]).await?;
     let mut inserts = Vec::new();
     let mut updates = Vec::new();
     let mut deletes = Vec::new();
@@ -801,7 +811,7 @@ pub async fn create_card(
         .map(str::trim)
         .filter(|d| !d.is_empty())
     {
-        Some(text) => match model_due(text) {
+        Some(text) => match crate::model::due(text) {
             Ok(d) => Some(d),
             Err(e) => {
                 v.push("due", e);
@@ -920,10 +930,6 @@ pub async fn create_card(
     get_card(k, Some(actor), id).await
 }
 
-fn model_due(text: &str) -> std::result::Result<(String, Timestamp), String> {
-    crate::model::due(text)
-}
-
 pub async fn update_card(
     ledger: &Ledger,
     actor: &Actor,
@@ -964,7 +970,7 @@ pub async fn update_card(
         None => None,
     };
     match &input.due {
-        Some(Some(text)) if !text.trim().is_empty() => match model_due(text) {
+        Some(Some(text)) if !text.trim().is_empty() => match crate::model::due(text) {
             Ok((shown, at)) => {
                 row.due = Some(shown);
                 row.due_at = Some(at.0);

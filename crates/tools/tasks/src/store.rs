@@ -316,14 +316,17 @@ pub async fn columns_of(db: &Db, boards: &[BoardId]) -> Result<Vec<ColumnRow>> {
     .await
 }
 
-/// How many cards each column of a board holds.
-pub async fn column_counts(db: &Db, board: BoardId) -> Result<Vec<Count>> {
+/// How many cards each column of these boards holds (one query).
+pub async fn column_counts(db: &Db, boards: &[BoardId]) -> Result<Vec<Count>> {
+    if boards.is_empty() {
+        return Ok(Vec::new());
+    }
     db.fetch_all(
         Query::select()
             .column(TaskCards::ColumnId)
             .expr_as(Expr::col(TaskCards::Id).count(), sea_query::Alias::new("n"))
             .from(TaskCards::Table)
-            .and_where(Expr::col(TaskCards::BoardId).eq(board))
+            .and_where(Expr::col(TaskCards::BoardId).is_in(boards.iter().copied()))
             .group_by_col(TaskCards::ColumnId),
     )
     .await
@@ -633,46 +636,59 @@ pub async fn board_blockers_in(tx: &mut Tx, board: BoardId) -> Result<Vec<Pair>>
     .await
 }
 
-pub async fn set_assignees(tx: &mut Tx, card: CardId, people: &[AccountId]) -> Result<()> {
+/// Replaces a card's rows of a pair table (its assignees, or what it waits for).
+async fn replace_pairs<T: Iden + Copy + 'static>(
+    tx: &mut Tx,
+    table: T,
+    card_col: T,
+    other_col: T,
+    card: CardId,
+    others: &[uuid::Uuid],
+) -> Result<()> {
     tx.execute(
         Query::delete()
-            .from_table(TaskAssignees::Table)
-            .and_where(Expr::col(TaskAssignees::CardId).eq(card)),
+            .from_table(table)
+            .and_where(Expr::col(card_col).eq(card)),
     )
     .await?;
-    if people.is_empty() {
+    if others.is_empty() {
         return Ok(());
     }
     let mut q = Query::insert()
-        .into_table(TaskAssignees::Table)
-        .columns([TaskAssignees::CardId, TaskAssignees::AccountId])
+        .into_table(table)
+        .columns([card_col, other_col])
         .to_owned();
-    for p in people {
-        q.values_panic([card.into(), p.0.into()]);
+    for other in others {
+        q.values_panic([card.into(), (*other).into()]);
     }
     tx.execute(&q).await?;
     Ok(())
 }
 
-pub async fn set_blockers(tx: &mut Tx, card: CardId, blockers: &[CardId]) -> Result<()> {
-    tx.execute(
-        Query::delete()
-            .from_table(TaskBlockers::Table)
-            .and_where(Expr::col(TaskBlockers::CardId).eq(card)),
+pub async fn set_assignees(tx: &mut Tx, card: CardId, people: &[AccountId]) -> Result<()> {
+    let others: Vec<uuid::Uuid> = people.iter().map(|p| p.0).collect();
+    replace_pairs(
+        tx,
+        TaskAssignees::Table,
+        TaskAssignees::CardId,
+        TaskAssignees::AccountId,
+        card,
+        &others,
     )
-    .await?;
-    if blockers.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert()
-        .into_table(TaskBlockers::Table)
-        .columns([TaskBlockers::CardId, TaskBlockers::BlockedBy])
-        .to_owned();
-    for b in blockers {
-        q.values_panic([card.into(), (*b).into()]);
-    }
-    tx.execute(&q).await?;
-    Ok(())
+    .await
+}
+
+pub async fn set_blockers(tx: &mut Tx, card: CardId, blockers: &[CardId]) -> Result<()> {
+    let others: Vec<uuid::Uuid> = blockers.iter().map(|b| b.0).collect();
+    replace_pairs(
+        tx,
+        TaskBlockers::Table,
+        TaskBlockers::CardId,
+        TaskBlockers::BlockedBy,
+        card,
+        &others,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------

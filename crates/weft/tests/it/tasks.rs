@@ -290,6 +290,21 @@ async fn boards_hold_columns_fields_and_cards_in_order(backend: Backend) {
         .problem(403);
     let listed = g.cy.get("/api/v1/groups/garden/boards").await;
     assert_eq!(listed.json.as_array().unwrap().len(), 2);
+    let shed = listed
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "The shed")
+        .cloned()
+        .unwrap();
+    let counts: Vec<i64> = shed["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cards"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, [1, 0, 3], "the list counts each column's cards");
 }
 
 async fn waiting_cards_do_not_reach_done_and_loops_are_refused(backend: Backend) {
