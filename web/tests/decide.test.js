@@ -1,6 +1,7 @@
 // Deciding in the browser: a member ranks the options of an instant-runoff poll by keyboard
 // and by drag, votes, and sees the rounds drawn; a proposal takes a stance with its reason and
-// a comment; the results of a poll hidden until it closes show nothing; delegations.
+// a comment; a vote cast elsewhere shows in the open page at once (pushed through the live
+// stream); the results of a poll hidden until it closes show nothing; delegations.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { BASE, api, checkPage, launch, logIn, openPage, person, uniqueHandle } from "./harness.js";
@@ -74,6 +75,14 @@ test("a member ranks by keyboard and drag, votes, and sees the rounds; then take
   assert.match(await table.innerText(), /Plum eliminated/);
   assert.match(await page.locator("#results").innerText(), /Leading: Pear/);
   await checkPage(page, "decide-poll-rounds");
+
+  // Live: a vote cast elsewhere reaches the open page through the stream, without a reload.
+  await page.locator("body[data-follow=open]").waitFor();
+  const late = await person("voter");
+  await api("POST", `/api/v1/groups/${handle}/members`, { token: late.token, body: {} });
+  assert.match(await page.locator("#results").innerText(), /5 of 5 voted/);
+  await api("POST", `/api/v1/polls/${poll.id}/votes`, { token: late.token, body: { ranking: ["Apple"] } });
+  await page.locator("#results", { hasText: "6 of 6 voted" }).waitFor({ timeout: 5000 });
 
   // A proposal: a stance with its reason, and a comment that mentions the founder.
   const proposal = await api("POST", `/api/v1/groups/${handle}/polls`, {

@@ -279,6 +279,33 @@
     if (card.parentNode !== dragFrom || placeOf(card) !== dragPlace) sendMove(card);
   });
 
+  // [data-follow="<id>"]: a part of the page refreshed when the live stream carries an
+  // activity about <id> — its hx-trigger listens for "weft:changed", sent at most every
+  // 300 ms. One stream serves every such part; <body data-follow=open> once it listens.
+  function followChanges() {
+    if (!window.EventSource || !document.querySelector("[data-follow]")) return;
+    var waiting = {};
+    var stream = new EventSource("/api/v1/stream");
+    stream.addEventListener("open", function () { document.body.setAttribute("data-follow", "open"); });
+    stream.addEventListener("error", function () { document.body.setAttribute("data-follow", "closed"); });
+    stream.addEventListener("activity", function (event) {
+      document.querySelectorAll("[data-follow]").forEach(function (part) {
+        var id = part.getAttribute("data-follow");
+        if (event.data.indexOf(id) === -1 || waiting[id]) return;
+        waiting[id] = setTimeout(function () {
+          delete waiting[id];
+          var current = document.querySelector('[data-follow="' + id + '"]');
+          if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
+        }, 300);
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", followChanges);
+  } else {
+    followChanges();
+  }
+
   function followBoard(board) {
     if (!window.EventSource || !board.hasAttribute("data-movable")) return;
     var id = board.getAttribute("data-board");

@@ -116,6 +116,18 @@ pub async fn list(
         .subjects
         .readable(k, actor, subject_type, subject_id)
         .await?;
+    list_found(k, actor, subject_type, &found, page).await
+}
+
+/// The comments on a thing its tool has just found readable by `actor` (a page that loaded
+/// the thing lists its comments without loading it again).
+pub async fn list_found(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    subject_type: &str,
+    found: &crate::subjects::Found,
+    page: &PageRequest,
+) -> Result<Page<Comment>> {
     let limit = page.limit()?;
     let rows = store::of_subject(
         &k.db,

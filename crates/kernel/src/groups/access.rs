@@ -11,6 +11,7 @@ use crate::policy::{self, Action, GroupFacts, Standing};
 use crate::{Error, Kernel, Result};
 
 /// A group with what the policy needs: its facts and the actor's standing in it.
+#[derive(Clone)]
 pub struct Loaded {
     pub row: GroupRow,
     pub facts: GroupFacts,

@@ -4,7 +4,7 @@
 //! poll HMAC-SHA-256(the tool's secret, poll ‖ account) cut to 128 bits — so a vote can be
 //! changed and never counts twice, yet no row names its voter.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use hmac::{Hmac, KeyInit, Mac};
 use kernel::groups::access::roster;
@@ -251,20 +251,18 @@ pub(crate) async fn fix_voters(
     }))
 }
 
-/// Follows a poll's delegations from those who may vote (`eligible`) to `voters`, all named
-/// by their keys in the poll.
+/// Follows a poll's delegations (of those who may vote) to `voters`, all named by their keys
+/// in the poll.
 fn resolve(
     keys: &Keys,
     row: &PollRow,
     rules: &Rules,
     voters: &[Uuid],
     delegations: &[store::DelegationRow],
-    eligible: impl Fn(AccountId) -> bool,
 ) -> tally::delegation::Resolution<Uuid> {
     let group = row.group_id.to_string();
     let delegations: Vec<Delegation<Uuid>> = delegations
         .iter()
-        .filter(|d| eligible(d.from_id))
         .map(|d| Delegation {
             from: keys.key(row.id, d.from_id),
             to: keys.key(row.id, d.to_id),
@@ -306,8 +304,10 @@ fn ranked_fast(text: &str) -> Option<Ballot> {
     Some(Ballot::Ranked { ranking })
 }
 
-/// A poll's ballots as counting takes them: each with its weight plus that of everyone
-/// whose delegation reaches its voter (a direct vote always overrides one's delegation).
+/// A poll's ballots as counting takes them: each distinct ballot with the weight of those who
+/// cast it, plus, for a voter whom delegations reach, their ballot again with the weight of
+/// everyone whose delegation ends with them (a direct vote always overrides one's delegation).
+/// Only ballots a delegation names are read one by one; the rest are read grouped.
 pub(crate) async fn counted(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<Counted> {
     let parse = |text: &str| -> Result<Option<Ballot>> {
         if text == ANSWERED {
@@ -320,60 +320,94 @@ pub(crate) async fn counted(k: &Kernel, row: &PollRow, rules: &Rules) -> Result<
             .map(Some)
             .map_err(Error::internal)
     };
+    let groups = store::ballot_groups(&k.db, row.id).await?;
+    let voters = groups.iter().map(|g| g.voters.max(0).unsigned_abs()).sum();
+    let mut ballots = Vec::with_capacity(groups.len());
+    for group in &groups {
+        if let Some(b) = parse(&group.ballot)? {
+            ballots.push(Weighted::new(b, group.weight.max(0).unsigned_abs()));
+        }
+    }
     let delegations = store::delegations(&k.db, row.group_id, rules.tag.as_deref()).await?;
     if delegations.is_empty() {
-        let rows = store::ballots(&k.db, row.id).await?;
-        let voters = rows.len() as u64;
-        let mut ballots = Vec::with_capacity(rows.len());
-        for (text, weight) in &rows {
-            if let Some(b) = parse(text)? {
-                ballots.push(Weighted::new(b, weight.max(&0).unsigned_abs()));
-            }
-        }
         return Ok(Counted {
             ballots,
             voters,
             participants: voters,
         });
     }
-    let rows = store::ballot_rows(&k.db, row.id).await?;
-    let keys = Keys::of(k, rules).await?;
-    let electorate = electorate(k, row, rules).await?;
-    let weight: HashMap<Uuid, u64> = electorate
-        .iter()
-        .map(|(a, _, w)| (keys.key(row.id, *a), *w))
-        .collect();
-    let eligible: HashSet<AccountId> = electorate.iter().map(|(a, _, _)| *a).collect();
-    let voters: Vec<Uuid> = rows.iter().map(|r| r.voter_id).collect();
-    let resolution = resolve(&keys, row, rules, &voters, &delegations, |a| {
-        eligible.contains(&a)
-    });
-    let carried: HashMap<Uuid, u64> = resolution
-        .carriers
-        .iter()
-        .map(|c| (c.voter, carried_by(c, &weight)))
-        .collect();
-    let participants = rows.len() as u64
-        + resolution
-            .carriers
-            .iter()
-            .map(|c| c.carried.len() as u64)
-            .sum::<u64>();
-    let mut ballots = Vec::with_capacity(rows.len());
-    for r in &rows {
-        if let Some(b) = parse(&r.ballot)? {
-            let own = r.weight.max(0).unsigned_abs();
-            ballots.push(Weighted::new(
-                b,
-                own + carried.get(&r.voter_id).copied().unwrap_or(0),
-            ));
+    let reach = Reach::of(k, row, rules, delegations).await?;
+    let resolution = reach.resolve(row, rules);
+    let mut participants = voters;
+    for carrier in &resolution.carriers {
+        participants += carrier.carried.len() as u64;
+        let carried = carried_by(carrier, &reach.weight);
+        if carried == 0 {
+            continue;
+        }
+        if let Some(text) = reach.ballots.get(&carrier.voter)
+            && let Some(b) = parse(text)?
+        {
+            ballots.push(Weighted::new(b, carried));
         }
     }
     Ok(Counted {
         ballots,
-        voters: rows.len() as u64,
+        voters,
         participants,
     })
+}
+
+/// What following a poll's delegations needs: the delegations of those who may vote, each
+/// one's weight, and the ballots of those the delegations name (keys in the poll).
+struct Reach {
+    keys: Keys,
+    delegations: Vec<store::DelegationRow>,
+    weight: HashMap<Uuid, u64>,
+    ballots: BTreeMap<Uuid, String>,
+}
+
+impl Reach {
+    async fn of(
+        k: &Kernel,
+        row: &PollRow,
+        rules: &Rules,
+        delegations: Vec<store::DelegationRow>,
+    ) -> Result<Reach> {
+        let keys = Keys::of(k, rules).await?;
+        let weight: HashMap<Uuid, u64> = electorate(k, row, rules)
+            .await?
+            .iter()
+            .map(|(a, _, w)| (keys.key(row.id, *a), *w))
+            .collect();
+        let delegations: Vec<store::DelegationRow> = delegations
+            .into_iter()
+            .filter(|d| weight.contains_key(&keys.key(row.id, d.from_id)))
+            .collect();
+        let mut named: Vec<Uuid> = delegations
+            .iter()
+            .flat_map(|d| [keys.key(row.id, d.from_id), keys.key(row.id, d.to_id)])
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        let ballots = store::ballots_among(&k.db, row.id, &named)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(Reach {
+            keys,
+            delegations,
+            weight,
+            ballots,
+        })
+    }
+
+    /// Follows the delegations to the voters among those they name (a voter no delegation
+    /// names carries no one, so the others need not be read).
+    fn resolve(&self, row: &PollRow, rules: &Rules) -> tally::delegation::Resolution<Uuid> {
+        let voters: Vec<Uuid> = self.ballots.keys().copied().collect();
+        resolve(&self.keys, row, rules, &voters, &self.delegations)
+    }
 }
 
 /// The weight `account` carries in the poll if they vote now: their own, and that of those
@@ -389,25 +423,15 @@ pub(crate) async fn carried_weight(
     if !delegations.iter().any(|d| d.to_id == account) {
         return Ok(own);
     }
-    let keys = Keys::of(k, rules).await?;
-    let mut voters = store::voter_keys(&k.db, row.id).await?;
-    let me = keys.key(row.id, account);
-    if !voters.contains(&me) {
-        voters.push(me);
-    }
-    let electorate = electorate(k, row, rules).await?;
-    let weight: HashMap<Uuid, u64> = electorate
-        .iter()
-        .map(|(a, _, w)| (keys.key(row.id, *a), *w))
-        .collect();
-    let resolution = resolve(&keys, row, rules, &voters, &delegations, |a| {
-        weight.contains_key(&keys.key(row.id, a))
-    });
+    let mut reach = Reach::of(k, row, rules, delegations).await?;
+    let me = reach.keys.key(row.id, account);
+    reach.ballots.entry(me).or_default();
+    let resolution = reach.resolve(row, rules);
     let extra = resolution
         .carriers
         .iter()
         .find(|c| c.voter == me)
-        .map(|c| carried_by(c, &weight))
+        .map(|c| carried_by(c, &reach.weight))
         .unwrap_or(0);
     Ok(own + extra)
 }

@@ -382,6 +382,9 @@ struct ResultsPart {
     winners: String,
     outcome: String,
     results: Option<Results>,
+    /// Whether the page follows the live stream (a signed-in reader); others refresh now and
+    /// then.
+    live: bool,
 }
 
 #[derive(Template)]
@@ -498,6 +501,7 @@ async fn results_part(
     app: &AppState,
     actor: Option<&kernel::people::Actor>,
     group: &str,
+    found: &service::Found,
     poll: &Poll,
 ) -> Result<ResultsPart, Problem> {
     let mut part = ResultsPart {
@@ -510,8 +514,9 @@ async fn results_part(
         winners: String::new(),
         outcome: String::new(),
         results: None,
+        live: actor.is_some(),
     };
-    match service::results(&app.kernel, actor, poll.id).await {
+    match service::results_found(&app.kernel, actor, found).await {
         Ok(results) => {
             let texts: Vec<String> = poll.options.iter().map(|o| o.text.clone()).collect();
             part.bars = chart::bars(&texts, &results);
@@ -571,15 +576,23 @@ async fn page_of(
 ) -> Result<PollPage, Problem> {
     let k = &app.kernel;
     let actor = shell.actor.clone();
-    let poll = service::get_poll(k, actor.as_ref(), id).await?;
+    // The poll is loaded once, in the group the page entered; the view, results, voters and
+    // comments all read from it.
+    let found = service::readable_in(k, actor.as_ref(), id, &context.loaded).await?;
+    let poll = service::view(k, actor.as_ref(), &found).await?;
     let group = context.group.handle.clone();
-    let results = results_part(app, actor.as_ref(), &group, &poll).await?;
-    let voters = service::voters(k, actor.as_ref(), id).await?;
-    let comments = kernel::comments::list(
+    let results = results_part(app, actor.as_ref(), &group, &found, &poll).await?;
+    let voters = service::voters_found(k, &found).await?;
+    let subject = kernel::subjects::Found {
+        group: found.group.clone(),
+        id: id.to_string(),
+        readers: kernel::subjects::Readers::Group,
+    };
+    let comments = kernel::comments::list_found(
         k,
         actor.as_ref(),
         "poll",
-        &id.to_string(),
+        &subject,
         &PageRequest {
             limit: Some(100),
             cursor: comments_from,
@@ -668,8 +681,11 @@ async fn results_fragment(
     Path(p): Path<PollPath>,
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
-    let poll = service::get_poll(&app.kernel, shell.actor.as_ref(), poll_id(&p.poll)?).await?;
-    let part = results_part(&app, shell.actor.as_ref(), &context.group.handle, &poll).await?;
+    let actor = shell.actor.as_ref();
+    let found =
+        service::readable_in(&app.kernel, actor, poll_id(&p.poll)?, &context.loaded).await?;
+    let poll = service::view(&app.kernel, actor, &found).await?;
+    let part = results_part(&app, actor, &context.group.handle, &found, &poll).await?;
     Ok(render(&part))
 }
 

@@ -82,6 +82,32 @@ pub(crate) async fn readable(k: &Kernel, actor: Option<&Actor>, id: PollId) -> R
     })
 }
 
+/// A poll of `group` — loaded for `actor`, who may read its content, with decide turned on
+/// (as a page enters it) — without loading the group again.
+pub(crate) async fn readable_in(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    id: PollId,
+    group: &Loaded,
+) -> Result<Found> {
+    let row = store::poll(&k.db, id)
+        .await?
+        .filter(|row| row.group_id == group.row.id)
+        .ok_or(Error::NotFound("poll"))?;
+    group
+        .authorize(actor, Action::ToolRead(TOOL))
+        .map_err(hide)?;
+    let options = store::options(&k.db, id).await?;
+    let (rules, kind) = parsed(&row)?;
+    Ok(Found {
+        row,
+        group: group.clone(),
+        options,
+        rules,
+        kind,
+    })
+}
+
 /// A poll, as comments and files see it: readable by whoever may read the poll.
 pub struct PollSubject;
 
@@ -439,15 +465,39 @@ struct ForReader {
 }
 
 /// A poll as the API shows it to `actor`, with their own vote and weight.
-async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
+pub(crate) async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
+    view_after(k, actor, poll, None).await
+}
+
+/// The vote `actor` just cast for themselves, with their own weight: the view that answers it
+/// need not read either back.
+struct Cast {
+    vote: store::VoteRow,
+    weight: u64,
+}
+
+async fn view_after(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    poll: &Found,
+    cast: Option<Cast>,
+) -> Result<Poll> {
     let now = k.now();
     let mut reader = ForReader {
         voters_count: store::count_votes(&k.db, poll.row.id).await?,
         ..Default::default()
     };
     if let Some(actor) = actor {
-        let keys = Keys::of(k, &poll.rules).await?;
-        let mine = store::vote_of(&k.db, poll.row.id, keys.key(poll.row.id, actor.account)).await?;
+        let (mine, own) = match cast {
+            Some(cast) => (Some(cast.vote), Some(cast.weight)),
+            None => {
+                let keys = Keys::of(k, &poll.rules).await?;
+                let key = keys.key(poll.row.id, actor.account);
+                let mine = store::vote_of(&k.db, poll.row.id, key).await?;
+                let own = electorate::weight_of(k, &poll.row, &poll.rules, actor.account).await?;
+                (mine, own)
+            }
+        };
         reader.voted = mine.is_some();
         reader.my_vote = mine.and_then(|m| {
             let ballot: Value = serde_json::from_str(&m.ballot).ok()?;
@@ -461,10 +511,7 @@ async fn view(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Result<Poll> {
             .group
             .authorize(Some(actor), Action::ToolUse(TOOL))
             .is_ok();
-        if may
-            && let Some(own) =
-                electorate::weight_of(k, &poll.row, &poll.rules, actor.account).await?
-        {
+        if may && let Some(own) = own {
             reader.can_vote = poll.row.status(now) == "open";
             reader.my_weight = Some(
                 electorate::carried_weight(k, &poll.row, &poll.rules, actor.account, own).await?,
@@ -729,11 +776,32 @@ pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Resu
         weight: i64::try_from(weight).unwrap_or(i64::MAX),
         cast_by: (voter != actor.account && !keys.hides()).then_some(actor.account),
     };
+    // The stream hears that a vote came in (what live results refresh on), never what it
+    // chose; on an anonymous poll, not who cast it either.
+    let heard = NewActivity::new(
+        "Update",
+        (!keys.hides()).then_some(actor.account),
+        ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
+        Audience::Group(poll.row.group_id),
+    )
+    .tool(TOOL)
+    .summary(if keys.hides() {
+        format!("Someone voted: {}", poll.row.title)
+    } else {
+        format!("{} voted: {}", actor.handle, poll.row.title)
+    });
     // Votes arriving together are committed together (one disk flush for a burst).
     let replace = poll.rules.changes;
+    let written = row.clone();
     let write: kernel::group_commit::Write = std::sync::Arc::new(move |tx| {
-        let row = row.clone();
-        Box::pin(async move { store::put_vote(tx, &row, now, replace).await })
+        let (row, heard) = (row.clone(), heard.clone());
+        Box::pin(async move {
+            if !store::put_vote(tx, &row, now, replace).await? {
+                return Ok(false);
+            }
+            activity::record(tx, now, heard).await?;
+            Ok(true)
+        })
     });
     if !k.writes.write(&k.db, write).await? {
         return Err(Error::conflict(
@@ -741,7 +809,15 @@ pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Resu
             "this vote was cast, and this poll does not let a vote change",
         ));
     }
-    view(k, Some(actor), &poll).await
+    let cast = (voter == actor.account).then_some(Cast {
+        vote: store::VoteRow {
+            ballot: written.ballot,
+            reason: written.reason,
+            cast_at: now.0,
+        },
+        weight,
+    });
+    view_after(k, Some(actor), &poll, cast).await
 }
 
 /// Lets another member vote for the caller in one poll (replacing an earlier grant): who
@@ -814,20 +890,8 @@ pub async fn close(k: &Kernel, actor: &Actor, id: PollId) -> Result<Poll> {
     if poll.row.is_closed(now) {
         return Err(Error::conflict("poll", "this poll is already closed"));
     }
-    let counted = electorate::counted(k, &poll.row, &poll.rules).await?;
-    let eligible = electorate::eligible_count(k, &poll.row, &poll.rules).await?;
     let mut tx = k.db.begin().await?;
-    if !finish(
-        &mut tx,
-        now,
-        &poll.row,
-        poll.shape(),
-        &counted,
-        eligible,
-        Some(actor),
-    )
-    .await?
-    {
+    if !finish(k, &mut tx, now, &poll.row, poll.shape(), Some(actor)).await? {
         return Err(Error::conflict("poll", "this poll is already closed"));
     }
     tx.commit().await?;
@@ -1015,23 +1079,26 @@ async fn schedule(tx: &mut kernel::db::Tx, now: Timestamp, row: &PollRow) -> Res
     Ok(())
 }
 
-/// Closes `row` at `now` in `tx`: the record, the activity, and — for a poll deciding a
-/// motion — the decision, resolved in the same transaction. Answers false when it was
-/// already closed.
+/// Closes `row` at `now` in `tx`: the record, the results kept, the activity, and — for a poll
+/// deciding a motion — the decision, resolved in the same transaction. Answers false when it
+/// was already closed. The poll is marked closed before it is counted: from then on a vote
+/// waits for this to commit and is refused, and every vote committed before is counted.
 async fn finish(
+    k: &Kernel,
     tx: &mut kernel::db::Tx,
     now: Timestamp,
     row: &PollRow,
     shape: Shape<'_>,
-    counted: &crate::count::Counted,
-    eligible: u64,
     by: Option<&Actor>,
 ) -> Result<bool> {
-    let results = count(shape, counted, eligible, true)?;
-    let kept = serde_json::to_string(&results).map_err(Error::internal)?;
-    if !store::close(tx, row.id, now, Some(&kept)).await? {
+    if !store::mark_closed(tx, row.id, now).await? {
         return Ok(false);
     }
+    let counted = electorate::counted(k, row, shape.rules).await?;
+    let eligible = electorate::eligible_count(k, row, shape.rules).await?;
+    let results = count(shape, &counted, eligible, true)?;
+    let kept = serde_json::to_string(&results).map_err(Error::internal)?;
+    store::keep_results(tx, row.id, &kept).await?;
     let summary = match by {
         Some(actor) => format!("{} closed the poll: {}", actor.handle, row.title),
         None => format!("The poll closed: {}", row.title),
@@ -1110,7 +1177,7 @@ impl kernel::motions::Decisions for Decisions {
         Box::pin(async move {
             if let Some(row) = store::poll_of_motion(tx, &motion.id.to_string()).await? {
                 let now = motion.resolved_at.unwrap_or(Timestamp(row.created_at));
-                store::close(tx, row.id, now, None).await?;
+                store::mark_closed(tx, row.id, now).await?;
             }
             Ok(())
         })
@@ -1141,11 +1208,9 @@ pub async fn close_due(k: &Kernel, id: PollId) -> Result<()> {
         rules: &rules,
         options: &options,
     };
-    let counted = electorate::counted(k, &row, &rules).await?;
-    let eligible = electorate::eligible_count(k, &row, &rules).await?;
     let mut tx = k.db.begin().await?;
     let at = Timestamp(row.closes_at.min(k.now().0));
-    finish(&mut tx, at, &row, shape, &counted, eligible, None).await?;
+    finish(k, &mut tx, at, &row, shape, None).await?;
     tx.commit().await
 }
 
@@ -1241,8 +1306,17 @@ async fn results_shown(k: &Kernel, actor: Option<&Actor>, poll: &Found) -> Resul
 /// A poll's results, for who may read it, once its `hide_results` allows.
 pub async fn results(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Results> {
     let poll = readable(k, actor, id).await?;
-    results_shown(k, actor, &poll).await?;
-    results_of(k, &poll).await
+    results_found(k, actor, &poll).await
+}
+
+/// The results of a poll found for `actor`, once its `hide_results` allows.
+pub(crate) async fn results_found(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    poll: &Found,
+) -> Result<Results> {
+    results_shown(k, actor, poll).await?;
+    results_of(k, poll).await
 }
 
 /// The results: as kept when the poll closed (later members, delegations and weights change
@@ -1311,6 +1385,11 @@ pub async fn votes(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<Vec<
 /// shown whatever the poll hides.
 pub async fn voters(k: &Kernel, actor: Option<&Actor>, id: PollId) -> Result<VoterList> {
     let poll = readable(k, actor, id).await?;
+    voters_found(k, &poll).await
+}
+
+/// Who has voted and who has not in a poll found for its reader.
+pub(crate) async fn voters_found(k: &Kernel, poll: &Found) -> Result<VoterList> {
     let keys = Keys::of(k, &poll.rules).await?;
     let voted: std::collections::HashSet<uuid::Uuid> = store::voter_keys(&k.db, poll.row.id)
         .await?

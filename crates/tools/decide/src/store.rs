@@ -1,8 +1,8 @@
 //! The decide tool's queries, written once for both databases.
 
 use kernel::db::{Db, Tx};
-use kernel::{Result, Timestamp};
-use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query};
+use kernel::{Error, Result, Timestamp};
+use sea_query::{Alias, Asterisk, Expr, ExprTrait, Iden, LockType, OnConflict, Order, Query};
 use uuid::Uuid;
 
 use crate::model::{AccountId, GroupId, PollId};
@@ -131,6 +131,14 @@ pub struct VoteRow {
     pub ballot: String,
     pub reason: Option<String>,
     pub cast_at: i64,
+}
+
+/// Ballots alike, counted together.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BallotGroup {
+    pub ballot: String,
+    pub weight: i64,
+    pub voters: i64,
 }
 
 /// A ballot as counting and the votes list read it.
@@ -357,15 +365,46 @@ pub async fn options(db: &Db, poll: PollId) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
-/// Every ballot of a poll with its weight, as stored (only what counting reads: no order).
-pub async fn ballots(db: &Db, poll: PollId) -> Result<Vec<(String, i64)>> {
+/// A poll's distinct ballots, each with the sum of its voters' weights and their number: what
+/// counting reads when no delegation applies. A covering index (`poll_votes_ballots`) makes a
+/// poll of 100,000 ballots a few hundred rows (five options have 325 distinct rankings).
+pub async fn ballot_groups(db: &Db, poll: PollId) -> Result<Vec<BallotGroup>> {
     db.fetch_all(
         Query::select()
-            .columns([PollVotes::Ballot, PollVotes::Weight])
+            .column(PollVotes::Ballot)
+            .expr_as(
+                Expr::col(PollVotes::Weight)
+                    .sum()
+                    .cast_as(Alias::new("BIGINT")),
+                Alias::new("weight"),
+            )
+            // COUNT(*), not of a column: the index holds no voter, and counting one would
+            // visit every row of the table.
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("voters"))
             .from(PollVotes::Table)
-            .and_where(Expr::col(PollVotes::PollId).eq(poll)),
+            .and_where(Expr::col(PollVotes::PollId).eq(poll))
+            .group_by_col(PollVotes::Ballot)
+            .order_by(PollVotes::Ballot, Order::Asc),
     )
     .await
+}
+
+/// The ballots of those among `voters` (keys in the poll) who voted: what delegation needs.
+pub async fn ballots_among(db: &Db, poll: PollId, voters: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    let mut found = Vec::new();
+    for chunk in voters.chunks(500) {
+        let rows: Vec<(Uuid, String)> = db
+            .fetch_all(
+                Query::select()
+                    .columns([PollVotes::VoterId, PollVotes::Ballot])
+                    .from(PollVotes::Table)
+                    .and_where(Expr::col(PollVotes::PollId).eq(poll))
+                    .and_where(Expr::col(PollVotes::VoterId).is_in(chunk.iter().copied())),
+            )
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// Every ballot of a poll with its voter's key, in the order they were cast.
@@ -437,7 +476,30 @@ pub struct NewVoteRow {
 
 /// Writes a voter's ballot; with `replace`, a ballot they cast before is replaced. Answers
 /// whether a row was written (false: they had voted and may not change it).
+/// Whether a poll takes votes at `now`, read under a shared lock on its row (on PostgreSQL;
+/// SQLite's one writer runs a closing alone): a poll being closed answers only once the close
+/// commits, so a vote is either counted in the kept results or refused — never lost between.
+pub async fn open_for_vote(tx: &mut Tx, poll: PollId, now: Timestamp) -> Result<bool> {
+    let row: Option<(Option<i64>, i64, i64)> = tx
+        .fetch_optional(
+            Query::select()
+                .columns([Polls::ClosedAt, Polls::ClosesAt, Polls::OpensAt])
+                .from(Polls::Table)
+                .and_where(Expr::col(Polls::Id).eq(poll))
+                .lock(LockType::Share),
+        )
+        .await?;
+    Ok(row.is_some_and(|(closed_at, closes_at, opens_at)| {
+        closed_at.is_none() && closes_at > now.0 && opens_at <= now.0
+    }))
+}
+
+/// Writes a ballot (replacing the voter's earlier one when `replace`); false when the voter
+/// had voted and may not change. A poll closed meanwhile is a conflict.
 pub async fn put_vote(tx: &mut Tx, v: &NewVoteRow, now: Timestamp, replace: bool) -> Result<bool> {
+    if !open_for_vote(tx, v.poll, now).await? {
+        return Err(Error::conflict("poll", "this poll is closed"));
+    }
     let mut conflict = OnConflict::columns([PollVotes::PollId, PollVotes::VoterId]).to_owned();
     let conflict = if replace {
         conflict
@@ -505,23 +567,31 @@ pub async fn kept_results(db: &Db, poll: PollId) -> Result<Option<String>> {
 }
 
 /// Closes an open poll, keeping its results; answers whether it was open.
-pub async fn close(
-    tx: &mut Tx,
-    poll: PollId,
-    now: Timestamp,
-    results: Option<&str>,
-) -> Result<bool> {
+/// Marks a poll closed at `now` (false if it already was). This locks its row for the rest of
+/// `tx`: a vote waiting on [`open_for_vote`] is refused once this commits.
+pub async fn mark_closed(tx: &mut Tx, poll: PollId, now: Timestamp) -> Result<bool> {
     let n = tx
         .execute(
             Query::update()
                 .table(Polls::Table)
                 .value(Polls::ClosedAt, now.0)
-                .value(Polls::Results, results.map(str::to_string))
                 .and_where(Expr::col(Polls::Id).eq(poll))
                 .and_where(Expr::col(Polls::ClosedAt).is_null()),
         )
         .await?;
     Ok(n > 0)
+}
+
+/// Keeps the results counted when the poll closed.
+pub async fn keep_results(tx: &mut Tx, poll: PollId, results: &str) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table(Polls::Table)
+            .value(Polls::Results, results)
+            .and_where(Expr::col(Polls::Id).eq(poll)),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Opens a closed poll again until `closes_at`.

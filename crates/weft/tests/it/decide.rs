@@ -18,6 +18,7 @@ both!(
     who_has_not_voted_is_reminded_a_day_before_close,
     hidden_results_leak_through_no_surface,
     quorum_threshold_and_consent_decide_the_outcome,
+    votes_racing_a_close_are_counted_or_refused,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
@@ -1233,4 +1234,51 @@ async fn quorum_threshold_and_consent_decide_the_outcome(backend: Backend) {
     assert_eq!(r["outcome"], "blocked");
     voted(&bo, &consent, json!({"stance": "consent"})).await;
     assert_eq!(results(&cy, &consent).await["outcome"], "passed");
+}
+
+/// Votes arriving while the poll closes: each is either in the results kept at close (200) or
+/// refused (409) — none answered 200 and then missing from the count.
+async fn votes_racing_a_close_are_counted_or_refused(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, _, _) = garden(&server).await;
+    let mut members = Vec::new();
+    for i in 0..24 {
+        let who = server.account(&format!("racer{i}")).await;
+        let joined = who.post("/api/v1/groups/garden/members", &json!({})).await;
+        assert!(joined.status < 300, "{}", joined.body);
+        members.push(who);
+    }
+    for round in 0..3 {
+        let id = poll(
+            &ana,
+            json!({"title": format!("Race {round}"), "kind": "ranked",
+                   "options": ["a", "b", "c"]}),
+        )
+        .await;
+        let votes = members.iter().map(|who| {
+            let (who, id) = (who.clone(), id.clone());
+            async move { vote(&who, &id, json!({"ranking": ["b", "a"]})).await.status }
+        });
+        let closing = {
+            let (ana, id) = (ana.clone(), id.clone());
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(5 * round)).await;
+                ana.post(&format!("/api/v1/polls/{id}/close"), &json!({}))
+                    .await
+                    .status
+            }
+        };
+        let (statuses, closed) = tokio::join!(futures::future::join_all(votes), closing);
+        assert_eq!(closed, 200);
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 409),
+            "{statuses:?}"
+        );
+        let counted = statuses.iter().filter(|s| **s == 200).count() as u64;
+        let kept = results(&ana, &id).await;
+        assert_eq!(kept["voters_count"], counted, "{kept}");
+        if counted > 0 {
+            assert_eq!(kept["winners"], json!(["b"]), "{kept}");
+        }
+    }
 }
