@@ -279,24 +279,22 @@
     if (card.parentNode !== dragFrom || placeOf(card) !== dragPlace) sendMove(card);
   });
 
-  // [data-follow="<id>"]: a part of the page refreshed when the live stream carries an
-  // activity about <id> — its hx-trigger listens for "weft:changed", sent at most every
-  // 300 ms. One stream serves every such part; <body data-follow=open> once it listens.
+  // [data-follow="<url>"]: a part of the page refreshed whenever the event stream at <url>
+  // says "changed" — its hx-trigger listens for "weft:changed". The part may be swapped for a
+  // new one meanwhile, so each event finds it again. <body data-follow=open> once it listens.
   function followChanges() {
-    if (!window.EventSource || !document.querySelector("[data-follow]")) return;
-    var waiting = {};
-    var stream = new EventSource("/api/v1/stream");
-    stream.addEventListener("open", function () { document.body.setAttribute("data-follow", "open"); });
-    stream.addEventListener("error", function () { document.body.setAttribute("data-follow", "closed"); });
-    stream.addEventListener("activity", function (event) {
-      document.querySelectorAll("[data-follow]").forEach(function (part) {
-        var id = part.getAttribute("data-follow");
-        if (event.data.indexOf(id) === -1 || waiting[id]) return;
-        waiting[id] = setTimeout(function () {
-          delete waiting[id];
-          var current = document.querySelector('[data-follow="' + id + '"]');
-          if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
-        }, 300);
+    if (!window.EventSource) return;
+    var followed = {};
+    document.querySelectorAll("[data-follow]").forEach(function (part) {
+      var url = part.getAttribute("data-follow");
+      if (followed[url]) return;
+      followed[url] = true;
+      var stream = new EventSource(url);
+      stream.addEventListener("open", function () { document.body.setAttribute("data-follow", "open"); });
+      stream.addEventListener("error", function () { document.body.setAttribute("data-follow", "closed"); });
+      stream.addEventListener("changed", function () {
+        var current = document.querySelector('[data-follow="' + url + '"]');
+        if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
       });
     });
   }

@@ -12,6 +12,7 @@ pub mod delegation;
 mod electorate;
 mod export;
 pub mod jobs;
+mod live;
 pub mod model;
 mod pages;
 pub mod service;
@@ -74,11 +75,14 @@ impl web::Tool for Decide {
     fn start<'a>(
         &'a self,
         kernel: &'a Arc<kernel::Kernel>,
-        _shutdown: &'a tokio_util::sync::CancellationToken,
+        shutdown: &'a tokio_util::sync::CancellationToken,
     ) -> futures::future::BoxFuture<'a, kernel::Result<web::tool::Background>> {
         Box::pin(async move {
             electorate::reseal(kernel).await?;
-            Ok(Vec::new())
+            Ok(match kernel.db.postgres_pool() {
+                Some(pool) => vec![tokio::spawn(live::listen(pool.clone(), shutdown.clone()))],
+                None => Vec::new(),
+            })
         })
     }
 

@@ -4,12 +4,14 @@
 //! discussion, and the outcome; and one's delegations. The same services as the API.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::sse::{KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kernel::page::PageRequest;
 use kernel::policy::Action;
@@ -25,7 +27,7 @@ use web::{AppState, Problem};
 
 use crate::chart::{self, Bar, Flow};
 use crate::model::*;
-use crate::{delegation, service};
+use crate::{delegation, live, service};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/delegation/end", post(end))
         .route("/{poll}", get(poll_page))
         .route("/{poll}/results", get(results_fragment))
+        .route("/{poll}/live", get(live_events))
         .route("/{poll}/vote", post(vote))
         .route("/{poll}/close", post(close))
         .route("/{poll}/reopen", post(reopen))
@@ -687,6 +690,24 @@ async fn results_fragment(
     let poll = service::view(&app.kernel, actor, &found).await?;
     let part = results_part(&app, actor, &context.group.handle, &found, &poll).await?;
     Ok(render(&part))
+}
+
+/// `text/event-stream` of a poll's changes (`changed`), for its open page to fetch its
+/// results again: for a signed-in reader of the poll, as one of their live streams.
+async fn live_events(
+    State(app): State<AppState>,
+    mut shell: Shell,
+    Path(p): Path<PollPath>,
+) -> Result<Response, Problem> {
+    let actor = shell.require_actor()?.clone();
+    let context = enter(&app, &mut shell, &p.group).await?;
+    let id = poll_id(&p.poll)?;
+    service::readable_in(&app.kernel, Some(&actor), id, &context.loaded).await?;
+    let slot = app.streams.take(actor.account)?;
+    let events = web::streams::holding(live::follow(id, app.shutdown.clone()), slot);
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
 
 /// The vote a form stands for: the field of the poll's kind, options by id.

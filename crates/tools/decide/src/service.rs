@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::ballot;
 use crate::count::{Shape, count, passes};
 use crate::electorate::{self, Keys};
+use crate::live;
 use crate::model::*;
 use crate::store::{self, PollRow};
 
@@ -776,32 +777,12 @@ pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Resu
         weight: i64::try_from(weight).unwrap_or(i64::MAX),
         cast_by: (voter != actor.account && !keys.hides()).then_some(actor.account),
     };
-    // The stream hears that a vote came in (what live results refresh on), never what it
-    // chose; on an anonymous poll, not who cast it either.
-    let heard = NewActivity::new(
-        "Update",
-        (!keys.hides()).then_some(actor.account),
-        ObjectRef::new("Question", poll.row.id, Some(&poll.row.title)),
-        Audience::Group(poll.row.group_id),
-    )
-    .tool(TOOL)
-    .summary(if keys.hides() {
-        format!("Someone voted: {}", poll.row.title)
-    } else {
-        format!("{} voted: {}", actor.handle, poll.row.title)
-    });
     // Votes arriving together are committed together (one disk flush for a burst).
     let replace = poll.rules.changes;
     let written = row.clone();
     let write: kernel::group_commit::Write = std::sync::Arc::new(move |tx| {
-        let (row, heard) = (row.clone(), heard.clone());
-        Box::pin(async move {
-            if !store::put_vote(tx, &row, now, replace).await? {
-                return Ok(false);
-            }
-            activity::record(tx, now, heard).await?;
-            Ok(true)
-        })
+        let row = row.clone();
+        Box::pin(async move { store::put_vote(tx, &row, now, replace).await })
     });
     if !k.writes.write(&k.db, write).await? {
         return Err(Error::conflict(
@@ -809,6 +790,7 @@ pub async fn vote(k: &Kernel, actor: &Actor, id: PollId, input: NewVote) -> Resu
             "this vote was cast, and this poll does not let a vote change",
         ));
     }
+    live::changed(k, poll.row.id);
     let cast = (voter == actor.account).then_some(Cast {
         vote: store::VoteRow {
             ballot: written.ballot,
@@ -895,6 +877,7 @@ pub async fn close(k: &Kernel, actor: &Actor, id: PollId) -> Result<Poll> {
         return Err(Error::conflict("poll", "this poll is already closed"));
     }
     tx.commit().await?;
+    live::changed(k, poll.row.id);
     poll.row.closed_at = Some(now.0);
     view(k, Some(actor), &poll).await
 }
@@ -936,6 +919,7 @@ pub async fn reopen(k: &Kernel, actor: &Actor, id: PollId, input: Reopen) -> Res
     )
     .await?;
     tx.commit().await?;
+    live::changed(k, poll.row.id);
     view(k, Some(actor), &poll).await
 }
 
@@ -984,6 +968,7 @@ pub async fn state_outcome(
     )
     .await?;
     tx.commit().await?;
+    live::changed(k, poll.row.id);
     poll.row.outcome = Some(statement);
     poll.row.outcome_at = Some(now.0);
     poll.row.outcome_by = Some(actor.account);
@@ -1048,6 +1033,7 @@ pub async fn add_option(k: &Kernel, actor: &Actor, id: PollId, input: NewOption)
     )
     .await?;
     tx.commit().await?;
+    live::changed(k, poll.row.id);
     poll.options = options;
     poll.options.push(text);
     view(k, Some(actor), &poll).await
@@ -1211,7 +1197,9 @@ pub async fn close_due(k: &Kernel, id: PollId) -> Result<()> {
     let mut tx = k.db.begin().await?;
     let at = Timestamp(row.closes_at.min(k.now().0));
     finish(k, &mut tx, at, &row, shape, None).await?;
-    tx.commit().await
+    tx.commit().await?;
+    live::changed(k, id);
+    Ok(())
 }
 
 /// Reminds everyone who may vote and has not, a day before the poll closes (the job

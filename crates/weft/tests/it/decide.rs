@@ -19,6 +19,7 @@ both!(
     hidden_results_leak_through_no_surface,
     quorum_threshold_and_consent_decide_the_outcome,
     votes_racing_a_close_are_counted_or_refused,
+    an_open_poll_page_hears_each_change_live,
 );
 
 /// A public group `garden` using decide, owned by ana, with bo and cy as members.
@@ -1281,4 +1282,68 @@ async fn votes_racing_a_close_are_counted_or_refused(backend: Backend) {
             assert_eq!(kept["winners"], json!(["b"]), "{kept}");
         }
     }
+}
+
+/// A poll's page stream (`/groups/{group}/decide/{poll}/live`) says `changed` — the poll's id,
+/// never a count — soon after a vote, a close, on either database; only to a signed-in reader
+/// of the poll, and about that poll alone.
+async fn an_open_poll_page_hears_each_change_live(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    let watched = poll(
+        &ana,
+        json!({"title": "Watched", "kind": "choice", "options": ["a", "b"],
+               "hide_results": "until_closed"}),
+    )
+    .await;
+    let other = poll(&ana, json!({"title": "Other", "kind": "proposal"})).await;
+    let path = format!("/groups/garden/decide/{watched}/live");
+
+    server.client().get(&path).await.problem(401);
+    let eve = server.account("eve").await;
+    let secret = eve
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "den", "name": "Den", "visibility": "secret", "join_policy": "invite"}),
+        )
+        .await;
+    assert_eq!(secret.status, 201, "{}", secret.body);
+    eve.put("/api/v1/groups/den/tools/decide", &json!({})).await;
+    let hidden = eve
+        .post(
+            "/api/v1/groups/den/polls",
+            &json!({"title": "Ours", "kind": "proposal"}),
+        )
+        .await;
+    assert_eq!(hidden.status, 201, "{}", hidden.body);
+    let den = hidden.json["id"].as_str().unwrap();
+    bo.get(&format!("/groups/den/decide/{den}/live"))
+        .await
+        .problem(404);
+    // A poll of another group, asked for under this one, is not found.
+    bo.get(&format!("/groups/garden/decide/{den}/live"))
+        .await
+        .problem(404);
+
+    let mut stream = bo.stream(&path, None).await;
+    let wait = std::time::Duration::from_secs(5);
+    voted(&cy, &other, json!({"stance": "agree"})).await;
+    voted(&cy, &watched, json!({"choices": ["a"]})).await;
+    let event = stream.next(wait).await.expect("a change");
+    assert_eq!(event.event, "changed");
+    assert_eq!(event.data, watched, "only the poll's id, never a count");
+    // A burst of votes is told together.
+    voted(&bo, &watched, json!({"choices": ["b"]})).await;
+    voted(&ana, &watched, json!({"choices": ["b"]})).await;
+    assert_eq!(stream.next(wait).await.expect("a change").data, watched);
+    let closed = ana
+        .post(&format!("/api/v1/polls/{watched}/close"), &json!({}))
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let mut told = false;
+    while let Some(event) = stream.next(std::time::Duration::from_secs(2)).await {
+        assert_eq!(event.data, watched);
+        told = true;
+    }
+    assert!(told, "the close is told too");
 }
