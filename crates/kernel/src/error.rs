@@ -55,6 +55,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// Who may not read a thing hears "not found", not "forbidden" — its id tells nothing:
+    /// `.map_err(Error::hidden_as("poll"))` turns either refusal into a 404 naming `what`.
+    pub fn hidden_as(what: &'static str) -> impl Fn(Error) -> Error {
+        move |e| match e {
+            Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound(what),
+            other => other,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, detail)])
     }

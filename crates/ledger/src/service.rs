@@ -53,15 +53,8 @@ async fn currency_for(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<(Curr
     // Who may not know of it hears "not found", not "forbidden".
     group
         .authorize(Some(actor), Action::UseMoney)
-        .map_err(hide)?;
+        .map_err(Error::hidden_as("currency"))?;
     Ok((currency, group))
-}
-
-fn hide(e: Error) -> Error {
-    match e {
-        Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound("currency"),
-        other => other,
-    }
 }
 
 /// An account the caller may at least read.
@@ -77,10 +70,7 @@ pub async fn account_for(k: &Kernel, actor: &Actor, id: AccountId) -> Result<Acc
     };
     facts
         .authorize(actor, Action::ReadAccount)
-        .map_err(|e| match e {
-            Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound("ledger account"),
-            other => other,
-        })?;
+        .map_err(Error::hidden_as("ledger account"))?;
     Ok(facts)
 }
 

@@ -237,10 +237,7 @@ async fn managed_webhook(k: &Kernel, actor: &Actor, id: WebhookId) -> Result<Web
         .ok_or(Error::NotFound("webhook"))?;
     managed_group(k, actor, &row.group_id.to_string())
         .await
-        .map_err(|e| match e {
-            Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound("webhook"),
-            other => other,
-        })?;
+        .map_err(Error::hidden_as("webhook"))?;
     Ok(row)
 }
 

@@ -45,14 +45,6 @@ impl Found {
     }
 }
 
-/// Who may not read the poll hears "not found", not "forbidden": its id tells nothing.
-fn hide(e: Error) -> Error {
-    match e {
-        Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound("poll"),
-        other => other,
-    }
-}
-
 fn parsed(row: &PollRow) -> Result<(Rules, PollKind)> {
     let rules: Rules = serde_json::from_str(&row.rules).map_err(Error::internal)?;
     let kind: PollKind = row.kind.parse().map_err(Error::internal)?;
@@ -65,13 +57,13 @@ pub(crate) async fn readable(k: &Kernel, actor: Option<&Actor>, id: PollId) -> R
         .ok_or(Error::NotFound("poll"))?;
     let group = load(k, actor, &row.group_id.to_string())
         .await
-        .map_err(hide)?;
+        .map_err(Error::hidden_as("poll"))?;
     group
         .authorize(actor, Action::ToolRead(TOOL))
-        .map_err(hide)?;
+        .map_err(Error::hidden_as("poll"))?;
     kernel::tool::require_on(k, group.row.id, TOOL)
         .await
-        .map_err(hide)?;
+        .map_err(Error::hidden_as("poll"))?;
     let options = store::options(&k.db, id).await?;
     let (rules, kind) = parsed(&row)?;
     Ok(Found {
@@ -97,7 +89,7 @@ pub(crate) async fn readable_in(
         .ok_or(Error::NotFound("poll"))?;
     group
         .authorize(actor, Action::ToolRead(TOOL))
-        .map_err(hide)?;
+        .map_err(Error::hidden_as("poll"))?;
     let options = store::options(&k.db, id).await?;
     let (rules, kind) = parsed(&row)?;
     Ok(Found {

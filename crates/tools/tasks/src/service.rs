@@ -19,14 +19,6 @@ use crate::cache::{BoardCache, Copy};
 use crate::model::*;
 use crate::store::{self, BoardRow, CardRow, ColumnRow};
 
-/// Who may not read a thing hears "not found": its id tells nothing.
-fn hide(what: &'static str) -> impl Fn(Error) -> Error {
-    move |e| match e {
-        Error::Forbidden(_) | Error::NotFound(_) => Error::NotFound(what),
-        other => other,
-    }
-}
-
 /// A board and its group, for a reader.
 pub(crate) struct FoundBoard {
     pub row: BoardRow,
@@ -66,7 +58,7 @@ pub(crate) async fn board_for(
         .ok_or(Error::NotFound("board"))?;
     let group = group_for(k, actor, &row.group_id.to_string())
         .await
-        .map_err(hide("board"))?;
+        .map_err(Error::hidden_as("board"))?;
     let columns = store::columns(&k.db, id).await?;
     let fields = serde_json::from_str(&row.fields).map_err(Error::internal)?;
     Ok(FoundBoard {
@@ -578,7 +570,7 @@ pub(crate) async fn card_for(
         .ok_or(Error::NotFound("card"))?;
     let board = board_for(k, actor, row.board_id)
         .await
-        .map_err(hide("card"))?;
+        .map_err(Error::hidden_as("card"))?;
     Ok((row, board))
 }
 
