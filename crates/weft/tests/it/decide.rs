@@ -1317,21 +1317,62 @@ async fn an_open_poll_page_hears_each_change_live(backend: Backend) {
         .await;
     assert_eq!(hidden.status, 201, "{}", hidden.body);
     let den = hidden.json["id"].as_str().unwrap();
-    bo.get(&format!("/groups/den/decide/{den}/live"))
-        .await
-        .problem(404);
+    let den_live = format!("/groups/den/decide/{den}/live");
+    bo.get(&den_live).await.problem(404);
+    // Eve's own narrow tokens: one for another tool only (403: the scope is missing, and the
+    // owner may know den), one limited to another group of hers (a stranger to den: 404).
+    let other_home = eve
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "nook", "name": "Nook", "visibility": "secret", "join_policy": "invite"}),
+        )
+        .await;
+    assert_eq!(other_home.status, 201, "{}", other_home.body);
+    for (body, status) in [
+        (json!({"name": "tasks only", "scopes": ["tasks:read"]}), 403),
+        (
+            json!({"name": "nook only", "scopes": ["read"], "group": "nook"}),
+            404,
+        ),
+    ] {
+        let minted = eve.post("/api/v1/tokens", &body).await;
+        assert_eq!(minted.status, 201, "{}", minted.body);
+        let narrow = server
+            .client()
+            .with_token(minted.json["token"].as_str().unwrap());
+        narrow.get(&den_live).await.problem(status);
+    }
+    // A member whose custom role may not post still reads, so still hears.
+    let made = ana
+        .post(
+            "/api/v1/groups/garden/roles",
+            &json!({"name": "watcher", "permissions": []}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let dee = server.account("dee").await;
+    dee.post("/api/v1/groups/garden/members", &json!({})).await;
+    let changed = ana
+        .patch(
+            "/api/v1/groups/garden/members/dee",
+            &json!({"role": "watcher"}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
     // A poll of another group, asked for under this one, is not found.
     bo.get(&format!("/groups/garden/decide/{den}/live"))
         .await
         .problem(404);
 
     let mut stream = bo.stream(&path, None).await;
+    let mut watching = dee.stream(&path, None).await;
     let wait = std::time::Duration::from_secs(5);
     voted(&cy, &other, json!({"stance": "agree"})).await;
     voted(&cy, &watched, json!({"choices": ["a"]})).await;
     let event = stream.next(wait).await.expect("a change");
     assert_eq!(event.event, "changed");
     assert_eq!(event.data, watched, "only the poll's id, never a count");
+    assert_eq!(watching.next(wait).await.expect("a change").data, watched);
     // A burst of votes is told together.
     voted(&bo, &watched, json!({"choices": ["b"]})).await;
     voted(&ana, &watched, json!({"choices": ["b"]})).await;
