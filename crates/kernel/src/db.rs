@@ -27,6 +27,51 @@ use crate::{Error, Result};
 /// The PostgreSQL channel on which a commit that wrote activities wakes other nodes' log
 /// readers (`Tx::wake_log_readers`, and the bus's `LISTEN`).
 pub const LOG_CHANNEL: &str = "weft_activity";
+/// Listens on a PostgreSQL `NOTIFY` channel until `shutdown`, connecting again after a
+/// failure: `heard` gets each notification's payload, and `None` when the connection was lost
+/// (a notification may have been missed meanwhile). The activity bus and the tools that tell
+/// other nodes of a change share it.
+pub async fn listen(
+    pool: PgPool,
+    channel: &'static str,
+    shutdown: tokio_util::sync::CancellationToken,
+    mut heard: impl FnMut(Option<&str>),
+) {
+    const RETRY: Duration = Duration::from_secs(1);
+    loop {
+        let connected = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen(channel).await {
+                Ok(()) => Ok(listener),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let mut listener = match connected {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, channel, "cannot LISTEN; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(RETRY) => continue,
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        };
+        loop {
+            tokio::select! {
+                received = listener.recv() => match received {
+                    Ok(note) => heard(Some(note.payload())),
+                    Err(e) => {
+                        tracing::warn!(error = %e, channel, "lost the LISTEN connection; reconnecting");
+                        heard(None);
+                        break;
+                    }
+                },
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+}
+
 /// `NOTIFY` on [`LOG_CHANNEL`] (a literal: raw SQL is `'static`).
 const WAKE_LOG_READERS: &str = "SELECT pg_notify('weft_activity', '')";
 

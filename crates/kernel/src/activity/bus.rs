@@ -111,33 +111,9 @@ async fn drain(
 }
 
 async fn listen(pool: sqlx::PgPool, db: Db, shutdown: CancellationToken) {
-    loop {
-        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for other nodes' activities; retrying");
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => continue,
-                    _ = shutdown.cancelled() => return,
-                }
-            }
-        };
-        if let Err(e) = listener.listen(crate::db::LOG_CHANNEL).await {
-            tracing::warn!(error = %e, "LISTEN failed; retrying");
-            continue;
-        }
-        loop {
-            tokio::select! {
-                received = listener.recv() => {
-                    // Even a failure may hide a missed signal: read the log either way.
-                    db.log_signal().tick();
-                    if let Err(e) = received {
-                        tracing::warn!(error = %e, "lost the LISTEN connection; reconnecting");
-                        break;
-                    }
-                }
-                _ = shutdown.cancelled() => return,
-            }
-        }
-    }
+    // Even a lost connection may hide a missed signal: read the log either way.
+    crate::db::listen(pool, crate::db::LOG_CHANNEL, shutdown, |_| {
+        db.log_signal().tick()
+    })
+    .await
 }

@@ -59,38 +59,12 @@ pub(crate) fn changed(k: &Kernel, poll: PollId) {
 /// On PostgreSQL, forwards the changes every node announces to this node's pages, until
 /// `shutdown`.
 pub(crate) async fn listen(pool: sqlx::PgPool, shutdown: CancellationToken) {
-    loop {
-        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot LISTEN for polls' changes; retrying");
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    _ = shutdown.cancelled() => return,
-                }
-            }
-        };
-        if let Err(e) = listener.listen(CHANNEL).await {
-            tracing::warn!(error = %e, "LISTEN for polls' changes failed; retrying");
-            continue;
+    kernel::db::listen(pool, CHANNEL, shutdown, |payload| {
+        if let Some(poll) = payload.and_then(|p| p.parse().ok()) {
+            let _ = heard().send(poll);
         }
-        loop {
-            tokio::select! {
-                received = listener.recv() => match received {
-                    Ok(note) => {
-                        if let Ok(poll) = note.payload().parse() {
-                            let _ = heard().send(poll);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "lost the LISTEN connection for polls; reconnecting");
-                        break;
-                    }
-                },
-                _ = shutdown.cancelled() => return,
-            }
-        }
-    }
+    })
+    .await
 }
 
 /// The events of one poll's page: `changed` (data: the poll's id) each time the poll changed,
