@@ -42,6 +42,10 @@ pub enum Action {
     /// Move money out of a ledger account: its owner, or for the group's own accounts
     /// whoever may manage the group's money.
     Spend,
+    /// Ask for money, or agree to move the group's: claim an expense, request a payment,
+    /// propose or approve a spend from a pool. Whoever may post in the group; a token needs
+    /// `ledger:write`. Whether the money then moves is the pool's rule.
+    AskMoney,
     /// Read a ledger account and its statement: a person's, they and who manages the money;
     /// the group's own, every member.
     ReadAccount,
@@ -77,7 +81,7 @@ impl Action {
             Action::ReadMembers => Scope::MembersRead,
             Action::Post => Scope::ActivitiesWrite,
             Action::UseMoney | Action::ReadAccount | Action::AuditMoney => Scope::LedgerRead,
-            Action::ManageMoney | Action::Spend => Scope::LedgerWrite,
+            Action::ManageMoney | Action::Spend | Action::AskMoney => Scope::LedgerWrite,
             Action::ToolRead(tool) => Scope::tool(tool, Access::Read).unwrap_or(Scope::Read),
             Action::ToolUse(tool) => Scope::tool(tool, Access::Write).unwrap_or(Scope::Write),
             Action::Tool(permission) => permission
@@ -96,7 +100,7 @@ impl Action {
             Action::ManageMembers => Some(Permission::ManageMembers),
             Action::ManageRoles => Some(Permission::ManageRoles),
             Action::ManageTools => Some(Permission::ManageTools),
-            Action::Post | Action::ToolUse(_) => Some(Permission::Post),
+            Action::Post | Action::ToolUse(_) | Action::AskMoney => Some(Permission::Post),
             Action::Moderate => Some(Permission::Moderate),
             Action::ManageMoney | Action::AuditMoney => Some(Permission::ManageMoney),
             Action::Tool(name) => Some(Permission::Tool(name.to_string())),
@@ -455,7 +459,7 @@ mod tests {
     /// A tool's own permission, as a manifest declares one.
     const PIN: &str = "tool:notes:pin";
 
-    const ACTIONS: [Action; 22] = [
+    const ACTIONS: [Action; 23] = [
         Action::See,
         Action::Read,
         Action::ReadMembers,
@@ -473,6 +477,7 @@ mod tests {
         Action::UseMoney,
         Action::ManageMoney,
         Action::Spend,
+        Action::AskMoney,
         Action::ReadAccount,
         Action::AuditMoney,
         Action::ToolRead("notes"),
@@ -512,7 +517,7 @@ mod tests {
             Action::ManageMembers => holds(Permission::ManageMembers),
             Action::ManageRoles => holds(Permission::ManageRoles),
             Action::ManageTools => holds(Permission::ManageTools),
-            Action::Post | Action::ToolUse(_) => holds(Permission::Post),
+            Action::Post | Action::ToolUse(_) | Action::AskMoney => holds(Permission::Post),
             Action::Moderate => holds(Permission::Moderate),
             // The group itself owns the resource here (no person does).
             Action::UseMoney | Action::ReadAccount => member,

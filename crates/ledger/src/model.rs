@@ -283,3 +283,14 @@ pub struct Problem {
 
 /// The tool name activities of the ledger carry.
 pub const TOOL: &str = "ledger";
+
+/// A change of an account's limits: who, when, from what to what.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LimitChange {
+    pub floor_before: Option<String>,
+    pub ceiling_before: Option<String>,
+    pub floor: Option<String>,
+    pub ceiling: Option<String>,
+    pub changed_by: Option<Owner>,
+    pub changed_at: Timestamp,
+}

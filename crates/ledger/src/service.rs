@@ -721,6 +721,32 @@ async fn set_limits(
     Ok(account_of(&row, &facts.currency, owner))
 }
 
+/// Every change of an account's limits, newest first: for who may read the account.
+pub async fn limit_changes(k: &Kernel, actor: &Actor, id: AccountId) -> Result<Vec<LimitChange>> {
+    let facts = account_for(k, actor, id).await?;
+    let rows = store::limit_changes(&k.db, id).await?;
+    let ids: Vec<PersonId> = rows.iter().filter_map(|r| r.changed_by).collect();
+    let handles = kernel::people::service::handles(k, &ids).await?;
+    let scale = facts.currency.scale();
+    let fmt = |l: Option<i64>| l.map(|l| format(l, scale));
+    Ok(rows
+        .into_iter()
+        .map(|r| LimitChange {
+            floor_before: fmt(r.floor_before),
+            ceiling_before: fmt(r.ceiling_before),
+            floor: fmt(r.floor),
+            ceiling: fmt(r.ceiling),
+            changed_by: r.changed_by.and_then(|id| {
+                Some(Owner {
+                    id,
+                    handle: handles.get(&id)?.clone(),
+                })
+            }),
+            changed_at: Timestamp(r.changed_at),
+        })
+        .collect())
+}
+
 // Transfers.
 
 fn check_key(key: Option<&str>) -> Result<Option<String>> {
@@ -1193,6 +1219,62 @@ fn view(row: TransferRow, end: Option<&TransferRow>, scale: u32) -> Transfer {
         created_at: Timestamp(row.created_at),
         held_by: row.held_by,
     }
+}
+
+/// A transfer as a tool's service reads it, once its own policy has allowed the reader (a
+/// pool's spends, for the pool's readers).
+pub async fn transfer_as_tool(k: &Kernel, id: TransferId) -> Result<Transfer> {
+    load_transfer(k, id).await
+}
+
+/// A movement of an account, in units, as a tool's service reads it (a pool's report).
+#[derive(Debug, Clone, Copy)]
+pub struct Movement {
+    pub seq: i64,
+    /// Reserved, not moved.
+    pub pending: bool,
+    /// Signed: in is positive. A release moves nothing (0).
+    pub amount: i64,
+    /// The posted balance after it.
+    pub balance: i64,
+    pub created_at: i64,
+}
+
+/// Up to `limit` movements of `account` after `after` (a `seq`), oldest first, for a tool's
+/// service that has checked who reads them.
+pub async fn movements(
+    k: &Kernel,
+    account: AccountId,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Movement>> {
+    let walk = store::Walk::OldestAbove(after);
+    let mut rows = store::statement_side(&k.db, account, true, walk, limit).await?;
+    rows.extend(store::statement_side(&k.db, account, false, walk, limit).await?);
+    rows.sort_unstable_by_key(|r| r.seq);
+    rows.truncate(limit as usize);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let debit = r.debit_account_id == account;
+            let (amount, pending) = match r.kind.parse().unwrap_or(TransferKind::Transfer) {
+                TransferKind::Transfer | TransferKind::Post => (r.amount, false),
+                TransferKind::Pending => (r.amount, true),
+                TransferKind::Void | TransferKind::Expire => (0, false),
+            };
+            Movement {
+                seq: r.seq,
+                pending,
+                amount: if debit { -amount } else { amount },
+                balance: if debit {
+                    r.debit_balance
+                } else {
+                    r.credit_balance
+                },
+                created_at: r.created_at,
+            }
+        })
+        .collect())
 }
 
 /// A transfer, for who may read either of its accounts.

@@ -755,3 +755,82 @@ pub async fn write_head(tx: &mut Tx, id: CurrencyId, seq: i64, head: &[u8]) -> R
     .await
     .map(|_| ())
 }
+
+/// What moved through one account in a span of time (posted transfers only).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Flow {
+    pub account: AccountId,
+    /// The sum of the amounts, in units.
+    pub total: i64,
+    pub n: i64,
+}
+
+/// Per account, the posted transfers of `currency` created in `[from, to)` on one side
+/// (`debit`: paid out; otherwise paid in). Read from the covering index by time.
+pub async fn flows(
+    db: &Db,
+    currency: CurrencyId,
+    from: i64,
+    to: i64,
+    debit: bool,
+) -> Result<Vec<Flow>> {
+    let side = || {
+        if debit {
+            Transfers::DebitAccountId
+        } else {
+            Transfers::CreditAccountId
+        }
+    };
+    db.fetch_all(
+        Query::select()
+            .expr_as(Expr::col(side()), sea_query::Alias::new("account"))
+            .expr_as(
+                sea_query::Func::cast_as(
+                    sea_query::Func::sum(Expr::col(Transfers::Amount)),
+                    sea_query::Alias::new("BIGINT"),
+                ),
+                sea_query::Alias::new("total"),
+            )
+            .expr_as(
+                Expr::col(Transfers::Amount).count(),
+                sea_query::Alias::new("n"),
+            )
+            .from(Transfers::Table)
+            .and_where(Expr::col(Transfers::CurrencyId).eq(currency))
+            .and_where(Expr::col(Transfers::CreatedAt).gte(from))
+            .and_where(Expr::col(Transfers::CreatedAt).lt(to))
+            .and_where(Expr::col(Transfers::Kind).is_in(["transfer", "post"]))
+            .group_by_col(side()),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LimitChangeRow {
+    pub floor_before: Option<i64>,
+    pub ceiling_before: Option<i64>,
+    pub floor: Option<i64>,
+    pub ceiling: Option<i64>,
+    pub changed_by: Option<PersonId>,
+    pub changed_at: i64,
+}
+
+/// An account's limit changes, newest first (at most 200).
+pub async fn limit_changes(db: &Db, account: AccountId) -> Result<Vec<LimitChangeRow>> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                LedgerLimitChanges::FloorBefore,
+                LedgerLimitChanges::CeilingBefore,
+                LedgerLimitChanges::Floor,
+                LedgerLimitChanges::Ceiling,
+                LedgerLimitChanges::ChangedBy,
+                LedgerLimitChanges::ChangedAt,
+            ])
+            .from(LedgerLimitChanges::Table)
+            .and_where(Expr::col(LedgerLimitChanges::AccountId).eq(account))
+            .order_by(LedgerLimitChanges::Id, Order::Desc)
+            .limit(200),
+    )
+    .await
+}

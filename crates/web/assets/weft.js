@@ -280,7 +280,8 @@
   });
 
   // [data-follow="<url>"]: a part of the page refreshed whenever the event stream at <url>
-  // says "changed" — its hx-trigger listens for "weft:changed". The part may be swapped for a
+  // says "changed" (or the event named by data-follow-event, such as the activity stream's
+  // "activity") — its hx-trigger listens for "weft:changed". The part may be swapped for a
   // new one meanwhile, so each event finds it again. <body data-follow=open> once it listens.
   function followChanges() {
     if (!window.EventSource) return;
@@ -292,7 +293,7 @@
       var stream = new EventSource(url);
       stream.addEventListener("open", function () { document.body.setAttribute("data-follow", "open"); });
       stream.addEventListener("error", function () { document.body.setAttribute("data-follow", "closed"); });
-      stream.addEventListener("changed", function () {
+      stream.addEventListener(part.getAttribute("data-follow-event") || "changed", function () {
         var current = document.querySelector('[data-follow="' + url + '"]');
         if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
       });
@@ -321,7 +322,8 @@
     });
   }
 
-  // [data-upload] forms send the chosen file to /api/v1/files for their subject.
+  // [data-upload] forms send the chosen file to /api/v1/files for their subject, or to the
+  // endpoint in data-upload-to (an expense claim's receipts).
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("[data-upload]");
     if (!form) return;
@@ -331,7 +333,9 @@
     var query = "subject_type=" + encodeURIComponent(form.getAttribute("data-upload")) +
       "&subject_id=" + encodeURIComponent(form.getAttribute("data-subject")) +
       "&name=" + encodeURIComponent(file.name);
-    fetch("/api/v1/files?" + query, {
+    var to = form.getAttribute("data-upload-to");
+    var url = to ? to + "?name=" + encodeURIComponent(file.name) : "/api/v1/files?" + query;
+    fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "content-type": file.type || "application/octet-stream" },

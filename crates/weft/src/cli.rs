@@ -112,7 +112,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Demo { if_empty } => {
-            let kernel = server::build_kernel(&config, Arc::new(SystemClock)).await?;
+            let clock = crate::demo::DemoClock::default();
+            let kernel = server::build_kernel(&config, Arc::new(clock.clone())).await?;
             if if_empty
                 && crate::demo::has_data(&kernel)
                     .await
@@ -121,7 +122,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 kernel.db.close().await;
                 return Ok(());
             }
-            let handles = crate::demo::fill(&kernel)
+            let handles = crate::demo::fill_with(&kernel, Some(&clock))
                 .await
                 .map_err(|e| e.to_string())?;
             kernel.db.close().await;

@@ -1,13 +1,14 @@
 //! `weft demo`: fills an empty database with a small community a newcomer can log into — a
 //! network group with subgroups, a dozen members with roles and profiles, invitations and
-//! requests to join; the garden's decisions, its hours and its spring task board.
+//! requests to join; the garden's decisions, its hours and its spring task board, and its
+//! money: months of trade, dues, pools spent by each rule, expense claims, a cash box.
 
 use kernel::groups::{
     self, GroupChanges, InvitationInput, JoinInput, JoinPolicy, NewGroup, RoleChange, RoleInput,
     Visibility,
 };
 use kernel::people::{self, Actor, ClientInfo, LogIn, SignUp};
-use kernel::{Error, Kernel, Result};
+use kernel::{Clock as _, Error, Kernel, Result};
 
 /// Every demo account's password (printed by `weft demo`).
 pub const PASSWORD: &str = "weft-demo-password";
@@ -71,8 +72,17 @@ pub async fn has_data(k: &Kernel) -> Result<bool> {
         || people::profile(k, "amara").await.is_ok())
 }
 
-/// Fills the database; answers the handles created.
+/// Fills the database; answers the handles created. Everything is dated now.
 pub async fn fill(k: &std::sync::Arc<Kernel>) -> Result<Vec<&'static str>> {
+    fill_with(k, None).await
+}
+
+/// Fills the database; with `clock` (the kernel's own), the garden's money has months of
+/// history behind it.
+pub async fn fill_with(
+    k: &std::sync::Arc<Kernel>,
+    clock: Option<&DemoClock>,
+) -> Result<Vec<&'static str>> {
     if has_data(k).await? {
         return Err(Error::Conflict {
             field: None,
@@ -269,7 +279,12 @@ pub async fn fill(k: &std::sync::Arc<Kernel>) -> Result<Vec<&'static str>> {
     )
     .await?;
     decisions(k, &people).await?;
-    tasks(k, &people).await?;
+    let book = ledger::Ledger::start(std::sync::Arc::clone(k));
+    tasks(k, &book, &people).await?;
+    credit(k, &book, &people, clock).await?;
+    if let Some(c) = clock {
+        c.days_ago(0.0);
+    }
     let _ = (kofi, lucia);
     Ok(PEOPLE.iter().map(|(h, _)| *h).collect())
 }
@@ -439,7 +454,7 @@ async fn decisions(k: &Kernel, people: &[Actor]) -> Result<()> {
 
 /// The garden's hours (a mutual credit) and its spring board: cards in every column, some
 /// waiting for others, custom fields, checklists, one bounty held and one paid.
-async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
+async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
     use serde_json::json;
     use tasks::model::{CardChange, NewBoard, NewCard};
     use tasks::service;
@@ -469,7 +484,6 @@ async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
         )
         .await?;
     }
-    let book = ledger::Ledger::start(std::sync::Arc::clone(k));
     let board = service::create_board(
         k,
         amara,
@@ -524,7 +538,7 @@ async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
     )
     .await?;
     service::update_card(
-        &book,
+        book,
         by("dana"),
         fence.id,
         CardChange {
@@ -541,7 +555,7 @@ async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
     )
     .await?;
     service::update_card(
-        &book,
+        book,
         by("hana"),
         bins.id,
         CardChange {
@@ -569,6 +583,366 @@ async fn tasks(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
             body: "Both coats done. @amara could you have a look before the rain?".into(),
             parent: None,
         },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A clock `weft demo` may turn back: the system's time less an offset, so the garden's
+/// hours can have months of trade and dues behind them. At rest it is the system's clock.
+#[derive(Clone, Default)]
+pub struct DemoClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl DemoClock {
+    /// Turns the clock back to `days` ago (0: now again).
+    pub fn days_ago(&self, days: f64) {
+        let micros = (days * 86_400.0 * kernel::Timestamp::MICROS_PER_SECOND as f64) as i64;
+        self.0.store(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl kernel::Clock for DemoClock {
+    fn now(&self) -> kernel::Timestamp {
+        let now = kernel::SystemClock.now();
+        kernel::Timestamp(now.0 - self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// A 1×1 PNG: the demo's receipt.
+const RECEIPT: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+
+/// The garden's money: four months of trade in its hours, monthly dues into the garden fund
+/// (paid, marked paid outside Weft, one behind), a tool library spent by two of three
+/// approvers (one spend waiting), a commons spent by decision (one vote open), expense
+/// claims with a receipt (one paid, one waiting), a payment request, and the cash box of
+/// tracked euros with a deposit and a payout. With `clock`, the past is dated in the past.
+async fn credit(
+    k: &std::sync::Arc<Kernel>,
+    book: &ledger::Ledger,
+    people: &[Actor],
+    clock: Option<&DemoClock>,
+) -> Result<()> {
+    use credit::model::*;
+    use serde_json::json;
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let back = |days: f64| {
+        if let Some(c) = clock {
+            c.days_ago(days);
+        }
+    };
+    let amara = by("amara");
+    let hours = ledger::service::list_currencies(k, amara, "garden")
+        .await?
+        .into_iter()
+        .find(|c| c.code == "HOURS")
+        .ok_or(Error::NotFound("currency"))?;
+    let mine = |who: &str| {
+        let who = by(who).clone();
+        async move {
+            ledger::service::my_accounts(k, &who).await.map(|a| {
+                a.into_iter()
+                    .find(|a| a.currency_id == hours.id)
+                    .map(|a| a.id)
+            })
+        }
+    };
+    // Four months of trade: who pays whom, for what, a few times a week.
+    let trades = [
+        ("bruno", "chen", "1.5", "Help with the bike trailer"),
+        ("chen", "dana", "2", "Seedlings for the beds"),
+        ("dana", "hana", "1", "A jar of plum jam"),
+        ("hana", "amara", "3", "Pruning the apple trees"),
+        ("amara", "bruno", "2.5", "Fixing the shed door"),
+        ("chen", "bruno", "1", "Borrowed the long ladder"),
+        ("dana", "amara", "2", "Childcare on Saturday"),
+        ("bruno", "hana", "1.5", "Sourdough lesson"),
+        ("hana", "chen", "2", "Watering while away"),
+        ("amara", "dana", "1", "Herbs from the spiral"),
+    ];
+    let mut n = 0usize;
+    for step in 0..40 {
+        let days = 120.0 - step as f64 * 3.0;
+        back(days);
+        let (from, to, amount, memo) = trades[(step * 7 + step / 3) % trades.len()];
+        let (Some(f), Some(t)) = (mine(from).await?, mine(to).await?) else {
+            continue;
+        };
+        let paid = ledger::service::transfer(
+            book,
+            by(from),
+            ledger::NewTransfer {
+                from: f,
+                to: t,
+                amount: ledger::Decimal(amount.into()),
+                memo: Some(memo.into()),
+                pending: false,
+                timeout_s: None,
+            },
+            None,
+        )
+        .await;
+        n += usize::from(paid.is_ok());
+    }
+    tracing::debug!(trades = n, "the demo garden traded");
+
+    // Monthly dues into the garden fund, for members (not the owner), over three months.
+    back(100.0);
+    let dues = credit::dues::create(
+        book,
+        amara,
+        "garden",
+        serde_json::from_value(json!({
+            "name": "Garden membership", "currency": "HOURS", "amount": "2", "interval": "monthly",
+            "starts_at": k.now().plus_seconds(4 * 86_400).to_rfc3339(), "roles": ["member"]}))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    for cycle in 0..4 {
+        let schedule = credit::dues::list(k, amara, "garden")
+            .await?
+            .into_iter()
+            .find(|d| d.id == dues.id)
+            .ok_or(Error::NotFound("dues"))?;
+        let due_at = schedule.next_due_at;
+        // How many days before today the cycle falls due.
+        let ago = due_at.seconds_until(kernel::SystemClock.now()) as f64 / 86_400.0;
+        if clock.is_some() {
+            if ago < 3.0 {
+                break;
+            }
+            back(ago + 3.0);
+        } else if cycle > 0 {
+            break;
+        }
+        credit::dues::run_cycle(k, dues.id, due_at.0).await?;
+        back(ago - 1.0);
+        for o in credit::dues::obligations(k, amara, dues.id).await? {
+            if o.state != ObligationState::Open {
+                continue;
+            }
+            match o.member.handle.as_str() {
+                "bruno" | "chen" => {
+                    credit::dues::pay(book, by(&o.member.handle), o.id, None).await?;
+                }
+                "dana" if cycle < 2 => {
+                    credit::dues::pay(book, by("dana"), o.id, None).await?;
+                }
+                "ines" => {
+                    credit::dues::mark_paid(
+                        book,
+                        amara,
+                        o.id,
+                        Note {
+                            note: Some("Paid in seed potatoes at the swap".into()),
+                        },
+                        None,
+                    )
+                    .await?;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // The tool library: two of three approvers; one spend waiting for its second approval.
+    back(20.0);
+    let library = credit::pools::create(
+        book,
+        amara,
+        "garden",
+        serde_json::from_value(json!({
+            "name": "Tool library", "currency": "HOURS", "rule": "approvals",
+            "approvers": ["amara", "chen", "dana"], "required": 2,
+            "description": "Shared tools: buying, mending, replacing.",
+            "budget": {"tools": "20", "repairs": "8"}}))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    for (who, amount) in [("bruno", "6"), ("hana", "5"), ("chen", "4")] {
+        credit::pools::contribute(
+            book,
+            by(who),
+            library.id,
+            NewDeposit {
+                amount: ledger::Decimal(amount.into()),
+                memo: "For the tool library".into(),
+            },
+            None,
+        )
+        .await?;
+    }
+    back(12.0);
+    let (sharpener, _) = credit::pools::spend(
+        book,
+        by("dana"),
+        library.id,
+        serde_json::from_value(json!({"to": mine("bruno").await?.map(|a| a.to_string()),
+            "amount": "3", "memo": "Sharpening every blade", "category": "repairs"}))
+        .map_err(Error::internal)?,
+        None,
+    )
+    .await?;
+    credit::pools::approve(book, amara, library.id, sharpener.transfer.id).await?;
+    credit::pools::approve(book, by("chen"), library.id, sharpener.transfer.id).await?;
+    back(2.0);
+    let (loppers, _) = credit::pools::spend(
+        book,
+        by("bruno"),
+        library.id,
+        serde_json::from_value(json!({"to": mine("chen").await?.map(|a| a.to_string()),
+            "amount": "5", "memo": "New loppers (Chen found them second-hand)", "category": "tools"}))
+        .map_err(Error::internal)?,
+        None,
+    )
+    .await?;
+    credit::pools::approve(book, amara, library.id, loppers.transfer.id).await?;
+
+    // Expense claims on the garden fund: one paid with its receipt, one waiting.
+    let fund = credit::pools::list(k, Some(amara), "garden")
+        .await?
+        .into_iter()
+        .find(|p| p.name == "Garden membership")
+        .ok_or(Error::NotFound("pool"))?;
+    back(8.0);
+    let hinges = credit::expenses::create(
+        book,
+        by("dana"),
+        fund.id,
+        NewExpense {
+            amount: ledger::Decimal("2".into()),
+            description: "Hinges for the compost bays".into(),
+            category: Some("repairs".into()),
+            draft: true,
+        },
+    )
+    .await?;
+    credit::expenses::add_receipt(
+        k,
+        by("dana"),
+        hinges.id,
+        kernel::files::NewFile {
+            subject_type: String::new(),
+            subject_id: String::new(),
+            name: "hinges-receipt.png".into(),
+            claimed_type: Some("image/png".into()),
+            bytes: RECEIPT.to_vec(),
+        },
+    )
+    .await?;
+    credit::expenses::submit(book, by("dana"), hinges.id).await?;
+    credit::expenses::approve(k, amara, hinges.id).await?;
+    credit::expenses::pay(book, by("hana"), hinges.id, None).await?;
+    back(1.0);
+    credit::expenses::create(
+        book,
+        by("chen"),
+        fund.id,
+        NewExpense {
+            amount: ledger::Decimal("1.5".into()),
+            description: "Twine and labels for the seedlings".into(),
+            category: Some("supplies".into()),
+            draft: false,
+        },
+    )
+    .await?;
+
+    // The commons, spent by decision: a bench by the pond, put to a vote.
+    back(0.5);
+    let commons = credit::pools::create(
+        book,
+        amara,
+        "garden",
+        serde_json::from_value(json!({
+            "name": "Garden commons", "currency": "HOURS", "rule": "decision",
+            "description": "Bigger things the whole garden decides on."}))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    for who in ["amara", "hana"] {
+        credit::pools::contribute(
+            book,
+            by(who),
+            commons.id,
+            NewDeposit {
+                amount: ledger::Decimal("4".into()),
+                memo: "Towards the bench".into(),
+            },
+            None,
+        )
+        .await?;
+    }
+    back(0.0);
+    credit::pools::spend(
+        book,
+        by("hana"),
+        commons.id,
+        serde_json::from_value(json!({"to": mine("bruno").await?.map(|a| a.to_string()),
+            "amount": "6", "memo": "Bruno builds a bench by the pond",
+            "closes_at": k.now().plus_seconds(5 * 86_400).to_rfc3339()}))
+        .map_err(Error::internal)?,
+        None,
+    )
+    .await?;
+
+    // A payment request waiting for bruno.
+    credit::payments::request(
+        book,
+        by("chen"),
+        NewPaymentRequest {
+            from: "bruno".into(),
+            to: mine("chen").await?.ok_or(Error::NotFound("account"))?,
+            amount: ledger::Decimal("1.5".into()),
+            memo: "Jam jars for the market stall".into(),
+        },
+    )
+    .await?;
+
+    // The cash box of tracked euros: a plant sale in, the hardware store out.
+    let euros = ledger::service::create_currency(
+        k,
+        amara,
+        "garden",
+        serde_json::from_value(
+            json!({"code": "EUR", "name": "Garden euros", "kind": "tracked",
+            "scale": 2, "symbol": "€"}),
+        )
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    let cash = credit::pools::create(
+        book,
+        amara,
+        "garden",
+        serde_json::from_value(json!({"name": "Cash box", "currency": euros.id.to_string(),
+            "rule": "admins", "description": "The euros in the tin in the shed.",
+            "budget": {"hardware": "60", "plants": "40"}}))
+        .map_err(Error::internal)?,
+    )
+    .await?;
+    credit::pools::deposit(
+        book,
+        amara,
+        cash.id,
+        NewDeposit {
+            amount: ledger::Decimal("120".into()),
+            memo: "Spring plant sale".into(),
+        },
+        None,
+    )
+    .await?;
+    credit::pools::spend(
+        book,
+        amara,
+        cash.id,
+        serde_json::from_value(json!({"to": "outside", "payee": "Riverside Hardware",
+            "amount": "34.90", "memo": "Screws, hinges and wood stain", "category": "hardware"}))
+        .map_err(Error::internal)?,
+        None,
     )
     .await?;
     Ok(())

@@ -313,6 +313,12 @@ pub async fn withdraw(k: &Kernel, actor: &Actor, id: MotionId) -> Result<Motion>
     Ok(motion)
 }
 
+/// A motion as its asking tool reads it to act on the decision (no reader's policy: the tool
+/// shows nothing of it to anyone without its own check).
+pub async fn for_tool(k: &Kernel, id: MotionId) -> Result<Option<Motion>> {
+    store::get(&k.db, id).await
+}
+
 /// A motion, for whoever may read its group.
 pub async fn get(k: &Kernel, actor: Option<&Actor>, id: MotionId) -> Result<Motion> {
     let motion = store::get(&k.db, id)

@@ -1,11 +1,27 @@
-//! The credit tool (DESIGN section 1, functions 12, 14 and 15): Weft's ledger as people and
-//! outside tools use it over HTTP — currencies, accounts, transfers, statements and the hash
-//! chain's verification (`api`). The ledger crate is the book; this crate is its face, and
-//! the worked example of docs/tools.md.
+//! The credit tool (DESIGN section 1, functions 12, 14 and 15; issue "Credit"), all on the
+//! one ledger: the ledger's HTTP face (currencies, accounts, transfers, statements, the hash
+//! chain's verification), mutual credit between members (payments the payee may confirm,
+//! payment requests, limits and their log, currency health), dues whose obligations a
+//! durable job creates, common pools spent by a rule (admins, N-of-M approvals, a decision
+//! of the group), expense claims with receipts, and the pages people use for all of it.
+//! The ledger crate is the book; this crate is its face, and the worked example of
+//! docs/tools.md.
 
 pub mod api;
+mod chart;
+pub mod dues;
+pub mod expenses;
+pub mod health;
+pub mod model;
+mod money;
+mod pages;
+pub mod payments;
+pub mod pools;
+mod receipts;
+mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use kernel::Kernel;
@@ -16,6 +32,12 @@ use tokio_util::sync::CancellationToken;
 use utoipa_axum::router::OpenApiRouter;
 use web::AppState;
 use web::tool::Background;
+
+pub static MIGRATIONS: Migrations = kernel::migrations!();
+
+/// How often waiting spends and claims are checked against their motions, besides each
+/// decision this node hears of.
+const SETTLE_EVERY: Duration = Duration::from_secs(5);
 
 /// The credit tool, as the composition root mounts it.
 #[derive(Default)]
@@ -40,31 +62,92 @@ impl Credit {
     }
 }
 
+/// Takes up what a stopped process left between the ledger's answer and the tool's record:
+/// spends being reserved, claims, obligations and requests being paid.
+pub async fn finish(ledger: &Ledger) -> kernel::Result<()> {
+    pools::finish(ledger).await?;
+    dues::finish(ledger.kernel()).await?;
+    payments::finish(ledger.kernel()).await?;
+    settle_decisions(ledger).await?;
+    Ok(())
+}
+
+/// Settles the spends and the claims whose motions were decided.
+pub async fn settle_decisions(ledger: &Ledger) -> kernel::Result<usize> {
+    Ok(
+        pools::settle_decisions(ledger).await?
+            + expenses::settle_decisions(ledger.kernel()).await?,
+    )
+}
+
+/// Settles decided spends and claims after each decision this node hears of, and now and
+/// then (a decision taken on another node, or while this one was down).
+async fn settle(ledger: Ledger, shutdown: CancellationToken) {
+    let mut heard = ledger.kernel().bus.subscribe();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            entry = heard.recv() => {
+                match entry {
+                    Ok(e) if e.activity.kind != "weft:MotionResolved" || e.activity.tool != model::TOOL => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    _ => {}
+                }
+            }
+            _ = tokio::time::sleep(SETTLE_EVERY) => {}
+        }
+        if let Err(e) = settle_decisions(&ledger).await {
+            tracing::warn!(error = %e, "decided spends could not be settled; trying again");
+        }
+    }
+}
+
 impl web::Tool for Credit {
     fn name(&self) -> &'static str {
-        "credit"
+        model::TOOL
     }
 
     fn migrations(&self) -> Vec<&'static Migrations> {
-        vec![&ledger::MIGRATIONS]
+        vec![&ledger::MIGRATIONS, &MIGRATIONS]
+    }
+
+    fn subjects(&self) -> Vec<(&'static str, Arc<dyn kernel::subjects::Subject>)> {
+        vec![(expenses::SUBJECT, Arc::new(expenses::ExpenseSubject))]
     }
 
     fn start<'a>(
         &'a self,
         kernel: &'a Arc<Kernel>,
-        _shutdown: &'a CancellationToken,
+        shutdown: &'a CancellationToken,
     ) -> BoxFuture<'a, kernel::Result<Background>> {
         Box::pin(async move {
-            self.ledger.start(kernel);
-            Ok(Vec::new())
+            let ledger = self.ledger.start(kernel).clone();
+            finish(&ledger).await?;
+            Ok(vec![tokio::spawn(settle(ledger, shutdown.clone()))])
         })
     }
 
     fn jobs(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![Arc::new(ledger::jobs::Expire(self.ledger().clone()))]
+        vec![
+            Arc::new(ledger::jobs::Expire(self.ledger().clone())),
+            Arc::new(dues::Cycle),
+            Arc::new(dues::Overdue),
+        ]
     }
 
     fn api(&self) -> Option<OpenApiRouter<AppState>> {
         Some(api::routes().layer(axum::Extension(self.ledger().clone())))
+    }
+
+    fn pages(&self) -> Option<axum::Router<AppState>> {
+        Some(pages::routes().layer(axum::Extension(self.ledger().clone())))
+    }
+
+    fn nav(&self, group: &web::pages::groups::GroupContext) -> Option<web::pages::NavLink> {
+        pages::nav(group)
+    }
+
+    fn root_pages(&self) -> Option<axum::Router<AppState>> {
+        Some(pages::root_routes().layer(axum::Extension(self.ledger().clone())))
     }
 }

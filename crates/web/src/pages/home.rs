@@ -75,6 +75,8 @@ pub struct Item {
     pub external: bool,
     /// An invitation to answer right here.
     pub invitation: Option<String>,
+    /// A payment request (the credit tool's) to pay or decline right here.
+    pub payment_request: Option<String>,
 }
 
 /// One inbox line alone, as the live stream sends it (with the form token its buttons send).
@@ -91,8 +93,12 @@ impl Item {
         let invitation = (a.tool == "groups" && !read)
             .then(|| a.extra.get("invitation")?.as_str().map(str::to_string))
             .flatten();
+        let payment_request = (a.tool == "credit" && !read)
+            .then(|| a.extra.get("payment_request")?.as_str().map(str::to_string))
+            .flatten();
         Item {
             invitation,
+            payment_request,
             id: a.id.to_string(),
             actor_initials: who.map_or("W".into(), |w| initials(&w.name)),
             actor_hue: who.map_or(0, |w| hue(&w.handle)),

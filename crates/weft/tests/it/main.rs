@@ -5,6 +5,7 @@ mod activity;
 mod cli;
 mod contract;
 mod conventions;
+mod credit;
 mod decide;
 mod decide_voters;
 mod demo;

@@ -243,6 +243,284 @@ pub(crate) fn rows() -> Vec<Row> {
             None,
             Group([[401, 404, 409, 409, 409]; 3]),
         ),
+        // The credit tool. A pool is as transparent as its group's content; spending it under
+        // the admins rule is for who manages the money; claims and contributions for members.
+        row(
+            "POST",
+            "/api/v1/groups/{group}/pools",
+            "/api/v1/groups/{g}/pools",
+            Some(json!({"name": "P", "currency": "{cur}", "rule": "admins"})),
+            Group(managed(403, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/pools",
+            "/api/v1/groups/{g}/pools",
+            None,
+            Group(READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/pools/{id}",
+            "/api/v1/pools/{cpool}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/pools/{id}/report",
+            "/api/v1/pools/{cpool}/report",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/pools/{id}/spends",
+            "/api/v1/pools/{cpool}/spends",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/spend",
+            "/api/v1/pools/{cpool}/spend",
+            Some(json!({"to": "{acct}", "amount": "1", "memo": "x"})),
+            Group([[401, 404, 403, 201, 201]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/spends/{transfer}/approve",
+            "/api/v1/pools/{cpool}/spends/{uuid}/approve",
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/spends/{transfer}/reject",
+            "/api/v1/pools/{cpool}/spends/{uuid}/reject",
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/deposits",
+            "/api/v1/pools/{cpool}/deposits",
+            Some(json!({"amount": "1", "memo": "x"})),
+            Group([[401, 404, 403, 201, 201]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/contributions",
+            "/api/v1/pools/{cpool}/contributions",
+            Some(json!({"amount": "1", "memo": "x"})),
+            Group([[401, 404, 201, 201, 201]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/pools/{id}/expenses",
+            "/api/v1/pools/{cpool}/expenses",
+            Some(json!({"amount": "1", "description": "x", "draft": true})),
+            Group([[401, 404, 201, 201, 201]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/pools/{id}/expenses",
+            "/api/v1/pools/{cpool}/expenses",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/expenses/{id}",
+            "/api/v1/expenses/{exp}",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        // The claim is submitted already; only its claimant may submit it.
+        row(
+            "POST",
+            "/api/v1/expenses/{id}/submit",
+            "/api/v1/expenses/{exp}/submit",
+            None,
+            Group([[401, 404, 409, 403, 403]; 3]),
+        ),
+        // Only the claimant adds receipts (JSON is not a receipt).
+        row(
+            "POST",
+            "/api/v1/expenses/{id}/receipts",
+            "/api/v1/expenses/{exp}/receipts",
+            Some(json!({})),
+            Group([[401, 404, 422, 403, 403]; 3]),
+        ),
+        // The claimant never approves; the admin does; then it is approved already.
+        row(
+            "POST",
+            "/api/v1/expenses/{id}/approve",
+            "/api/v1/expenses/{exp}/approve",
+            None,
+            Group([[401, 404, 403, 200, 409]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/expenses/{id}/pay",
+            "/api/v1/expenses/{exp}/pay",
+            None,
+            Group([[401, 404, 403, 200, 409]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/expenses/{id}/reject",
+            "/api/v1/expenses/{exp}/reject",
+            None,
+            Group([[401, 404, 409, 409, 409]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/dues",
+            "/api/v1/groups/{g}/dues",
+            Some(
+                json!({"name": "D", "currency": "{cur}", "amount": "1", "interval": "monthly",
+                        "starts_at": "{future}"}),
+            ),
+            Group(managed(403, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/dues",
+            "/api/v1/groups/{g}/dues",
+            None,
+            Group([
+                [401, 403, 200, 200, 200],
+                [401, 403, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/arrears",
+            "/api/v1/groups/{g}/arrears",
+            None,
+            Group([
+                [401, 403, 200, 200, 200],
+                [401, 403, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/dues/{id}/obligations",
+            "/api/v1/dues/{dues}/obligations",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/me/obligations",
+            "/api/v1/me/obligations",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "POST",
+            "/api/v1/obligations/{id}/pay",
+            "/api/v1/obligations/{uuid}/pay",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/obligations/{id}/mark-paid",
+            "/api/v1/obligations/{uuid}/mark-paid",
+            Some(json!({"note": "cash"})),
+            Person([401, 404]),
+        ),
+        // Paying goes through the ledger's policy, as a transfer does.
+        row(
+            "POST",
+            "/api/v1/payments",
+            "/api/v1/payments",
+            Some(json!({"from": "{acct}", "to": "{pool}", "amount": "1"})),
+            Group([[401, 422, 201, 403, 403]; 3]),
+        ),
+        // A posted transfer waits for nobody's answer.
+        row(
+            "POST",
+            "/api/v1/payments/{transfer}/accept",
+            "/api/v1/payments/{tr}/accept",
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        row(
+            "POST",
+            "/api/v1/payments/{transfer}/decline",
+            "/api/v1/payments/{tr}/decline",
+            None,
+            Group([[401, 404, 404, 404, 404]; 3]),
+        ),
+        // One asks to be paid into one's own account only.
+        row(
+            "POST",
+            "/api/v1/payment-requests",
+            "/api/v1/payment-requests",
+            Some(json!({"from": "{acct}", "to": "{acct}", "amount": "1", "memo": "x"})),
+            Group([[401, 422, 422, 422, 422]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/payment-requests",
+            "/api/v1/payment-requests",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "GET",
+            "/api/v1/payment-requests/{id}",
+            "/api/v1/payment-requests/{uuid}",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/payment-requests/{id}/pay",
+            "/api/v1/payment-requests/{uuid}/pay",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "POST",
+            "/api/v1/payment-requests/{id}/decline",
+            "/api/v1/payment-requests/{uuid}/decline",
+            None,
+            Person([401, 404]),
+        ),
+        row(
+            "GET",
+            "/api/v1/me/credit-preferences",
+            "/api/v1/me/credit-preferences",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "PUT",
+            "/api/v1/me/credit-preferences",
+            "/api/v1/me/credit-preferences",
+            Some(json!({"confirm_incoming": false})),
+            Person([401, 200]),
+        ),
+        row(
+            "GET",
+            "/api/v1/currencies/{id}/health",
+            "/api/v1/currencies/{cur}/health",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
+        row(
+            "GET",
+            "/api/v1/ledger-accounts/{id}/limit-changes",
+            "/api/v1/ledger-accounts/{acct}/limit-changes",
+            None,
+            Group([[401, 404, 200, 200, 200]; 3]),
+        ),
         // Outside tools: anyone signed in registers one; only who did manages it.
         row(
             "POST",
@@ -1067,6 +1345,11 @@ struct Fixture {
     board: String,
     card: String,
     stuck: String,
+    /// The credit tool: a pool under the admins rule holding 100, a claim of 1 on it by the
+    /// member (submitted), and dues feeding it.
+    cpool: String,
+    expense: String,
+    dues: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -1277,7 +1560,41 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         .unwrap();
         tx.commit().await.unwrap();
     }
+    let cpool = own
+        .post(
+            &format!("/api/v1/groups/{handle}/pools"),
+            &json!({"name": "Commons", "currency": currency, "rule": "admins"}),
+        )
+        .await;
+    assert_eq!(cpool.status, 201, "{}", cpool.body);
+    let cpool = cpool.json["id"].as_str().unwrap().to_string();
+    let funded = own
+        .post(
+            &format!("/api/v1/pools/{cpool}/deposits"),
+            &json!({"amount": "100", "memo": "Start"}),
+        )
+        .await;
+    assert_eq!(funded.status, 201, "{}", funded.body);
+    let expense = mem
+        .post(
+            &format!("/api/v1/pools/{cpool}/expenses"),
+            &json!({"amount": "1", "description": "Seeds"}),
+        )
+        .await;
+    assert_eq!(expense.status, 201, "{}", expense.body);
+    let dues = own
+        .post(
+            &format!("/api/v1/groups/{handle}/dues"),
+            &json!({"name": "Dues", "currency": currency, "amount": "1", "interval": "monthly",
+                    "starts_at": kernel::Timestamp(server.clock.now().0).plus_seconds(30 * 86_400).to_rfc3339(),
+                    "pool": cpool}),
+        )
+        .await;
+    assert_eq!(dues.status, 201, "{}", dues.body);
     Fixture {
+        cpool,
+        expense: expense.json["id"].as_str().unwrap().to_string(),
+        dues: dues.json["id"].as_str().unwrap().to_string(),
         board,
         card: cards[0].clone(),
         stuck: cards[1].clone(),
@@ -1361,13 +1678,17 @@ fn class_of(method: &str, spec: &str) -> Class {
         ("GET", "/api/v1/me")
         | ("GET", "/api/v1/me/ledger-accounts")
         | ("GET", "/api/v1/me/tasks")
+        | ("GET", "/api/v1/me/obligations")
+        | ("GET", "/api/v1/me/credit-preferences")
+        | ("GET", "/api/v1/payment-requests")
         | ("GET", "/api/v1/notifications")
         | ("GET", "/api/v1/notifications/counts")
         | ("GET", "/api/v1/stream") => Across,
         ("POST", "/api/v1/notifications/read") => AcrossWrite,
         ("GET", "/api/v1/notifications/settings")
         | ("PATCH", "/api/v1/notifications/settings")
-        | ("POST", "/api/v1/groups") => Spanning,
+        | ("POST", "/api/v1/groups")
+        | ("PUT", "/api/v1/me/credit-preferences") => Spanning,
         ("DELETE", "/api/v1/sessions/current") => SessionOnly,
         (_, "/api/v1/oidc/keys") | (_, "/api/v1/oidc/keys/rotate") => ServerAdmin,
         ("GET", "/api/v1/groups/{group}/invitations")
@@ -1492,6 +1813,11 @@ fn tool_may_pass(method: &str, spec: &str) -> bool {
             | ("POST", "/api/v1/comments")
             | ("GET", "/api/v1/files")
             | ("POST", "/api/v1/files")
+            // A pool is as transparent as its group's content.
+            | ("GET", "/api/v1/groups/{group}/pools")
+            | ("GET", "/api/v1/pools/{id}")
+            | ("GET", "/api/v1/pools/{id}/report")
+            | ("GET", "/api/v1/pools/{id}/spends")
     )
 }
 
@@ -1690,13 +2016,17 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{motion}", &f.motion)
                 .replace("{board}", &f.board)
                 .replace("{stuck}", &f.stuck)
-                .replace("{card}", &f.card);
+                .replace("{card}", &f.card)
+                .replace("{cpool}", &f.cpool)
+                .replace("{exp}", &f.expense)
+                .replace("{dues}", &f.dues);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()
                     .replace("{g}", &f.handle)
                     .replace("{acct}", &f.account)
                     .replace("{pool}", &f.pool)
+                    .replace("{cur}", &f.currency)
                     .replace("{future}", &future);
                 serde_json::from_str::<Value>(&text).unwrap()
             });

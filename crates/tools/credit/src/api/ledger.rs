@@ -5,7 +5,7 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::page::{Page, PageRequest};
 use ledger::model::*;
@@ -14,6 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use web::{AppState, Caller, Json, Problem};
+
+use super::{id, idempotency_key, replayed};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags((name = "ledger",
@@ -35,32 +37,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(post_transfer))
         .routes(routes!(void_transfer))
         .routes(routes!(create_batch))
+        .routes(routes!(limit_changes))
 }
 
-fn id<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Problem> {
-    text.parse().map_err(|_| Problem::not_found(what))
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
-            Problem::from(kernel::Error::invalid(
-                "Idempotency-Key",
-                "1 to 255 visible ASCII characters",
-            ))
-        }),
-    }
-}
-
-fn replayed<T: serde::Serialize>(status: StatusCode, body: T, replayed: bool) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
+/// Every change of the account's limits, newest first: who, when, from what to what.
+#[utoipa::path(get, path = "/api/v1/ledger-accounts/{id}/limit-changes", tag = "ledger",
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "Ledger account id")),
+    responses((status = 200, body = Vec<LimitChange>)))]
+async fn limit_changes(
+    State(app): State<AppState>,
+    Caller(actor): Caller,
+    Path(account): Path<String>,
+) -> Result<Json<Vec<LimitChange>>, Problem> {
+    let account: AccountId = id(&account, "ledger account")?;
+    Ok(Json(
+        service::limit_changes(&app.kernel, &actor, account).await?,
+    ))
 }
 
 /// Create a currency for the group (who manages its money: owners and admins, or a role

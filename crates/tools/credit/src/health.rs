@@ -1,0 +1,159 @@
+//! Currency health (what no rival shows): per currency, how its balances are spread — how
+//! many members sit at their floor (cannot pay) or their ceiling (cannot be paid), and the
+//! Gini coefficient — and per month, how much changed hands, how fast the money went round
+//! (volume over the money in circulation at the month's end) and how many members traded.
+//!
+//! Each month costs two grouped reads of the ledger's covering index by time; the balances
+//! at each month's end are walked back from today's, so no balance history is stored.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, Months, TimeZone, Utc};
+use kernel::people::Actor;
+use kernel::{Kernel, Result, Timestamp};
+use ledger::OwnerKind;
+
+use crate::model::*;
+use crate::money::decimal;
+
+/// How many months the figures go back.
+const MONTHS: usize = 12;
+
+/// Gini coefficient of non-negative values (0: all equal; towards 1: one holds everything).
+pub fn gini(values: &mut [i64]) -> f64 {
+    let n = values.len();
+    let total: i128 = values.iter().map(|v| i128::from(*v)).sum();
+    if n == 0 || total <= 0 {
+        return 0.0;
+    }
+    values.sort_unstable();
+    let weighted: i128 = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as i128 + 1) * i128::from(*v))
+        .sum();
+    let g = (2.0 * weighted as f64) / (n as f64 * total as f64) - (n as f64 + 1.0) / n as f64;
+    (g.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0
+}
+
+/// The first instants of the last `MONTHS` months up to now, and the month after, oldest
+/// first.
+fn month_starts(now: Timestamp) -> Vec<(String, i64)> {
+    let t = now.to_datetime();
+    let this = Utc
+        .with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(t);
+    let mut out = Vec::with_capacity(MONTHS + 1);
+    for back in (0..MONTHS as u32).rev() {
+        let start = this.checked_sub_months(Months::new(back)).unwrap_or(this);
+        out.push((
+            start.format("%Y-%m").to_string(),
+            Timestamp::from_datetime(start).0,
+        ));
+    }
+    let next = this.checked_add_months(Months::new(1)).unwrap_or(this);
+    out.push((String::new(), Timestamp::from_datetime(next).0));
+    out
+}
+
+pub async fn health(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Health> {
+    // Who may see the currency may see its health (members of its group).
+    let shown = ledger::service::get_currency(k, actor, id).await?;
+    let accounts = ledger::store::all_accounts_of(&k.db, id).await?;
+    let members: Vec<_> = accounts
+        .iter()
+        .filter(|a| a.owner_kind == OwnerKind::Member.as_str())
+        .collect();
+    let member_ids: HashSet<AccountId> = members.iter().map(|a| a.id).collect();
+    let at_floor = members
+        .iter()
+        .filter(|a| a.floor.is_some_and(|f| a.balance <= f))
+        .count() as i64;
+    let at_ceiling = members
+        .iter()
+        .filter(|a| a.ceiling.is_some_and(|c| a.balance >= c))
+        .count() as i64;
+    let lowest = members
+        .iter()
+        .map(|a| a.floor.unwrap_or(a.balance).min(a.balance))
+        .min()
+        .unwrap_or(0);
+    let mut shifted: Vec<i64> = members.iter().map(|a| a.balance - lowest).collect();
+    let gini = gini(&mut shifted);
+    let supply_of = |balances: &HashMap<AccountId, i64>| -> i64 {
+        balances
+            .iter()
+            .filter(|(a, _)| member_ids.contains(a))
+            .map(|(_, b)| (*b).max(0))
+            .sum()
+    };
+    let mut balances: HashMap<AccountId, i64> =
+        accounts.iter().map(|a| (a.id, a.balance)).collect();
+    let supply_now = supply_of(&balances);
+    let starts = month_starts(k.now());
+    let mut months = Vec::with_capacity(MONTHS);
+    // Newest month first: its end balances are today's (no transfer is later than now).
+    for window in starts.windows(2).rev() {
+        let (month, from) = &window[0];
+        let to = window[1].1;
+        let paid = ledger::store::flows(&k.db, id, *from, to, true).await?;
+        let received = ledger::store::flows(&k.db, id, *from, to, false).await?;
+        let supply_end = supply_of(&balances);
+        let volume: i64 = paid.iter().map(|f| f.total).sum();
+        let transfers: i64 = paid.iter().map(|f| f.n).sum();
+        let traders: HashSet<AccountId> = paid
+            .iter()
+            .chain(&received)
+            .map(|f| f.account)
+            .filter(|a| member_ids.contains(a))
+            .collect();
+        // Back to the month's start: undo what it moved.
+        for f in &paid {
+            *balances.entry(f.account).or_default() += f.total;
+        }
+        for f in &received {
+            *balances.entry(f.account).or_default() -= f.total;
+        }
+        let velocity = if supply_end > 0 {
+            ((volume as f64 / supply_end as f64) * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        };
+        months.push(HealthMonth {
+            month: month.clone(),
+            transfers,
+            volume: decimal(volume, shown.scale).0,
+            velocity,
+            traders: traders.len() as i64,
+        });
+    }
+    months.reverse();
+    Ok(Health {
+        currency: id,
+        code: shown.code,
+        kind: shown.kind.as_str().into(),
+        accounts: members.len() as i64,
+        at_floor,
+        at_ceiling,
+        gini,
+        supply: decimal(supply_now, shown.scale).0,
+        months,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gini;
+
+    #[test]
+    fn gini_is_zero_for_equals_and_high_for_one_holder() {
+        assert_eq!(gini(&mut [5, 5, 5, 5]), 0.0);
+        assert_eq!(gini(&mut []), 0.0);
+        assert_eq!(gini(&mut [0, 0, 0]), 0.0);
+        // One of four holds everything: (n-1)/n.
+        assert_eq!(gini(&mut [0, 0, 0, 100]), 0.75);
+        let mid = gini(&mut [1, 2, 3, 4]);
+        assert!((mid - 0.25).abs() < 1e-9, "{mid}");
+    }
+}
