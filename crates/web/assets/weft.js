@@ -280,8 +280,8 @@
   });
 
   // [data-follow="<url>"]: a part of the page refreshed whenever the event stream at <url>
-  // says "changed" (or the event named by data-follow-event, such as the activity stream's
-  // "activity") — its hx-trigger listens for "weft:changed". The part may be swapped for a
+  // says "changed" (or the events named by data-follow-event, such as the activity stream's
+  // "notification activity") — its hx-trigger listens for "weft:changed". The part may be swapped for a
   // new one meanwhile, so each event finds it again. <body data-follow=open> once it listens.
   function followChanges() {
     if (!window.EventSource) return;
@@ -293,9 +293,11 @@
       var stream = new EventSource(url);
       stream.addEventListener("open", function () { document.body.setAttribute("data-follow", "open"); });
       stream.addEventListener("error", function () { document.body.setAttribute("data-follow", "closed"); });
-      stream.addEventListener(part.getAttribute("data-follow-event") || "changed", function () {
-        var current = document.querySelector('[data-follow="' + url + '"]');
-        if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
+      (part.getAttribute("data-follow-event") || "changed").split(" ").forEach(function (name) {
+        stream.addEventListener(name, function () {
+          var current = document.querySelector('[data-follow="' + url + '"]');
+          if (current && window.htmx) window.htmx.trigger(current, "weft:changed");
+        });
       });
     });
   }

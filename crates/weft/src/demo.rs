@@ -280,8 +280,10 @@ pub async fn fill_with(
     .await?;
     decisions(k, &people).await?;
     let book = ledger::Ledger::start(std::sync::Arc::clone(k));
-    tasks(k, &book, &people).await?;
+    hours(k, &people).await?;
+    // The money first: its past is dated in the past, before the board's bounties of today.
     credit(k, &book, &people, clock).await?;
+    tasks(k, &book, &people).await?;
     if let Some(c) = clock {
         c.days_ago(0.0);
     }
@@ -452,12 +454,10 @@ async fn decisions(k: &Kernel, people: &[Actor]) -> Result<()> {
     Ok(())
 }
 
-/// The garden's hours (a mutual credit) and its spring board: cards in every column, some
-/// waiting for others, custom fields, checklists, one bounty held and one paid.
-async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
+/// The garden's hours: a mutual credit (floor -20, ceiling 50) and an account for each of
+/// the members who trade.
+async fn hours(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
     use serde_json::json;
-    use tasks::model::{CardChange, NewBoard, NewCard};
-    use tasks::service;
     let by = |handle: &str| {
         people
             .iter()
@@ -465,7 +465,6 @@ async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Acto
             .expect("a demo person")
     };
     let amara = by("amara");
-    groups::set_tool(k, amara, "garden", "tasks", true).await?;
     let hours = ledger::service::create_currency(
         k,
         amara,
@@ -484,6 +483,23 @@ async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Acto
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The garden's spring board: cards in every column, some
+/// waiting for others, custom fields, checklists, one bounty held and one paid.
+async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
+    use serde_json::json;
+    use tasks::model::{CardChange, NewBoard, NewCard};
+    use tasks::service;
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    groups::set_tool(k, amara, "garden", "tasks", true).await?;
     let board = service::create_board(
         k,
         amara,

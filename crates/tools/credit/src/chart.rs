@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;
 const PAD: f64 = 28.0;
+/// Room on the left of a line for the highest and lowest values.
+const LEFT: f64 = 84.0;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -26,7 +28,7 @@ pub fn line(points: &[(i64, f64)], label: &str, unit: &str) -> String {
     let hi = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
     let span_v = if hi > lo { hi - lo } else { 1.0 };
     let span_t = if t1 > t0 { (t1 - t0) as f64 } else { 1.0 };
-    let x = |t: i64| PAD + (t - t0) as f64 / span_t * (WIDTH - 2.0 * PAD);
+    let x = |t: i64| LEFT + (t - t0) as f64 / span_t * (WIDTH - LEFT - PAD);
     let y = |v: f64| HEIGHT - PAD - (v - lo) / span_v * (HEIGHT - 2.0 * PAD);
     let mut path = String::new();
     // A step line: a balance holds until the next movement.
@@ -55,7 +57,7 @@ pub fn line(points: &[(i64, f64)], label: &str, unit: &str) -> String {
     let label = escape(label);
     let unit = escape(unit);
     format!(
-        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" data-chart="line" data-points="{n}"><title id="chart-title">{label}</title><line x1="{PAD}" x2="{x2}" y1="{zy:.1}" y2="{zy:.1}" stroke="currentColor" stroke-opacity="0.3" stroke-dasharray="4 4"/><path d="{path}" fill="none" stroke="var(--color-primary, #2563eb)" stroke-width="2"/><text x="4" y="{hy:.1}" font-size="11" fill="currentColor">{hi} {unit}</text><text x="4" y="{ly:.1}" font-size="11" fill="currentColor">{lo} {unit}</text></svg>"##,
+        r##"<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" data-chart="line" data-points="{n}"><title id="chart-title">{label}</title><line x1="{LEFT}" x2="{x2}" y1="{zy:.1}" y2="{zy:.1}" stroke="currentColor" stroke-opacity="0.3" stroke-dasharray="4 4"/><path class="chart-svg__line" d="{path}"/><text x="4" y="{hy:.1}" font-size="11" fill="currentColor">{hi} {unit}</text><text x="4" y="{ly:.1}" font-size="11" fill="currentColor">{lo} {unit}</text></svg>"##,
         n = points.len(),
         x2 = WIDTH - PAD,
         zy = y(0.0),
@@ -80,7 +82,7 @@ pub fn bars(values: &[(String, f64)], label: &str) -> String {
         let x = PAD + i as f64 * slot + slot * 0.15;
         let _ = write!(
             body,
-            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="var(--color-primary, #2563eb)"><title>{name}: {v}</title></rect><text x="{tx:.1}" y="{ty}" font-size="10" text-anchor="middle" fill="currentColor">{short}</text>"#,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" class="fill-1"><title>{name}: {v}</title></rect><text x="{tx:.1}" y="{ty}" font-size="10" text-anchor="middle" fill="currentColor">{short}</text>"#,
             y = HEIGHT - PAD - h,
             w = slot * 0.7,
             name = escape(name),
@@ -91,7 +93,7 @@ pub fn bars(values: &[(String, f64)], label: &str) -> String {
         );
     }
     format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}" data-chart="bars">{body}</svg>"#,
+        r#"<svg class="chart-svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}" data-chart="bars">{body}</svg>"#,
         label = escape(label),
     )
 }

@@ -81,12 +81,10 @@ pub async fn health(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Health>
         .unwrap_or(0);
     let mut shifted: Vec<i64> = members.iter().map(|a| a.balance - lowest).collect();
     let gini = gini(&mut shifted);
+    // The money in circulation: every positive balance — members', and the pools' and
+    // escrows' that hold what members put in.
     let supply_of = |balances: &HashMap<AccountId, i64>| -> i64 {
-        balances
-            .iter()
-            .filter(|(a, _)| member_ids.contains(a))
-            .map(|(_, b)| (*b).max(0))
-            .sum()
+        balances.values().map(|b| (*b).max(0)).sum()
     };
     let mut balances: HashMap<AccountId, i64> =
         accounts.iter().map(|a| (a.id, a.balance)).collect();

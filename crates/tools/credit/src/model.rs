@@ -366,7 +366,7 @@ pub struct Health {
     pub at_ceiling: i64,
     /// Gini coefficient of members' balances above the lowest floor (0 equal, 1 one holds all).
     pub gini: f64,
-    /// The sum of the positive balances of members (the money in circulation).
+    /// The sum of the positive balances (the money in circulation, pools' included).
     pub supply: String,
     /// The last twelve months, oldest first.
     pub months: Vec<HealthMonth>,
