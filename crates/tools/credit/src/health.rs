@@ -3,8 +3,10 @@
 //! Gini coefficient — and per month, how much changed hands, how fast the money went round
 //! (volume over the money in circulation at the month's end) and how many members traded.
 //!
-//! Each month costs two grouped reads of the ledger's covering index by time; the balances
-//! at each month's end are walked back from today's, so no balance history is stored.
+//! A month costs two grouped reads of the ledger's covering index by time; the balances at
+//! each month's end are walked back from today's, so no balance history is stored. A month
+//! that is over never changes, so its figures are kept once counted (`credit_health_months`)
+//! and a request reads only the current month from the ledger.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +17,7 @@ use ledger::OwnerKind;
 
 use crate::model::*;
 use crate::money::decimal;
+use crate::store;
 
 /// How many months the figures go back.
 const MONTHS: usize = 12;
@@ -60,6 +63,21 @@ fn month_starts(now: Timestamp) -> Vec<(String, i64)> {
 pub async fn health(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Health> {
     // Who may see the currency may see its health (members of its group).
     let shown = ledger::service::get_currency(k, actor, id).await?;
+    figures(k, id, &shown.code, shown.kind.as_str(), shown.scale).await
+}
+
+/// Counts the months gone by of every currency that has transfers, so that a reader's
+/// request reads only the current month (run by the tool after it starts, then hourly).
+pub async fn keep_up(k: &Kernel) -> Result<()> {
+    for c in ledger::store::all_currencies(&k.db).await? {
+        if c.seq > 0 {
+            figures(k, c.id, &c.code, &c.kind, c.scale()).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn figures(k: &Kernel, id: CurrencyId, code: &str, kind: &str, scale: u32) -> Result<Health> {
     let accounts = ledger::store::all_accounts_of(&k.db, id).await?;
     let members: Vec<_> = accounts
         .iter()
@@ -90,16 +108,29 @@ pub async fn health(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Health>
         accounts.iter().map(|a| (a.id, a.balance)).collect();
     let supply_now = supply_of(&balances);
     let starts = month_starts(k.now());
-    let mut months = Vec::with_capacity(MONTHS);
-    // Newest month first: its end balances are today's (no transfer is later than now).
-    for window in starts.windows(2).rev() {
+    // A month that is over never changes: its figures are kept once counted. Only the
+    // months after the oldest one not kept yet are read from the ledger (today's only,
+    // once the history is kept), walking the balances back from today's.
+    let kept: HashMap<String, store::HealthMonthRow> = store::health_months(&k.db, id)
+        .await?
+        .into_iter()
+        .map(|r| (r.month.clone(), r))
+        .collect();
+    let windows: Vec<_> = starts.windows(2).collect();
+    let current = windows.len() - 1;
+    let oldest_missing = (0..current)
+        .find(|i| !kept.contains_key(&windows[*i][0].0))
+        .unwrap_or(current);
+    let mut counted: Vec<store::HealthMonthRow> = Vec::new();
+    for (i, window) in windows.iter().enumerate().rev() {
+        if i < oldest_missing {
+            break;
+        }
         let (month, from) = &window[0];
         let to = window[1].1;
         let paid = ledger::store::flows(&k.db, id, *from, to, true).await?;
         let received = ledger::store::flows(&k.db, id, *from, to, false).await?;
         let supply_end = supply_of(&balances);
-        let volume: i64 = paid.iter().map(|f| f.total).sum();
-        let transfers: i64 = paid.iter().map(|f| f.n).sum();
         let traders: HashSet<AccountId> = paid
             .iter()
             .chain(&received)
@@ -113,29 +144,48 @@ pub async fn health(k: &Kernel, actor: &Actor, id: CurrencyId) -> Result<Health>
         for f in &received {
             *balances.entry(f.account).or_default() -= f.total;
         }
-        let velocity = if supply_end > 0 {
-            ((volume as f64 / supply_end as f64) * 1000.0).round() / 1000.0
-        } else {
-            0.0
-        };
-        months.push(HealthMonth {
+        counted.push(store::HealthMonthRow {
             month: month.clone(),
-            transfers,
-            volume: decimal(volume, shown.scale).0,
-            velocity,
+            transfers: paid.iter().map(|f| f.n).sum(),
+            volume: paid.iter().map(|f| f.total).sum(),
             traders: traders.len() as i64,
+            supply_end,
         });
     }
-    months.reverse();
+    let closed: Vec<store::HealthMonthRow> = counted
+        .iter()
+        .filter(|r| r.month != windows[current][0].0)
+        .cloned()
+        .collect();
+    store::keep_health_months(&k.db, id, &closed).await?;
+    let mut rows: HashMap<String, store::HealthMonthRow> = kept;
+    for r in counted {
+        rows.insert(r.month.clone(), r);
+    }
+    let months = windows
+        .iter()
+        .filter_map(|w| rows.get(&w[0].0))
+        .map(|r| HealthMonth {
+            month: r.month.clone(),
+            transfers: r.transfers,
+            volume: decimal(r.volume, scale).0,
+            velocity: if r.supply_end > 0 {
+                ((r.volume as f64 / r.supply_end as f64) * 1000.0).round() / 1000.0
+            } else {
+                0.0
+            },
+            traders: r.traders,
+        })
+        .collect();
     Ok(Health {
         currency: id,
-        code: shown.code,
-        kind: shown.kind.as_str().into(),
+        code: code.to_string(),
+        kind: kind.to_string(),
         accounts: members.len() as i64,
         at_floor,
         at_ceiling,
         gini,
-        supply: decimal(supply_now, shown.scale).0,
+        supply: decimal(supply_now, scale).0,
         months,
     })
 }

@@ -80,11 +80,23 @@ pub async fn settle_decisions(ledger: &Ledger) -> kernel::Result<usize> {
     )
 }
 
+/// How often the figures of months gone by are brought up to date (the first time just
+/// after start).
+const HEALTH_EVERY: Duration = Duration::from_secs(3600);
+
 /// Settles decided spends and claims after each decision this node hears of, and now and
-/// then (a decision taken on another node, or while this one was down).
+/// then (a decision taken on another node, or while this one was down); keeps the currency
+/// health of past months counted.
 async fn settle(ledger: Ledger, shutdown: CancellationToken) {
     let mut heard = ledger.kernel().bus.subscribe();
+    let mut health_due = tokio::time::Instant::now() + Duration::from_secs(2);
     loop {
+        if tokio::time::Instant::now() >= health_due {
+            health_due = tokio::time::Instant::now() + HEALTH_EVERY;
+            if let Err(e) = health::keep_up(ledger.kernel()).await {
+                tracing::warn!(error = %e, "currency health could not be brought up to date");
+            }
+        }
         tokio::select! {
             _ = shutdown.cancelled() => return,
             entry = heard.recv() => {

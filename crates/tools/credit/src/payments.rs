@@ -117,6 +117,9 @@ pub async fn answer(
         .await?
         .filter(|c| c.payee == actor.account || c.payer == actor.account)
         .ok_or(Error::NotFound("payment"))?;
+    if !within_reach(k, actor, transfer).await? {
+        return Err(Error::NotFound("payment"));
+    }
     if accept && c.payee != actor.account {
         return Err(Error::Forbidden("only the payee accepts a payment".into()));
     }
@@ -148,6 +151,20 @@ pub async fn answer(
     })
 }
 
+/// Whether a token limited to one group may see this payment (its currency is that
+/// group's); any other credential may.
+async fn within_reach(k: &Kernel, actor: &Actor, transfer: TransferId) -> Result<bool> {
+    let Some(only) = kernel::policy::confined_to(Some(actor)) else {
+        return Ok(true);
+    };
+    let Some(row) = ledger::store::transfer(&k.db, transfer).await? else {
+        return Ok(false);
+    };
+    Ok(ledger::store::currency(&k.db, row.currency_id)
+        .await?
+        .is_some_and(|c| c.group_id == only))
+}
+
 /// Payments waiting for the caller to accept them, or that the caller made and wait.
 pub async fn waiting(
     k: &Kernel,
@@ -156,6 +173,9 @@ pub async fn waiting(
     actor.require(Scope::LedgerRead)?;
     let mut out = Vec::new();
     for c in store::open_confirmations(&k.db, actor.account).await? {
+        if !within_reach(k, actor, c.transfer_id).await? {
+            continue;
+        }
         let t = ledger::service::transfer_as_tool(k, c.transfer_id).await?;
         if t.state == ledger::TransferState::Pending {
             out.push((c, t));

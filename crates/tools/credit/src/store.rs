@@ -1199,3 +1199,83 @@ pub async fn insert_main_account(
     tx.commit().await?;
     Ok(n == 1)
 }
+
+// Currency health of closed months.
+
+#[derive(Iden, Clone, Copy)]
+pub enum CreditHealthMonths {
+    Table,
+    CurrencyId,
+    Month,
+    Transfers,
+    Volume,
+    Traders,
+    SupplyEnd,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HealthMonthRow {
+    pub month: String,
+    pub transfers: i64,
+    pub volume: i64,
+    pub traders: i64,
+    pub supply_end: i64,
+}
+
+/// The figures kept for a currency's closed months.
+pub async fn health_months(db: &Db, currency: CurrencyId) -> Result<Vec<HealthMonthRow>> {
+    db.fetch_all(
+        Query::select()
+            .columns([
+                CreditHealthMonths::Month,
+                CreditHealthMonths::Transfers,
+                CreditHealthMonths::Volume,
+                CreditHealthMonths::Traders,
+                CreditHealthMonths::SupplyEnd,
+            ])
+            .from(CreditHealthMonths::Table)
+            .and_where(Expr::col(CreditHealthMonths::CurrencyId).eq(currency))
+            .order_by(CreditHealthMonths::Month, Order::Asc),
+    )
+    .await
+}
+
+/// Keeps the figures of closed months (a month counted twice keeps its first count).
+pub async fn keep_health_months(
+    db: &Db,
+    currency: CurrencyId,
+    rows: &[HealthMonthRow],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert()
+        .into_table(CreditHealthMonths::Table)
+        .columns([
+            CreditHealthMonths::CurrencyId,
+            CreditHealthMonths::Month,
+            CreditHealthMonths::Transfers,
+            CreditHealthMonths::Volume,
+            CreditHealthMonths::Traders,
+            CreditHealthMonths::SupplyEnd,
+        ])
+        .on_conflict(
+            OnConflict::columns([CreditHealthMonths::CurrencyId, CreditHealthMonths::Month])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    for r in rows {
+        q.values_panic([
+            currency.into(),
+            r.month.clone().into(),
+            r.transfers.into(),
+            r.volume.into(),
+            r.traders.into(),
+            r.supply_end.into(),
+        ]);
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(&q).await?;
+    tx.commit().await
+}

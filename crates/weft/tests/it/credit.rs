@@ -5,6 +5,7 @@
 //! the payee confirms, currency health, and bad input that moves nothing.
 
 use kernel::Clock as _;
+use sea_query::ExprTrait;
 use serde_json::{Value, json};
 use testkit::{Backend, Client, TestServer, both};
 
@@ -14,6 +15,7 @@ both!(
     dues_over_a_jumped_clock_create_remind_and_settle_obligations,
     members_pay_request_and_confirm_and_see_the_currency_health,
     bad_input_is_refused_and_moves_nothing,
+    what_a_killed_process_left_is_finished_at_start,
 );
 
 /// A public group `garden` (owner ana; members bo, cy, di) using decide, with a mutual
@@ -790,6 +792,18 @@ async fn members_pay_request_and_confirm_and_see_the_currency_health(backend: Ba
             .status,
         404
     );
+    // A month later the month gone by reads the same, counted once and kept.
+    let before = h["months"][11].clone();
+    server.clock.advance_seconds(20 * 86_400);
+    assert_eq!(g.bo.get("/api/v1/me").await.status, 200);
+    server.clock.advance_seconds(12 * 86_400);
+    let path = format!("/api/v1/currencies/{}/health", g.currency);
+    let later = g.bo.get(&path).await;
+    assert_eq!(later.status, 200, "{}", later.body);
+    assert_eq!(later.json["months"][10], before, "{}", later.body);
+    assert_eq!(later.json["months"][11]["transfers"], 0);
+    let again = g.bo.get(&path).await;
+    assert_eq!(again.json["months"], later.json["months"]);
 }
 
 async fn bad_input_is_refused_and_moves_nothing(backend: Backend) {
@@ -932,4 +946,131 @@ async fn bad_input_is_refused_and_moves_nothing(backend: Backend) {
     // Nothing moved.
     assert_eq!(pool_balance(&g.bo, pid).await, "10.00");
     assert_eq!(balance(&g.bo, &g.accounts[1]).await, "-10.00");
+}
+
+/// Sets `column` of the row `id` in `table` (as if the process had stopped between writing
+/// its intent and the ledger's answer).
+async fn set(server: &TestServer, table: &str, id: &str, column: &str, value: sea_query::Value) {
+    let mut tx = server.kernel.db.begin().await.unwrap();
+    tx.execute(
+        sea_query::Query::update()
+            .table(sea_query::Alias::new(table))
+            .value(sea_query::Alias::new(column), value)
+            .and_where(
+                sea_query::Expr::col(sea_query::Alias::new("id"))
+                    .eq(id.parse::<uuid::Uuid>().unwrap()),
+            ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let g = garden(&server).await;
+    let shared = pool(
+        &g,
+        json!({"name": "Shared", "currency": "HOURS", "rule": "approvals",
+               "approvers": ["ana", "cy", "di"], "required": 2}),
+    )
+    .await;
+    let sid = shared["id"].as_str().unwrap();
+    fund(&g, sid, "20").await;
+    // A spend the ledger reserved, whose answer was never recorded.
+    let asked = g
+        .bo
+        .post(
+            &format!("/api/v1/pools/{sid}/spend"),
+            &json!({"to": g.accounts[1], "amount": "4", "memo": "Rope"}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    let reserved = asked.json["id"].as_str().unwrap().to_string();
+    let transfer = asked.json["transfer"]["id"].as_str().unwrap().to_string();
+    set(&server, "credit_spends", &reserved, "state", "reserving".into()).await;
+    set(
+        &server,
+        "credit_spends",
+        &reserved,
+        "transfer_id",
+        sea_query::Value::Uuid(None),
+    )
+    .await;
+    // A spend written as intent whose ledger request never happened.
+    let never = g
+        .bo
+        .post(
+            &format!("/api/v1/pools/{sid}/spend"),
+            &json!({"to": g.accounts[1], "amount": "1", "memo": "Never"}),
+        )
+        .await;
+    let never_id = never.json["id"].as_str().unwrap().to_string();
+    let never_transfer = never.json["transfer"]["id"].as_str().unwrap().to_string();
+    g.bo.post(
+        &format!("/api/v1/pools/{sid}/spends/{never_transfer}/reject"),
+        &json!({}),
+    )
+    .await;
+    set(&server, "credit_spends", &never_id, "state", "reserving".into()).await;
+    set(
+        &server,
+        "credit_spends",
+        &never_id,
+        "ledger_key",
+        "credit-spend-never-asked".into(),
+    )
+    .await;
+    // A request paid on the ledger, left as paying; another left paying but never paid.
+    let ask = |memo: &'static str| {
+        let bo = g.bo.clone();
+        let to = g.accounts[1].clone();
+        async move {
+            let r = bo
+                .post(
+                    "/api/v1/payment-requests",
+                    &json!({"from": "cy", "to": to, "amount": "2", "memo": memo}),
+                )
+                .await;
+            r.json["id"].as_str().unwrap().to_string()
+        }
+    };
+    let paid = ask("Paid").await;
+    let unpaid = ask("Unpaid").await;
+    g.cy.post(&format!("/api/v1/payment-requests/{paid}/pay"), &json!({}))
+        .await;
+    set(&server, "credit_payment_requests", &paid, "state", "paying".into()).await;
+    set(&server, "credit_payment_requests", &unpaid, "state", "paying".into()).await;
+
+    let book = ::ledger::Ledger::start(server.kernel.clone());
+    credit::finish(&book).await.unwrap();
+    // Twice is the same as once.
+    credit::finish(&book).await.unwrap();
+
+    let spends = g.ana.get(&format!("/api/v1/pools/{sid}/spends")).await;
+    let spends = spends.json.as_array().unwrap();
+    let found = spends.iter().find(|s| s["id"] == reserved.as_str()).unwrap();
+    assert_eq!(found["state"], "pending", "{found}");
+    assert_eq!(found["transfer"]["id"], transfer.as_str());
+    assert!(
+        spends.iter().all(|s| s["id"] != never_id.as_str()),
+        "the spend the ledger never saw is gone"
+    );
+    // The recovered spend still posts at its second approval.
+    for who in [&g.ana, &g.cy] {
+        let ok = who
+            .post(
+                &format!("/api/v1/pools/{sid}/spends/{transfer}/approve"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+    }
+    assert_eq!(pool_balance(&g.bo, sid).await, "16.00");
+    let paid = g.bo.get(&format!("/api/v1/payment-requests/{paid}")).await;
+    assert_eq!(paid.json["state"], "paid", "{}", paid.body);
+    assert!(paid.json["transfer"].is_string());
+    let unpaid = g.bo.get(&format!("/api/v1/payment-requests/{unpaid}")).await;
+    assert_eq!(unpaid.json["state"], "open", "{}", unpaid.body);
+    assert_eq!(balance(&g.cy, &g.accounts[2]).await, "-2.00", "paid once");
 }

@@ -155,3 +155,15 @@ CREATE TABLE credit_main_accounts (
     currency_id  UUID    NOT NULL PRIMARY KEY,
     account_id   UUID    NOT NULL
 );
+
+-- Currency health of months gone by: a month's transfers never change once it is over, so
+-- its figures are counted once (supply_end: the money in circulation at its end).
+CREATE TABLE credit_health_months (
+    currency_id  UUID    NOT NULL,
+    month        TEXT    NOT NULL,
+    transfers    BIGINT NOT NULL,
+    volume       BIGINT NOT NULL,
+    traders      BIGINT NOT NULL,
+    supply_end   BIGINT NOT NULL,
+    PRIMARY KEY (currency_id, month)
+);

@@ -155,3 +155,15 @@ CREATE TABLE credit_main_accounts (
     currency_id  BLOB    NOT NULL PRIMARY KEY,
     account_id   BLOB    NOT NULL
 );
+
+-- Currency health of months gone by: a month's transfers never change once it is over, so
+-- its figures are counted once (supply_end: the money in circulation at its end).
+CREATE TABLE credit_health_months (
+    currency_id  BLOB    NOT NULL,
+    month        TEXT    NOT NULL,
+    transfers    INTEGER NOT NULL,
+    volume       INTEGER NOT NULL,
+    traders      INTEGER NOT NULL,
+    supply_end   INTEGER NOT NULL,
+    PRIMARY KEY (currency_id, month)
+);
