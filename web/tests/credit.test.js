@@ -72,6 +72,17 @@ test("a member pays another from the wallet and both see it live; the pool chart
   await payeePage.waitForURL(`${BASE}/credit`);
   await shows(payeePage, account[payee.handle], "4.50");
 
+  // The payer asks the payee for 2: the payee pays from the notification in their inbox.
+  await api("POST", "/api/v1/payment-requests", {
+    token: payer.token,
+    body: { from: payee.handle, to: account[payer.handle], amount: "2", memo: "Share of the press hire" },
+  });
+  await payeePage.goto(`${BASE}/`);
+  const notice = payeePage.locator("li", { hasText: "Share of the press hire" }).first();
+  await notice.getByRole("button", { name: /^Pay/ }).click();
+  await payeePage.waitForURL(`${BASE}/credit`);
+  await shows(payeePage, account[payee.handle], "2.50");
+
   // A pool with money in and out: its page draws the balance.
   const pool = await api("POST", `/api/v1/groups/${handle}/pools`, {
     token: founder.token,
@@ -105,6 +116,14 @@ test("a member pays another from the wallet and both see it live; the pool chart
   await checkPage(founderPage, "credit-dues");
   await founderPage.goto(`${BASE}/groups/${handle}/credit/currencies/${currency.id}/health`);
   await checkPage(founderPage, "credit-health");
+  // Who manages the money changes a member's limits from their statement; it is logged.
+  await founderPage.getByRole("link", { name: `@${payee.handle}` }).click();
+  await founderPage.waitForURL(`${BASE}/credit/accounts/${account[payee.handle]}`);
+  await founderPage.getByLabel("Floor").fill("-20");
+  await founderPage.getByRole("button", { name: "Change the limits" }).click();
+  await founderPage.locator("#limits-title").waitFor();
+  const changes = await api("GET", `/api/v1/ledger-accounts/${account[payee.handle]}/limit-changes`, { token: payee.token });
+  assert.equal(changes[0].floor, "-20.00");
   await founderPage.goto(`${BASE}/groups/${handle}/credit/currencies/new`);
   await checkPage(founderPage, "credit-wizard");
   await founderPage.goto(`${BASE}/credit/accounts/${account[founder.handle]}`);

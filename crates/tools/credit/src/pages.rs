@@ -59,6 +59,7 @@ pub fn root_routes() -> Router<AppState> {
         .route("/credit/obligations/{id}/pay", post(pay_obligation))
         .route("/credit/preferences", post(save_preferences))
         .route("/credit/accounts/{id}", get(statement_page))
+        .route("/credit/accounts/{id}/limits", post(save_limits))
         .route("/credit/accounts/{id}/statement.csv", get(statement_csv))
 }
 
@@ -327,6 +328,9 @@ struct HealthPage {
     group: String,
     health: Health,
     volume_chart: String,
+    /// The accounts the viewer may see: all for who manages the money (each statement's
+    /// page changes its limits), their own and the group's for others.
+    accounts: Vec<ledger::LedgerAccount>,
 }
 
 #[derive(Deserialize)]
@@ -342,7 +346,19 @@ async fn health_page(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let health = health::health(&app.kernel, &actor, parse(&p.id, "currency")?).await?;
+    let currency: CurrencyId = parse(&p.id, "currency")?;
+    let health = health::health(&app.kernel, &actor, currency).await?;
+    let accounts = ledger::service::list_accounts(
+        &app.kernel,
+        &actor,
+        currency,
+        &kernel::page::PageRequest {
+            cursor: None,
+            limit: Some(200),
+        },
+    )
+    .await?
+    .items;
     let volume_chart = chart::bars(
         &health
             .months
@@ -356,6 +372,7 @@ async fn health_page(
         group: context.group.handle.clone(),
         health,
         volume_chart,
+        accounts,
     }))
 }
 
@@ -1454,6 +1471,9 @@ struct StatementPage {
     chart: String,
     limits: Vec<ledger::LimitChange>,
     next: Option<String>,
+    /// The viewer manages the money of the account's group: they may change its limits.
+    manages: bool,
+    errors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -1467,12 +1487,30 @@ async fn statement_page(
     Path(p): Path<RootIdPath>,
     axum::extract::Query(q): axum::extract::Query<StatementQuery>,
 ) -> Result<Response, Problem> {
+    let id: AccountId = parse(&p.id, "ledger account")?;
+    Ok(render(
+        &statement_of(&app, shell, id, q.cursor, Vec::new()).await?,
+    ))
+}
+
+async fn statement_of(
+    app: &AppState,
+    shell: Shell,
+    id: AccountId,
+    cursor: Option<String>,
+    errors: Vec<String>,
+) -> Result<StatementPage, Problem> {
     let actor = shell.require_actor()?.clone();
     let k = &app.kernel;
-    let id: AccountId = parse(&p.id, "ledger account")?;
     let account = ledger::service::get_account(k, &actor, id).await?;
+    let manages = account.held_by.is_none()
+        && ledger::service::account_for(k, &actor, id)
+            .await?
+            .group
+            .authorize(Some(&actor), Action::ManageMoney)
+            .is_ok();
     let page = kernel::page::PageRequest {
-        cursor: q.cursor,
+        cursor,
         limit: Some(100),
     };
     let statement = ledger::service::statement(k, &actor, id, &page).await?;
@@ -1501,14 +1539,56 @@ async fn statement_page(
             entry,
         })
         .collect();
-    Ok(render(&StatementPage {
+    Ok(StatementPage {
         limits: ledger::service::limit_changes(k, &actor, id).await?,
         next: statement.next_cursor,
         shell,
         account,
         entries,
         chart,
-    }))
+        manages,
+        errors,
+    })
+}
+
+#[derive(Deserialize)]
+struct LimitsForm {
+    #[serde(default)]
+    floor: String,
+    #[serde(default)]
+    ceiling: String,
+}
+
+/// Who manages the group's money changes an account's floor and ceiling (empty: none).
+async fn save_limits(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path(p): Path<RootIdPath>,
+    CsrfForm(form): CsrfForm<LimitsForm>,
+) -> Result<Response, Problem> {
+    let actor = shell.require_actor()?.clone();
+    let id: AccountId = parse(&p.id, "ledger account")?;
+    let limit = |text: &str| {
+        let t = text.trim();
+        Some((!t.is_empty()).then(|| Decimal(t.to_string())))
+    };
+    let input = ledger::LimitsUpdate {
+        floor: limit(&form.floor),
+        ceiling: limit(&form.ceiling),
+    };
+    match ledger::service::update_limits(&app.kernel, &actor, id, input).await {
+        Ok(_) => Ok(redirect(
+            &format!("/credit/accounts/{id}"),
+            Some(Flash::Saved),
+        )),
+        Err(e) => {
+            let errors = shown(e)?;
+            Ok(render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &statement_of(&app, shell, id, None, errors).await?,
+            ))
+        }
+    }
 }
 
 async fn statement_csv(

@@ -978,9 +978,8 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
     let sid = shared["id"].as_str().unwrap();
     fund(&g, sid, "20").await;
     // A spend the ledger reserved, whose answer was never recorded.
-    let asked = g
-        .bo
-        .post(
+    let asked =
+        g.bo.post(
             &format!("/api/v1/pools/{sid}/spend"),
             &json!({"to": g.accounts[1], "amount": "4", "memo": "Rope"}),
         )
@@ -988,7 +987,14 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
     assert_eq!(asked.status, 201, "{}", asked.body);
     let reserved = asked.json["id"].as_str().unwrap().to_string();
     let transfer = asked.json["transfer"]["id"].as_str().unwrap().to_string();
-    set(&server, "credit_spends", &reserved, "state", "reserving".into()).await;
+    set(
+        &server,
+        "credit_spends",
+        &reserved,
+        "state",
+        "reserving".into(),
+    )
+    .await;
     set(
         &server,
         "credit_spends",
@@ -998,9 +1004,8 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
     )
     .await;
     // A spend written as intent whose ledger request never happened.
-    let never = g
-        .bo
-        .post(
+    let never =
+        g.bo.post(
             &format!("/api/v1/pools/{sid}/spend"),
             &json!({"to": g.accounts[1], "amount": "1", "memo": "Never"}),
         )
@@ -1012,7 +1017,14 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
         &json!({}),
     )
     .await;
-    set(&server, "credit_spends", &never_id, "state", "reserving".into()).await;
+    set(
+        &server,
+        "credit_spends",
+        &never_id,
+        "state",
+        "reserving".into(),
+    )
+    .await;
     set(
         &server,
         "credit_spends",
@@ -1039,8 +1051,22 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
     let unpaid = ask("Unpaid").await;
     g.cy.post(&format!("/api/v1/payment-requests/{paid}/pay"), &json!({}))
         .await;
-    set(&server, "credit_payment_requests", &paid, "state", "paying".into()).await;
-    set(&server, "credit_payment_requests", &unpaid, "state", "paying".into()).await;
+    set(
+        &server,
+        "credit_payment_requests",
+        &paid,
+        "state",
+        "paying".into(),
+    )
+    .await;
+    set(
+        &server,
+        "credit_payment_requests",
+        &unpaid,
+        "state",
+        "paying".into(),
+    )
+    .await;
 
     let book = ::ledger::Ledger::start(server.kernel.clone());
     credit::finish(&book).await.unwrap();
@@ -1049,7 +1075,10 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
 
     let spends = g.ana.get(&format!("/api/v1/pools/{sid}/spends")).await;
     let spends = spends.json.as_array().unwrap();
-    let found = spends.iter().find(|s| s["id"] == reserved.as_str()).unwrap();
+    let found = spends
+        .iter()
+        .find(|s| s["id"] == reserved.as_str())
+        .unwrap();
     assert_eq!(found["state"], "pending", "{found}");
     assert_eq!(found["transfer"]["id"], transfer.as_str());
     assert!(
@@ -1070,7 +1099,9 @@ async fn what_a_killed_process_left_is_finished_at_start(backend: Backend) {
     let paid = g.bo.get(&format!("/api/v1/payment-requests/{paid}")).await;
     assert_eq!(paid.json["state"], "paid", "{}", paid.body);
     assert!(paid.json["transfer"].is_string());
-    let unpaid = g.bo.get(&format!("/api/v1/payment-requests/{unpaid}")).await;
+    let unpaid =
+        g.bo.get(&format!("/api/v1/payment-requests/{unpaid}"))
+            .await;
     assert_eq!(unpaid.json["state"], "open", "{}", unpaid.body);
     assert_eq!(balance(&g.cy, &g.accounts[2]).await, "-2.00", "paid once");
 }
