@@ -1240,19 +1240,15 @@ pub struct Movement {
     pub created_at: i64,
 }
 
-/// Up to `limit` movements of `account` after `after` (a `seq`), oldest first, for a tool's
-/// service that has checked who reads them.
-pub async fn movements(
-    k: &Kernel,
-    account: AccountId,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<Movement>> {
-    let walk = store::Walk::OldestAbove(after);
+/// The last `limit` movements of `account`, oldest first, for a tool's service that has
+/// checked who reads them (a pool's balance over time).
+pub async fn recent_movements(k: &Kernel, account: AccountId, limit: u32) -> Result<Vec<Movement>> {
+    let walk = store::Walk::NewestBelow(None);
     let mut rows = store::statement_side(&k.db, account, true, walk, limit).await?;
     rows.extend(store::statement_side(&k.db, account, false, walk, limit).await?);
-    rows.sort_unstable_by_key(|r| r.seq);
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.seq));
     rows.truncate(limit as usize);
+    rows.reverse();
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -1275,6 +1271,14 @@ pub async fn movements(
             }
         })
         .collect())
+}
+
+/// What was posted into and out of an account in all, in units (a pool's report).
+pub async fn account_totals(k: &Kernel, account: AccountId) -> Result<(i64, i64)> {
+    Ok((
+        store::posted_total(&k.db, account, false).await?,
+        store::posted_total(&k.db, account, true).await?,
+    ))
 }
 
 /// A transfer, for who may read either of its accounts.

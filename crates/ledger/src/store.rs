@@ -834,3 +834,36 @@ pub async fn limit_changes(db: &Db, account: AccountId) -> Result<Vec<LimitChang
     )
     .await
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Total {
+    total: i64,
+}
+
+/// The sum of what was posted out of (`debit`) or into an account, in units.
+pub async fn posted_total(db: &Db, account: AccountId, debit: bool) -> Result<i64> {
+    let side = if debit {
+        Transfers::DebitAccountId
+    } else {
+        Transfers::CreditAccountId
+    };
+    let row: Total = db
+        .fetch_one(
+            Query::select()
+                .expr_as(
+                    sea_query::Func::cast_as(
+                        sea_query::Func::coalesce([
+                            Expr::from(sea_query::Func::sum(Expr::col(Transfers::Amount))),
+                            Expr::val(0i64),
+                        ]),
+                        sea_query::Alias::new("BIGINT"),
+                    ),
+                    sea_query::Alias::new("total"),
+                )
+                .from(Transfers::Table)
+                .and_where(Expr::col(side).eq(account))
+                .and_where(Expr::col(Transfers::Kind).is_in(["transfer", "post"])),
+        )
+        .await?;
+    Ok(row.total)
+}

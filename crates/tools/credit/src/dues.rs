@@ -385,25 +385,7 @@ pub async fn pay(
         .await?
         .ok_or(Error::internal("dues without their pool"))?;
     let ledger_key = format!("credit-obligation-{id}");
-    let mut tx = k.db.begin().await?;
-    if !store::set_obligation(
-        &mut tx,
-        id,
-        ObligationState::Open,
-        ObligationState::Paying,
-        Some(&ledger_key),
-        None,
-        None,
-        None,
-    )
-    .await?
-    {
-        return Err(Error::conflict(
-            "obligation",
-            "this obligation is being paid already",
-        ));
-    }
-    tx.commit().await?;
+    intend(k, id, &ledger_key, actor.account, None).await?;
     let made = ledger::service::transfer_for_tool(
         ledger,
         TOOL,
@@ -419,36 +401,7 @@ pub async fn pay(
         Some(&ledger_key),
     )
     .await;
-    let mut tx = k.db.begin().await?;
-    match &made {
-        Ok((t, _)) => {
-            store::set_obligation(
-                &mut tx,
-                id,
-                ObligationState::Paying,
-                ObligationState::Paid,
-                None,
-                Some(t.id),
-                Some((k.now().0, actor.account)),
-                None,
-            )
-            .await?;
-        }
-        Err(_) => {
-            store::set_obligation(
-                &mut tx,
-                id,
-                ObligationState::Paying,
-                ObligationState::Open,
-                None,
-                None,
-                None,
-                None,
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
+    record(k, id, &made).await?;
     made?;
     Ok((answer(k, id).await?, false))
 }
@@ -488,25 +441,7 @@ pub async fn mark_paid(
         .ok_or(Error::internal("dues without their pool"))?;
     let found = pools::found_for_tool(k, pool).await?;
     let ledger_key = format!("credit-obligation-{id}");
-    let mut tx = k.db.begin().await?;
-    if !store::set_obligation(
-        &mut tx,
-        id,
-        ObligationState::Open,
-        ObligationState::Paying,
-        Some(&ledger_key),
-        None,
-        None,
-        Some(note),
-    )
-    .await?
-    {
-        return Err(Error::conflict(
-            "obligation",
-            "this obligation is being paid already",
-        ));
-    }
-    tx.commit().await?;
+    intend(k, id, &ledger_key, actor.account, Some(note)).await?;
     let people = money::people(k, &[row.account_id]).await?;
     let memo = format!(
         "{} paid outside Weft for {}: {note}",
@@ -515,82 +450,56 @@ pub async fn mark_paid(
     );
     let made =
         pools::deposit_into(ledger, actor, &found, row.amount, &memo, Some(&ledger_key)).await;
-    let mut tx = k.db.begin().await?;
-    match &made {
-        Ok((t, _)) => {
-            store::set_obligation(
-                &mut tx,
-                id,
-                ObligationState::Paying,
-                ObligationState::Paid,
-                None,
-                Some(t.id),
-                Some((k.now().0, actor.account)),
-                None,
-            )
-            .await?;
-        }
-        Err(_) => {
-            store::set_obligation(
-                &mut tx,
-                id,
-                ObligationState::Paying,
-                ObligationState::Open,
-                None,
-                None,
-                None,
-                None,
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
+    record(k, id, &made).await?;
     made?;
     Ok((answer(k, id).await?, false))
 }
 
+/// Writes the intent to pay obligation `id` (by `by`, under `key`): refused (409) when it is
+/// paid or being paid.
+async fn intend(
+    k: &Kernel,
+    id: ObligationId,
+    key: &str,
+    by: PersonId,
+    note: Option<&str>,
+) -> Result<()> {
+    let mut tx = k.db.begin().await?;
+    if !store::intend_payment(&mut tx, id, key, by, note).await? {
+        return Err(Error::conflict(
+            "obligation",
+            "this obligation is paid or being paid already",
+        ));
+    }
+    tx.commit().await
+}
+
+/// Records how the ledger answered a payment of obligation `id`: paid, or open again.
+async fn record(
+    k: &Kernel,
+    id: ObligationId,
+    made: &Result<(ledger::Transfer, bool)>,
+) -> Result<()> {
+    let mut tx = k.db.begin().await?;
+    match made {
+        Ok((t, _)) => store::record_payment(&mut tx, id, t.id, k.now().0).await?,
+        Err(_) => store::reopen(&mut tx, id).await?,
+    };
+    tx.commit().await
+}
+
 /// Takes up the payments of obligations a stopped process left: paid when the ledger made
-/// the transfer under the obligation's key, open again when it did not.
+/// the transfer under the obligation's key for who was paying, open again when it did not.
 pub async fn finish(k: &Kernel) -> Result<()> {
     for row in store::paying_obligations(&k.db).await? {
-        let Some(key) = row.ledger_key.as_deref() else {
+        let (Some(key), Some(by)) = (row.ledger_key.as_deref(), row.paid_by) else {
             continue;
         };
-        // The payer was the member, or who marked it paid; either made it under this key.
-        let mut made = money::made_under(k, row.account_id, key).await?;
-        if made.is_none()
-            && let Some(by) = row.paid_by
-        {
-            made = money::made_under(k, by, key).await?;
-        }
+        let made = money::made_under(k, by, key).await?;
         let mut tx = k.db.begin().await?;
         match made {
-            Some(t) => {
-                store::set_obligation(
-                    &mut tx,
-                    row.id,
-                    ObligationState::Paying,
-                    ObligationState::Paid,
-                    None,
-                    Some(t),
-                    Some((k.now().0, row.paid_by.unwrap_or(row.account_id))),
-                    None,
-                )
-                .await?
-            }
-            None => {
-                store::set_obligation(
-                    &mut tx,
-                    row.id,
-                    ObligationState::Paying,
-                    ObligationState::Open,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-                .await?
-            }
+            Some(t) => store::record_payment(&mut tx, row.id, t, k.now().0).await?,
+            None => store::reopen(&mut tx, row.id).await?,
         };
         tx.commit().await?;
     }

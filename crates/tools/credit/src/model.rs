@@ -394,7 +394,7 @@ pub struct PoolReport {
     pub outflows: String,
     pub pending: Vec<Spend>,
     pub categories: Vec<CategoryLine>,
-    /// The balance after each movement, oldest first (at most 500 points).
+    /// The balance after each of the last 500 movements, oldest first.
     pub series: Vec<Point>,
 }
 

@@ -431,7 +431,7 @@ pub(crate) async fn reserve(
             let mut tx = k.db.begin().await?;
             store::delete_spend(&mut tx, row.id).await?;
             tx.commit().await?;
-            return Err(e);
+            return Err(beyond(k, found, e).await);
         }
     };
     let mut motion = None;
@@ -505,6 +505,27 @@ pub(crate) async fn reserve(
     view.transfer = transfer;
     view.motion = motion;
     Ok(view)
+}
+
+/// The ledger's refusal of a spend, said of the pool: a spend beyond what it can spend names
+/// the `amount` and what is available, not the pool's account and its floor.
+async fn beyond(k: &Kernel, found: &Found, e: Error) -> Error {
+    let from_pool =
+        matches!(&e, Error::Invalid(errors) if errors.iter().any(|f| f.field == "from"));
+    if !from_pool {
+        return e;
+    }
+    match ledger::store::account(&k.db, found.row.account_id).await {
+        Ok(Some(a)) => Error::invalid(
+            "amount",
+            format!(
+                "more than the pool can spend: {} {} available (its balance, less what waits for approval)",
+                decimal(a.balance - a.debits_pending, found.currency.scale()).0,
+                found.currency.code
+            ),
+        ),
+        _ => e,
+    }
 }
 
 async fn record_spend(
@@ -967,56 +988,28 @@ pub async fn finish(ledger: &Ledger) -> Result<()> {
     Ok(())
 }
 
+/// How many of a pool's last movements its balance over time shows.
+const SERIES: u32 = 500;
+
 /// The pool's transparency report: money in and out, waiting spends, budget against actual
-/// per category, and the balance over time.
+/// per category, and the balance over time (its last movements). Its cost does not grow
+/// with the pool's history but for the budget, read from the pool's spends.
 pub async fn report(k: &Kernel, actor: Option<&Actor>, id: PoolId) -> Result<PoolReport> {
     let found = find(k, actor, id, true).await?;
     let pool = view(k, &found).await?;
     let scale = found.currency.scale();
     let account = found.row.account_id;
-    // The statement, oldest first, for the series and the totals.
-    let (mut inflow, mut outflow) = (0i64, 0i64);
-    let mut series = Vec::new();
-    let mut after = 0;
-    loop {
-        let rows = ledger::service::movements(k, account, after, 1000).await?;
-        let n = rows.len();
-        for r in &rows {
-            after = r.seq;
-            if r.pending {
-                continue;
-            }
-            if r.amount > 0 {
-                inflow += r.amount;
-            } else {
-                outflow -= r.amount;
-            }
-            if r.amount != 0 {
-                series.push((r.created_at, r.balance));
-            }
-        }
-        if n < 1000 {
-            break;
-        }
-    }
-    let step = series.len().div_ceil(500).max(1);
-    let last = series.last().copied();
-    let mut points: Vec<Point> = series
-        .iter()
-        .step_by(step)
-        .map(|(at, b)| Point {
-            at: Timestamp(*at),
-            balance: decimal(*b, scale).0,
+    // Money in and out in all; the balance after each of the last movements.
+    let (inflow, outflow) = ledger::service::account_totals(k, account).await?;
+    let points: Vec<Point> = ledger::service::recent_movements(k, account, SERIES)
+        .await?
+        .into_iter()
+        .filter(|m| !m.pending && m.amount != 0)
+        .map(|m| Point {
+            at: Timestamp(m.created_at),
+            balance: decimal(m.balance, scale).0,
         })
         .collect();
-    if let Some((at, b)) = last
-        && points.last().is_none_or(|p| p.at.0 != at)
-    {
-        points.push(Point {
-            at: Timestamp(at),
-            balance: decimal(b, scale).0,
-        });
-    }
     // Budget against actual, from the posted spends.
     let budget: std::collections::BTreeMap<String, i64> =
         serde_json::from_str(&found.row.budget).unwrap_or_default();

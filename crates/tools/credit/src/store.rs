@@ -881,38 +881,68 @@ pub async fn paying_obligations(db: &Db) -> Result<Vec<ObligationRow>> {
     .await
 }
 
-/// Moves an obligation from `from` to `to`; answers whether it was in `from`.
-#[allow(clippy::too_many_arguments)]
-pub async fn set_obligation(
+/// Writes the intent to pay an open obligation: who pays (`by`: the member, or who marks it
+/// paid) under which ledger key; answers false when it is not open (paid, or being paid).
+pub async fn intend_payment(
     tx: &mut Tx,
     id: ObligationId,
-    from: ObligationState,
-    to: ObligationState,
-    key: Option<&str>,
-    transfer: Option<TransferId>,
-    paid: Option<(i64, PersonId)>,
+    key: &str,
+    by: PersonId,
     note: Option<&str>,
 ) -> Result<bool> {
     let mut q = Query::update()
         .table(CreditObligations::Table)
-        .value(CreditObligations::State, to.as_str())
+        .value(CreditObligations::State, ObligationState::Paying.as_str())
+        .value(CreditObligations::LedgerKey, key)
+        .value(CreditObligations::PaidBy, by.0)
         .and_where(Expr::col(CreditObligations::Id).eq(id))
-        .and_where(Expr::col(CreditObligations::State).eq(from.as_str()))
+        .and_where(Expr::col(CreditObligations::State).eq(ObligationState::Open.as_str()))
         .to_owned();
-    if let Some(key) = key {
-        q.value(CreditObligations::LedgerKey, key);
-    }
-    if let Some(t) = transfer {
-        q.value(CreditObligations::TransferId, t.0);
-    }
-    if let Some((at, by)) = paid {
-        q.value(CreditObligations::PaidAt, at)
-            .value(CreditObligations::PaidBy, by.0);
-    }
     if let Some(note) = note {
         q.value(CreditObligations::Note, note);
     }
     Ok(tx.execute(&q).await? == 1)
+}
+
+/// Records that the ledger made the payment being made.
+pub async fn record_payment(
+    tx: &mut Tx,
+    id: ObligationId,
+    transfer: TransferId,
+    at: i64,
+) -> Result<bool> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(CreditObligations::Table)
+                .value(CreditObligations::State, ObligationState::Paid.as_str())
+                .value(CreditObligations::TransferId, transfer.0)
+                .value(CreditObligations::PaidAt, at)
+                .and_where(Expr::col(CreditObligations::Id).eq(id))
+                .and_where(
+                    Expr::col(CreditObligations::State).eq(ObligationState::Paying.as_str()),
+                ),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Opens again an obligation whose payment the ledger did not make.
+pub async fn reopen(tx: &mut Tx, id: ObligationId) -> Result<bool> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table(CreditObligations::Table)
+                .value(CreditObligations::State, ObligationState::Open.as_str())
+                .value(CreditObligations::PaidBy, Option::<uuid::Uuid>::None)
+                .value(CreditObligations::Note, Option::<String>::None)
+                .and_where(Expr::col(CreditObligations::Id).eq(id))
+                .and_where(
+                    Expr::col(CreditObligations::State).eq(ObligationState::Paying.as_str()),
+                ),
+        )
+        .await?;
+    Ok(n == 1)
 }
 
 // Payment requests.

@@ -847,6 +847,12 @@ async fn bad_input_is_refused_and_moves_nothing(backend: Backend) {
     // Beyond the pool's balance: refused, nothing reserved.
     let beyond = spend("10.01").await;
     assert_eq!(beyond.status, 422, "{}", beyond.body);
+    assert_eq!(beyond.error_fields(), ["amount"], "{}", beyond.body);
+    assert!(
+        beyond.body.contains("10.00 HOURS available"),
+        "{}",
+        beyond.body
+    );
     assert_eq!(pool_balance(&g.bo, pid).await, "10.00");
     let shown = g.bo.get(&format!("/api/v1/pools/{pid}")).await;
     assert_eq!(shown.json["pending"], "0.00");
