@@ -619,6 +619,65 @@ async fn dues_over_a_jumped_clock_create_remind_and_settle_obligations(backend: 
     assert_eq!(marked.json["paid_by"]["handle"], "ana");
     assert_eq!(pool_balance(&g.ana, &pool_id).await, "10.00");
 
+    // A process killed while paying: cy's mark-paid made its deposit but was left `paying`;
+    // di's payment was written as intent and never reached the ledger. At start, cy's is
+    // paid (the deposit found under ana's key), di's is open again; no money moves twice.
+    let di_owes = obligations_of(&g.ana, &dues)
+        .await
+        .into_iter()
+        .find(|o| o["member"]["handle"] == "di")
+        .unwrap();
+    let di_id = di_owes["id"].as_str().unwrap().to_string();
+    let di_person: uuid::Uuid = di_owes["member"]["id"].as_str().unwrap().parse().unwrap();
+    set(
+        &server,
+        "credit_obligations",
+        &cy_owes,
+        "state",
+        "paying".into(),
+    )
+    .await;
+    set(
+        &server,
+        "credit_obligations",
+        &di_id,
+        "state",
+        "paying".into(),
+    )
+    .await;
+    set(
+        &server,
+        "credit_obligations",
+        &di_id,
+        "paid_by",
+        di_person.into(),
+    )
+    .await;
+    set(
+        &server,
+        "credit_obligations",
+        &di_id,
+        "ledger_key",
+        format!("credit-obligation-{di_id}").into(),
+    )
+    .await;
+    let book = ::ledger::Ledger::start(server.kernel.clone());
+    credit::finish(&book).await.unwrap();
+    let now = obligations_of(&g.ana, &dues).await;
+    let state_of = |who: &str| {
+        now.iter().find(|o| o["member"]["handle"] == who).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state_of("cy"), "paid");
+    assert_eq!(state_of("di"), "open");
+    assert_eq!(
+        pool_balance(&g.ana, &pool_id).await,
+        "10.00",
+        "nothing moved twice"
+    );
+
     // After the due date and its grace, only di is reminded, and he is in arrears.
     server.clock.advance_seconds(6 * 86_400);
     assert!(
