@@ -756,55 +756,6 @@ pub async fn write_head(tx: &mut Tx, id: CurrencyId, seq: i64, head: &[u8]) -> R
     .map(|_| ())
 }
 
-/// What moved through one account in a span of time (posted transfers only).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Flow {
-    pub account: AccountId,
-    /// The sum of the amounts, in units.
-    pub total: i64,
-    pub n: i64,
-}
-
-/// Per account, the posted transfers of `currency` created in `[from, to)` on one side
-/// (`debit`: paid out; otherwise paid in). Read from the covering index by time.
-pub async fn flows(
-    db: &Db,
-    currency: CurrencyId,
-    from: i64,
-    to: i64,
-    debit: bool,
-) -> Result<Vec<Flow>> {
-    let side = || {
-        if debit {
-            Transfers::DebitAccountId
-        } else {
-            Transfers::CreditAccountId
-        }
-    };
-    db.fetch_all(
-        Query::select()
-            .expr_as(Expr::col(side()), sea_query::Alias::new("account"))
-            .expr_as(
-                sea_query::Func::cast_as(
-                    sea_query::Func::sum(Expr::col(Transfers::Amount)),
-                    sea_query::Alias::new("BIGINT"),
-                ),
-                sea_query::Alias::new("total"),
-            )
-            .expr_as(
-                Expr::col(Transfers::Amount).count(),
-                sea_query::Alias::new("n"),
-            )
-            .from(Transfers::Table)
-            .and_where(Expr::col(Transfers::CurrencyId).eq(currency))
-            .and_where(Expr::col(Transfers::CreatedAt).gte(from))
-            .and_where(Expr::col(Transfers::CreatedAt).lt(to))
-            .and_where(Expr::col(Transfers::Kind).is_in(["transfer", "post"]))
-            .group_by_col(side()),
-    )
-    .await
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LimitChangeRow {
     pub floor_before: Option<i64>,
@@ -866,4 +817,138 @@ pub async fn posted_total(db: &Db, account: AccountId, debit: bool) -> Result<i6
         )
         .await?;
     Ok(row.total)
+}
+
+/// The `seq` of a currency's first transfer made at or after `at`, if any: the first time at
+/// or after `at` (an index seek), then the lowest seq of the transfers made at that very
+/// time (one batch of the writer shares its time).
+pub async fn first_seq_from(db: &Db, currency: CurrencyId, at: i64) -> Result<Option<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Time {
+        created_at: i64,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Seq {
+        seq: Option<i64>,
+    }
+    let first: Option<Time> = db
+        .fetch_optional(
+            Query::select()
+                .column(Transfers::CreatedAt)
+                .from(Transfers::Table)
+                .and_where(Expr::col(Transfers::CurrencyId).eq(currency))
+                .and_where(Expr::col(Transfers::CreatedAt).gte(at))
+                .order_by(Transfers::CreatedAt, Order::Asc)
+                .limit(1),
+        )
+        .await?;
+    let Some(first) = first else { return Ok(None) };
+    let row: Seq = db
+        .fetch_one(
+            Query::select()
+                .expr_as(
+                    Expr::col(Transfers::Seq).min(),
+                    sea_query::Alias::new("seq"),
+                )
+                .from(Transfers::Table)
+                .and_where(Expr::col(Transfers::CurrencyId).eq(currency))
+                .and_where(Expr::col(Transfers::CreatedAt).eq(first.created_at)),
+        )
+        .await?;
+    Ok(row.seq)
+}
+
+/// How many transfers of a currency were posted in `[from, to)`, and their sum, from the
+/// covering index by time.
+pub async fn posted_between(
+    db: &Db,
+    currency: CurrencyId,
+    from: i64,
+    to: i64,
+) -> Result<(i64, i64)> {
+    #[derive(sqlx::FromRow)]
+    struct Sums {
+        n: i64,
+        total: i64,
+    }
+    let row: Sums = db
+        .fetch_one(
+            Query::select()
+                .expr_as(
+                    Expr::col(Transfers::Amount).count(),
+                    sea_query::Alias::new("n"),
+                )
+                .expr_as(
+                    sea_query::Func::cast_as(
+                        sea_query::Func::coalesce([
+                            Expr::from(sea_query::Func::sum(Expr::col(Transfers::Amount))),
+                            Expr::val(0i64),
+                        ]),
+                        sea_query::Alias::new("BIGINT"),
+                    ),
+                    sea_query::Alias::new("total"),
+                )
+                .from(Transfers::Table)
+                .and_where(Expr::col(Transfers::CurrencyId).eq(currency))
+                .and_where(Expr::col(Transfers::CreatedAt).gte(from))
+                .and_where(Expr::col(Transfers::CreatedAt).lt(to))
+                .and_where(Expr::col(Transfers::Kind).is_in(["transfer", "post"])),
+        )
+        .await?;
+    Ok((row.n, row.total))
+}
+
+/// Each account of a currency with its last posted movement before `seq` on either side:
+/// the `seq` and the balance after it (`None`: it had none).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LastMove {
+    pub account: AccountId,
+    pub debit_seq: Option<i64>,
+    pub debit_balance: Option<i64>,
+    pub credit_seq: Option<i64>,
+    pub credit_balance: Option<i64>,
+}
+
+impl LastMove {
+    /// The seq and posted balance after the account's last movement before the bound.
+    pub fn last(&self) -> Option<(i64, i64)> {
+        let debit = self.debit_seq.zip(self.debit_balance);
+        let credit = self.credit_seq.zip(self.credit_balance);
+        match (debit, credit) {
+            (Some(d), Some(c)) => Some(if d.0 > c.0 { d } else { c }),
+            (d, c) => d.or(c),
+        }
+    }
+}
+
+/// For every account of `currency`, its last posted movement before `seq` (a balance at a
+/// moment in the past): four index seeks per account, in one statement.
+pub async fn last_moves_before(db: &Db, currency: CurrencyId, seq: i64) -> Result<Vec<LastMove>> {
+    // `seq` is a number this crate computed, never text from a request.
+    let side = |column: &str, side: &str| {
+        Expr::cust(format!(
+            "(SELECT t.{column} FROM transfers t WHERE t.{side}_account_id = ledger_accounts.id \
+             AND t.seq < {seq} AND t.kind IN ('transfer', 'post') ORDER BY t.seq DESC LIMIT 1)"
+        ))
+    };
+    db.fetch_all(
+        Query::select()
+            .expr_as(
+                Expr::col((LedgerAccounts::Table, LedgerAccounts::Id)),
+                sea_query::Alias::new("account"),
+            )
+            .expr_as(side("seq", "debit"), sea_query::Alias::new("debit_seq"))
+            .expr_as(
+                side("debit_balance", "debit"),
+                sea_query::Alias::new("debit_balance"),
+            )
+            .expr_as(side("seq", "credit"), sea_query::Alias::new("credit_seq"))
+            .expr_as(
+                side("credit_balance", "credit"),
+                sea_query::Alias::new("credit_balance"),
+            )
+            .from(LedgerAccounts::Table)
+            .and_where(Expr::col((LedgerAccounts::Table, LedgerAccounts::CurrencyId)).eq(currency)),
+    )
+    .await
 }

@@ -680,34 +680,44 @@ async fn credit(
         ("hana", "chen", "2", "Watering while away"),
         ("amara", "dana", "1", "Herbs from the spiral"),
     ];
-    let mut n = 0usize;
-    for step in 0..40 {
-        let days = 120.0 - step as f64 * 3.0;
-        back(days);
-        let (from, to, amount, memo) = trades[(step * 7 + step / 3) % trades.len()];
-        let (Some(f), Some(t)) = (mine(from).await?, mine(to).await?) else {
-            continue;
-        };
-        let paid = ledger::service::transfer(
-            book,
-            by(from),
-            ledger::NewTransfer {
-                from: f,
-                to: t,
-                amount: ledger::Decimal(amount.into()),
-                memo: Some(memo.into()),
-                pending: false,
-                timeout_s: None,
-            },
-            None,
-        )
-        .await;
-        n += usize::from(paid.is_ok());
+    // Time only goes forward: every event below happens at `at!(days ago)`, after the trades
+    // that came before it (a currency's transfers are in the order of their times).
+    let mut step = 0usize;
+    let mut day = 121.0_f64;
+    macro_rules! at {
+        ($wanted:expr) => {{
+            let wanted: f64 = $wanted;
+            let target = day.min(wanted);
+            while step < 40 && 120.0 - step as f64 * 3.0 > target {
+                let days = 120.0 - step as f64 * 3.0;
+                back(days);
+                let (from, to, amount, memo) = trades[(step * 7 + step / 3) % trades.len()];
+                step += 1;
+                if let (Some(f), Some(t)) = (mine(from).await?, mine(to).await?) {
+                    // A trade a floor or ceiling refuses is simply not made.
+                    let _ = ledger::service::transfer(
+                        book,
+                        by(from),
+                        ledger::NewTransfer {
+                            from: f,
+                            to: t,
+                            amount: ledger::Decimal(amount.into()),
+                            memo: Some(memo.into()),
+                            pending: false,
+                            timeout_s: None,
+                        },
+                        None,
+                    )
+                    .await;
+                }
+            }
+            day = target - 0.001;
+            back(target);
+        }};
     }
-    tracing::debug!(trades = n, "the demo garden traded");
 
     // Monthly dues into the garden fund, for members (not the owner), over three months.
-    back(100.0);
+    at!(100.0);
     let dues = credit::dues::create(
         book,
         amara,
@@ -731,12 +741,12 @@ async fn credit(
             if ago < 3.0 {
                 break;
             }
-            back(ago + 3.0);
+            at!(ago + 3.0);
         } else if cycle > 0 {
             break;
         }
         credit::dues::run_cycle(k, dues.id, due_at.0).await?;
-        back(ago - 1.0);
+        at!(ago - 1.0);
         for o in credit::dues::obligations(k, amara, dues.id).await? {
             if o.state != ObligationState::Open {
                 continue;
@@ -766,7 +776,7 @@ async fn credit(
     }
 
     // The tool library: two of three approvers; one spend waiting for its second approval.
-    back(20.0);
+    at!(3.5);
     let library = credit::pools::create(
         book,
         amara,
@@ -792,7 +802,7 @@ async fn credit(
         )
         .await?;
     }
-    back(12.0);
+    at!(3.0);
     let (sharpener, _) = credit::pools::spend(
         book,
         by("dana"),
@@ -805,7 +815,7 @@ async fn credit(
     .await?;
     credit::pools::approve(book, amara, library.id, sharpener.transfer.id).await?;
     credit::pools::approve(book, by("chen"), library.id, sharpener.transfer.id).await?;
-    back(2.0);
+    at!(2.0);
     let (loppers, _) = credit::pools::spend(
         book,
         by("bruno"),
@@ -824,7 +834,7 @@ async fn credit(
         .into_iter()
         .find(|p| p.name == "Garden membership")
         .ok_or(Error::NotFound("pool"))?;
-    back(8.0);
+    at!(1.5);
     let hinges = credit::expenses::create(
         book,
         by("dana"),
@@ -853,7 +863,7 @@ async fn credit(
     credit::expenses::submit(book, by("dana"), hinges.id).await?;
     credit::expenses::approve(k, amara, hinges.id).await?;
     credit::expenses::pay(book, by("hana"), hinges.id, None).await?;
-    back(1.0);
+    at!(1.0);
     credit::expenses::create(
         book,
         by("chen"),
@@ -868,7 +878,7 @@ async fn credit(
     .await?;
 
     // The commons, spent by decision: a bench by the pond, put to a vote.
-    back(0.5);
+    at!(0.5);
     let commons = credit::pools::create(
         book,
         amara,
@@ -892,7 +902,8 @@ async fn credit(
         )
         .await?;
     }
-    back(0.0);
+    at!(0.0);
+    let _ = day;
     credit::pools::spend(
         book,
         by("hana"),

@@ -3,10 +3,11 @@
 //! Gini coefficient — and per month, how much changed hands, how fast the money went round
 //! (volume over the money in circulation at the month's end) and how many members traded.
 //!
-//! A month costs two grouped reads of the ledger's covering index by time; the balances at
-//! each month's end are walked back from today's, so no balance history is stored. A month
-//! that is over never changes, so its figures are kept once counted (`credit_health_months`)
-//! and a request reads only the current month from the ledger.
+//! A month costs a sum over the ledger's covering index by time, and four index seeks per
+//! account: each account's last posted movement before the month's end gives its balance
+//! then (the running balance the ledger keeps on every transfer) and whether it traded in
+//! the month. A month that is over never changes, so its figures are kept once counted
+//! (`credit_health_months`) and a request reads only the current month from the ledger.
 
 use std::collections::{HashMap, HashSet};
 
@@ -104,8 +105,7 @@ async fn figures(k: &Kernel, id: CurrencyId, code: &str, kind: &str, scale: u32)
     let supply_of = |balances: &HashMap<AccountId, i64>| -> i64 {
         balances.values().map(|b| (*b).max(0)).sum()
     };
-    let mut balances: HashMap<AccountId, i64> =
-        accounts.iter().map(|a| (a.id, a.balance)).collect();
+    let balances: HashMap<AccountId, i64> = accounts.iter().map(|a| (a.id, a.balance)).collect();
     let supply_now = supply_of(&balances);
     let starts = month_starts(k.now());
     // A month that is over never changes: its figures are kept once counted. Only the
@@ -122,33 +122,48 @@ async fn figures(k: &Kernel, id: CurrencyId, code: &str, kind: &str, scale: u32)
         .find(|i| !kept.contains_key(&windows[*i][0].0))
         .unwrap_or(current);
     let mut counted: Vec<store::HealthMonthRow> = Vec::new();
+    // A month's bounds in the chain: the first seq at or after its start, and after its end
+    // (past the last transfer when none is later).
+    let after_last = ledger::store::currency(&k.db, id)
+        .await?
+        .map_or(1, |c| c.seq + 1);
+    let seq_at = |at: i64| async move {
+        Ok::<i64, kernel::Error>(
+            ledger::store::first_seq_from(&k.db, id, at)
+                .await?
+                .unwrap_or(after_last),
+        )
+    };
     for (i, window) in windows.iter().enumerate().rev() {
         if i < oldest_missing {
             break;
         }
         let (month, from) = &window[0];
         let to = window[1].1;
-        let paid = ledger::store::flows(&k.db, id, *from, to, true).await?;
-        let received = ledger::store::flows(&k.db, id, *from, to, false).await?;
-        let supply_end = supply_of(&balances);
-        let traders: HashSet<AccountId> = paid
-            .iter()
-            .chain(&received)
-            .map(|f| f.account)
-            .filter(|a| member_ids.contains(a))
-            .collect();
-        // Back to the month's start: undo what it moved.
-        for f in &paid {
-            *balances.entry(f.account).or_default() += f.total;
+        let (transfers, volume) = ledger::store::posted_between(&k.db, id, *from, to).await?;
+        let (first, past) = (seq_at(*from).await?, seq_at(to).await?);
+        // Each account's balance at the month's end, and whether it moved in the month: its
+        // last posted movement before the month's end.
+        let (mut supply_end, mut traders) = (0, 0);
+        if i == current {
+            supply_end = supply_of(&balances);
         }
-        for f in &received {
-            *balances.entry(f.account).or_default() -= f.total;
+        for m in ledger::store::last_moves_before(&k.db, id, past).await? {
+            let Some((seq, balance)) = m.last() else {
+                continue;
+            };
+            if i != current {
+                supply_end += balance.max(0);
+            }
+            if seq >= first && member_ids.contains(&m.account) {
+                traders += 1;
+            }
         }
         counted.push(store::HealthMonthRow {
             month: month.clone(),
-            transfers: paid.iter().map(|f| f.n).sum(),
-            volume: paid.iter().map(|f| f.total).sum(),
-            traders: traders.len() as i64,
+            transfers,
+            volume,
+            traders,
             supply_end,
         });
     }
