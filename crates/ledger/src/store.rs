@@ -349,6 +349,18 @@ pub async fn all_accounts_of(db: &Db, currency: CurrencyId) -> Result<Vec<Accoun
 }
 
 /// A person's accounts, in every currency.
+/// A person's own account in a currency, if they have opened one.
+pub async fn member_account(
+    db: &Db,
+    person: PersonId,
+    currency: CurrencyId,
+) -> Result<Option<AccountRow>> {
+    Ok(accounts_of_person(db, person)
+        .await?
+        .into_iter()
+        .find(|a| a.currency_id == currency && a.owner_kind == "member"))
+}
+
 pub async fn accounts_of_person(db: &Db, owner: PersonId) -> Result<Vec<AccountRow>> {
     db.fetch_all(
         Query::select()

@@ -16,6 +16,20 @@ use crate::{Error, Kernel, Result, Timestamp};
 const TOUCH_EVERY_S: i64 = 60;
 
 impl Actor {
+    /// The person `account` as a tool's later step acts for them (posting a bounty, settling
+    /// a spend once its rule agreed): with no credential of theirs, under their own
+    /// idempotency keys, so a step done twice is answered, not repeated.
+    pub fn stand_in(account: AccountId) -> Actor {
+        Actor {
+            account,
+            handle: String::new(),
+            is_admin: false,
+            scopes: Scopes::session(),
+            group: None,
+            credential: Credential::Session(SessionId::new()),
+        }
+    }
+
     /// An outside tool (acting with a group token), not a person.
     pub fn is_tool(&self) -> bool {
         matches!(self.credential, Credential::Tool(_))

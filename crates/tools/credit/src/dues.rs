@@ -15,7 +15,7 @@ use kernel::jobs::{Job, JobHandler, NewJob};
 use kernel::people::Actor;
 use kernel::policy::Action;
 use kernel::{Error, Kernel, Result, Timestamp};
-use ledger::{Ledger, NewTransfer, OwnerKind};
+use ledger::{Ledger, NewTransfer};
 
 use crate::model::*;
 use crate::money::{self, decimal};
@@ -371,10 +371,8 @@ pub async fn pay(
         }
     }
     let currency = money::currency(k, dues.currency_id).await?;
-    let from = ledger::store::accounts_of_person(&k.db, actor.account)
+    let from = ledger::store::member_account(&k.db, actor.account, currency.id)
         .await?
-        .into_iter()
-        .find(|a| a.currency_id == currency.id && a.owner_kind == OwnerKind::Member.as_str())
         .ok_or_else(|| {
             Error::conflict(
                 "obligation",

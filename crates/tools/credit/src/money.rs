@@ -6,8 +6,6 @@ use std::collections::HashMap;
 
 use kernel::error::Validation;
 use kernel::groups::access::Loaded;
-use kernel::id::SessionId;
-use kernel::people::{Actor, Credential, Scopes};
 use kernel::{Error, Kernel, Result};
 use ledger::store::CurrencyRow;
 use ledger::{Decimal, Owner, amount};
@@ -86,20 +84,6 @@ pub async fn member(k: &Kernel, group: &Loaded, key: &str) -> Result<Option<Pers
             .await?
             .then_some(profile.id),
     )
-}
-
-/// The person a later step moves money as: the one who asked for the first step, under
-/// the same idempotency keys, so a step done twice is answered, not repeated. No credential
-/// of theirs is used: the pool is the credit tool's to spend once its rule has agreed.
-pub fn stand_in(account: PersonId) -> Actor {
-    Actor {
-        account,
-        handle: String::new(),
-        is_admin: false,
-        scopes: Scopes::session(),
-        group: None,
-        credential: Credential::Session(SessionId::new()),
-    }
 }
 
 /// The transfer the ledger made for `actor` under `key`, if it made one.

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use kernel::Timestamp;
 use kernel::policy::Action;
-use ledger::{Decimal, Ledger, NewAccount, NewCurrency, OwnerKind};
+use ledger::{Decimal, Ledger, NewAccount, NewCurrency};
 use serde::Deserialize;
 use web::pages::groups::{GroupContext, enter_group};
 use web::pages::{
@@ -632,10 +632,7 @@ async fn account_named(k: &kernel::Kernel, text: &str, currency: CurrencyId) -> 
         return t.to_string();
     }
     if let Ok(profile) = kernel::people::service::profile(k, t).await
-        && let Ok(accounts) = ledger::store::accounts_of_person(&k.db, profile.id).await
-        && let Some(a) = accounts
-            .iter()
-            .find(|a| a.currency_id == currency && a.owner_kind == OwnerKind::Member.as_str())
+        && let Ok(Some(a)) = ledger::store::member_account(&k.db, profile.id, currency).await
     {
         return a.id.to_string();
     }

@@ -211,12 +211,7 @@ pub async fn request(
     let from = match from_key.parse::<AccountId>() {
         Ok(id) => ledger::store::account(&k.db, id).await?,
         Err(_) => match money::member(k, &group, from_key).await? {
-            Some(person) => ledger::store::accounts_of_person(&k.db, person)
-                .await?
-                .into_iter()
-                .find(|a| {
-                    a.currency_id == currency.id && a.owner_kind == OwnerKind::Member.as_str()
-                }),
+            Some(person) => ledger::store::member_account(&k.db, person, currency.id).await?,
             None => None,
         },
     };

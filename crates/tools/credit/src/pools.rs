@@ -749,7 +749,7 @@ pub(crate) async fn end(ledger: &Ledger, found: &Found, row: SpendRow, post: boo
     let asked = ledger::service::end_pending_for_tool(
         ledger,
         TOOL,
-        &money::stand_in(row.created_by),
+        &Actor::stand_in(row.created_by),
         transfer,
         post.then_some(PostPending { amount: None }),
     )
@@ -831,10 +831,8 @@ pub async fn contribute(
     let amount = money::units(&mut v, "amount", &input.amount, found.currency.scale());
     let memo = money::text(&mut v, "memo", &input.memo, 0, 500);
     v.finish()?;
-    let from = ledger::store::accounts_of_person(&k.db, actor.account)
+    let from = ledger::store::member_account(&k.db, actor.account, found.currency.id)
         .await?
-        .into_iter()
-        .find(|a| a.currency_id == found.currency.id && a.owner_kind == OwnerKind::Member.as_str())
         .ok_or_else(|| {
             Error::conflict(
                 "amount",
@@ -961,7 +959,7 @@ pub async fn finish(ledger: &Ledger) -> Result<()> {
                         ledger::service::end_pending_for_tool(
                             ledger,
                             TOOL,
-                            &money::stand_in(row.created_by),
+                            &Actor::stand_in(row.created_by),
                             t,
                             None,
                         )

@@ -9,8 +9,7 @@
 //! up at the next start: the key makes the ledger answer what it did, never do it twice.
 
 use kernel::error::Validation;
-use kernel::id::SessionId;
-use kernel::people::{Actor, Credential, Scopes};
+use kernel::people::Actor;
 use kernel::{Error, Kernel, Result};
 use ledger::{Ledger, NewBatch, NewTransfer, OwnerKind, amount};
 
@@ -59,10 +58,7 @@ pub(crate) async fn check(
             }
             Err(e) => return Err(e),
         };
-    let payer = ledger::store::accounts_of_person(&k.db, actor.account)
-        .await?
-        .into_iter()
-        .find(|a| a.currency_id == currency.id && a.owner_kind == OwnerKind::Member.as_str());
+    let payer = ledger::store::member_account(&k.db, actor.account, currency.id).await?;
     let Some(payer) = payer else {
         v.push(
             "bounty.currency",
@@ -91,14 +87,7 @@ fn author(card: &CardRow) -> Result<Actor> {
     let account = card
         .created_by
         .ok_or(Error::internal("a bounty without an author"))?;
-    Ok(Actor {
-        account,
-        handle: String::new(),
-        is_admin: false,
-        scopes: Scopes::session(),
-        group: None,
-        credential: Credential::Session(SessionId::new()),
-    })
+    Ok(Actor::stand_in(account))
 }
 
 /// The escrow account the tool holds in a currency, opened by `actor` the first time.
