@@ -96,10 +96,32 @@ pub fn parse_transfer_amount(field: &str, text: &str, scale: u32) -> Result<i64>
     Ok(units)
 }
 
+/// Minor units split in equal shares (a bounty among those who earned it); the first shares
+/// take the remainder, one unit each, so the shares add up to the whole.
+pub fn shares(amount: i64, people: usize) -> Vec<i64> {
+    if people == 0 {
+        return Vec::new();
+    }
+    let n = people as i64;
+    let (each, rest) = (amount / n, amount % n);
+    (0..n).map(|i| each + i64::from(i < rest)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn shares_add_up_to_the_whole() {
+        assert_eq!(shares(1000, 3), vec![334, 333, 333]);
+        assert_eq!(shares(10, 4), vec![3, 3, 2, 2]);
+        assert_eq!(shares(7, 1), vec![7]);
+        assert!(shares(7, 0).is_empty());
+        for (amount, n) in [(1, 3), (999_999, 7), (5, 5)] {
+            assert_eq!(shares(amount, n).iter().sum::<i64>(), amount);
+        }
+    }
 
     #[test]
     fn reads_what_people_write() {

@@ -481,6 +481,74 @@ pub async fn open_held_account(
     Ok(account_of(&row, &currency, None))
 }
 
+/// Money a person puts up from their own account (a bounty): the currency, its scale, the
+/// amount in minor units and the account it comes from.
+#[derive(Debug, Clone)]
+pub struct OwnMoney {
+    pub currency: CurrencyId,
+    pub scale: u32,
+    pub amount: i64,
+    pub payer: AccountId,
+}
+
+/// Checks money `actor` offers from their own account in one of `group`'s currencies (named
+/// by id or code): the errors go on `{prefix}currency` and `{prefix}amount`, and the answer is
+/// `None` when there are any. A token that may not spend the person's money is refused.
+pub async fn own_money(
+    k: &Kernel,
+    actor: &Actor,
+    v: &mut Validation,
+    group: kernel::id::GroupId,
+    currency: &str,
+    amount: &Decimal,
+    prefix: &str,
+) -> Result<Option<OwnMoney>> {
+    if actor.require(kernel::people::Scope::LedgerWrite).is_err() {
+        return Err(Error::Forbidden(
+            "this spends your money: the token needs the ledger:write scope".into(),
+        ));
+    }
+    let key = currency.trim();
+    let found = store::currencies_of_group(&k.db, group)
+        .await?
+        .into_iter()
+        .find(|c| c.id.to_string() == key || c.code.eq_ignore_ascii_case(key));
+    let Some(currency) = found else {
+        v.push(
+            format!("{prefix}currency"),
+            "no such currency in this group",
+        );
+        return Ok(None);
+    };
+    let field = format!("{prefix}amount");
+    let units = match amount::parse_transfer_amount(&field, &amount.0, currency.scale()) {
+        Ok(units) => units,
+        Err(Error::Invalid(errors)) => {
+            for e in errors {
+                v.push(e.field, e.detail);
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let Some(payer) = store::member_account(&k.db, actor.account, currency.id).await? else {
+        v.push(
+            format!("{prefix}currency"),
+            format!(
+                "open an account in {} before you put money up in it",
+                currency.code
+            ),
+        );
+        return Ok(None);
+    };
+    Ok(Some(OwnMoney {
+        currency: currency.id,
+        scale: currency.scale(),
+        amount: units,
+        payer: payer.id,
+    }))
+}
+
 /// A person's account in a currency, for a tool that pays them (a bounty's assignee): opened
 /// with the currency's default limits when they have none. They must be a member of the
 /// currency's group (409 on `field` otherwise).

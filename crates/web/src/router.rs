@@ -120,6 +120,20 @@ pub fn allow_forms_to(response: &mut Response, url: &str) {
     }
 }
 
+/// Lets a page show images from `origin` (a map's tiles, which the person chose to load):
+/// the page's policy adds it to `img-src`, nothing else.
+pub fn allow_images_from(response: &mut Response, origin: &'static str) {
+    let policy = CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {origin}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The page's security policy when its forms may lead to other origins.
 fn csp_allowing_forms_to(origins: &[String]) -> HeaderValue {
     let extra: Vec<&str> = origins

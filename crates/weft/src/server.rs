@@ -28,7 +28,8 @@ pub fn tools() -> Vec<Arc<dyn Tool>> {
         Arc::new(interop::Interop::new()),
         Arc::new(credit::Credit::with(ledger.clone())),
         Arc::new(decide::Decide),
-        Arc::new(tasks::Tasks::with(ledger)),
+        Arc::new(tasks::Tasks::with(ledger.clone())),
+        Arc::new(intents::Intents::with(ledger)),
     ]
 }
 

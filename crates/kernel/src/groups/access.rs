@@ -95,6 +95,28 @@ pub(super) async fn load_counted(
     ))
 }
 
+/// The groups using `tool` whose things in it `actor` may read, by handle (at most 1,000):
+/// what a tool's list across groups (a directory of offers) covers.
+pub async fn readable_using(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    tool: &'static str,
+) -> Result<Vec<Loaded>> {
+    let mut rows = store::groups_using(&k.db, tool, policy::visible_groups(actor)).await?;
+    // A token limited to one group reads across groups in that one alone.
+    if let Some(only) = policy::confined_to(actor) {
+        rows.retain(|r| r.id == only);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let loaded = load(k, actor, &row.id.to_string()).await?;
+        if loaded.authorize(actor, Action::ToolRead(tool)).is_ok() {
+            out.push(loaded);
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `account` is a member of `group` (any role).
 pub async fn is_member(k: &Kernel, group: crate::id::GroupId, account: AccountId) -> Result<bool> {
     Ok(store::membership(&k.db, group, account).await?.is_some())

@@ -17,12 +17,7 @@ use crate::model::*;
 use crate::store::{self, CardRow};
 
 /// A bounty checked against the group's currencies and its author's account.
-#[derive(Debug, Clone)]
-pub(crate) struct Checked {
-    pub currency: ledger::CurrencyId,
-    pub amount: i64,
-    pub payer: ledger::AccountId,
-}
+pub(crate) type Checked = ledger::service::OwnMoney;
 
 /// Checks a bounty's currency and amount, and finds the account of `actor` it is paid from.
 pub(crate) async fn check(
@@ -32,48 +27,16 @@ pub(crate) async fn check(
     group: GroupId,
     given: &NewBounty,
 ) -> Result<Option<Checked>> {
-    // A bounty spends the author's money: a token that may not spend it cannot offer one.
-    if actor.require(kernel::people::Scope::LedgerWrite).is_err() {
-        return Err(Error::Forbidden(
-            "a bounty spends your money: this token needs the ledger:write scope".into(),
-        ));
-    }
-    let key = given.currency.trim();
-    let currency = ledger::store::currencies_of_group(&k.db, group)
-        .await?
-        .into_iter()
-        .find(|c| c.id.to_string() == key || c.code.eq_ignore_ascii_case(key));
-    let Some(currency) = currency else {
-        v.push("bounty.currency", "no such currency in this group");
-        return Ok(None);
-    };
-    let units =
-        match amount::parse_transfer_amount("bounty.amount", &given.amount.0, currency.scale()) {
-            Ok(units) => units,
-            Err(Error::Invalid(errors)) => {
-                for e in errors {
-                    v.push(e.field, e.detail);
-                }
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
-        };
-    let payer = ledger::store::member_account(&k.db, actor.account, currency.id).await?;
-    let Some(payer) = payer else {
-        v.push(
-            "bounty.currency",
-            format!(
-                "open an account in {} before you offer a bounty in it",
-                currency.code
-            ),
-        );
-        return Ok(None);
-    };
-    Ok(Some(Checked {
-        currency: currency.id,
-        amount: units,
-        payer: payer.id,
-    }))
+    ledger::service::own_money(
+        k,
+        actor,
+        v,
+        group,
+        &given.currency,
+        &given.amount,
+        "bounty.",
+    )
+    .await
 }
 
 fn key(card: CardId, step: &str) -> String {
@@ -190,7 +153,7 @@ pub(crate) async fn pay(ledger: &Ledger, card: &CardRow, assignees: &[AccountId]
     let mut people = assignees.to_vec();
     people.sort();
     let mut legs = Vec::with_capacity(people.len());
-    for (person, share) in people.iter().zip(shares(units, people.len())) {
+    for (person, share) in people.iter().zip(amount::shares(units, people.len())) {
         if share == 0 {
             continue;
         }

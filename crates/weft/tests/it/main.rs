@@ -12,6 +12,7 @@ mod demo;
 mod groups;
 mod hardening;
 mod hardening_outside;
+mod intents;
 mod interop;
 mod jobs;
 mod ledger;

@@ -1221,6 +1221,168 @@ pub(crate) fn rows() -> Vec<Row> {
             None,
             Person([401, 200]),
         ),
+        // The intents tool, turned on in every fixture group. Intents answer as their group's
+        // content; only the author decides on responses, marks an intent of theirs fulfilled
+        // (the fixture's has no accepted response: 409) and renews or withdraws it (or who
+        // manages the tool: admins).
+        row(
+            "GET",
+            "/api/v1/groups/{group}/intents",
+            "/api/v1/groups/{g}/intents",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/intents",
+            "/api/v1/groups/{g}/intents",
+            Some(json!({"kind": "offer", "title": "A matrix offer"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/groups/{group}/intents/murmurations",
+            "/api/v1/groups/{g}/intents/murmurations",
+            None,
+            Group(READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/intents",
+            "/api/v1/intents",
+            None,
+            Person([200, 200]),
+        ),
+        row(
+            "GET",
+            "/api/v1/intents/{id}",
+            "/api/v1/intents/{offer}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/intents/{id}/matches",
+            "/api/v1/intents/{offer}/matches",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/intents/{id}/murmurations",
+            "/api/v1/intents/{offer}/murmurations",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/intents/{id}/responses",
+            "/api/v1/intents/{ireq}/responses",
+            None,
+            Group([
+                [401, 200, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+                [401, 404, 200, 200, 200],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/intents/{id}/responses",
+            "/api/v1/intents/{offer}/responses",
+            None,
+            Group([
+                [401, 403, 201, 201, 409],
+                [401, 404, 201, 201, 409],
+                [401, 404, 201, 201, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/responses/{id}/accept",
+            "/api/v1/responses/{accept_resp}/accept",
+            None,
+            Group([
+                [401, 403, 403, 403, 200],
+                [401, 404, 403, 403, 200],
+                [401, 404, 403, 403, 200],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/responses/{id}/decline",
+            "/api/v1/responses/{decline_resp}/decline",
+            None,
+            Group([
+                [401, 403, 403, 403, 200],
+                [401, 404, 403, 403, 200],
+                [401, 404, 403, 403, 200],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/intents/{id}/fulfil",
+            "/api/v1/intents/{offer}/fulfil",
+            None,
+            Group([
+                [401, 403, 403, 403, 409],
+                [401, 404, 403, 403, 409],
+                [401, 404, 403, 403, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/intents/{id}/renew",
+            "/api/v1/intents/{offer}/renew",
+            None,
+            Group([
+                [401, 403, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+                [401, 404, 403, 200, 200],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/intents/{id}/withdraw",
+            "/api/v1/intents/{wreq}/withdraw",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/intents/{id}/bounty",
+            "/api/v1/intents/{ireq}/bounty",
+            Some(json!({"amount": "1", "currency": "{cur}"})),
+            Group([
+                [401, 403, 201, 201, 201],
+                [401, 404, 201, 201, 201],
+                [401, 404, 201, 201, 201],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/me/intent-tags",
+            "/api/v1/me/intent-tags",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "PUT",
+            "/api/v1/me/intent-tags/{tag}",
+            "/api/v1/me/intent-tags/seeds",
+            None,
+            Person([401, 200]),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/me/intent-tags/{tag}",
+            "/api/v1/me/intent-tags/seeds",
+            None,
+            Person([401, 200]),
+        ),
         // Motions: asked by who may post (an outside tool too); the owner asked both of the
         // fixture's, and the admin (who may moderate) withdraws one first.
         row(
@@ -1350,6 +1512,14 @@ struct Fixture {
     cpool: String,
     expense: String,
     dues: String,
+    /// The intents tool: an offer of the owner's (no responses), a request of the owner's to
+    /// withdraw, and a request of the owner's with two open responses (the member's, to
+    /// accept; the admin's, to decline).
+    offer: String,
+    wreq: String,
+    ireq: String,
+    accept_resp: String,
+    decline_resp: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -1591,7 +1761,45 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         )
         .await;
     assert_eq!(dues.status, 201, "{}", dues.body);
+    let on = own
+        .put(
+            &format!("/api/v1/groups/{handle}/tools/intents"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let mut intents = Vec::new();
+    for (kind, title) in [
+        ("offer", "Spare seeds"),
+        ("request", "Withdraw me"),
+        ("request", "A hand"),
+    ] {
+        let made = own
+            .post(
+                &format!("/api/v1/groups/{handle}/intents"),
+                &json!({"kind": kind, "title": title, "tags": ["seeds"]}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        intents.push(made.json["id"].as_str().unwrap().to_string());
+    }
+    let mut answers = Vec::new();
+    for who in [mem, adm] {
+        let made = who
+            .post(
+                &format!("/api/v1/intents/{}/responses", intents[2]),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        answers.push(made.json["id"].as_str().unwrap().to_string());
+    }
     Fixture {
+        offer: intents[0].clone(),
+        wreq: intents[1].clone(),
+        ireq: intents[2].clone(),
+        accept_resp: answers[0].clone(),
+        decline_resp: answers[1].clone(),
         cpool,
         expense: expense.json["id"].as_str().unwrap().to_string(),
         dues: dues.json["id"].as_str().unwrap().to_string(),
@@ -1678,6 +1886,8 @@ fn class_of(method: &str, spec: &str) -> Class {
         ("GET", "/api/v1/me")
         | ("GET", "/api/v1/me/ledger-accounts")
         | ("GET", "/api/v1/me/tasks")
+        | ("GET", "/api/v1/intents")
+        | ("GET", "/api/v1/me/intent-tags")
         | ("GET", "/api/v1/me/obligations")
         | ("GET", "/api/v1/me/credit-preferences")
         | ("GET", "/api/v1/payment-requests")
@@ -1688,7 +1898,9 @@ fn class_of(method: &str, spec: &str) -> Class {
         ("GET", "/api/v1/notifications/settings")
         | ("PATCH", "/api/v1/notifications/settings")
         | ("POST", "/api/v1/groups")
-        | ("PUT", "/api/v1/me/credit-preferences") => Spanning,
+        | ("PUT", "/api/v1/me/credit-preferences")
+        | ("PUT", "/api/v1/me/intent-tags/{tag}")
+        | ("DELETE", "/api/v1/me/intent-tags/{tag}") => Spanning,
         ("DELETE", "/api/v1/sessions/current") => SessionOnly,
         (_, "/api/v1/oidc/keys") | (_, "/api/v1/oidc/keys/rotate") => ServerAdmin,
         ("GET", "/api/v1/groups/{group}/invitations")
@@ -2019,7 +2231,12 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{card}", &f.card)
                 .replace("{cpool}", &f.cpool)
                 .replace("{exp}", &f.expense)
-                .replace("{dues}", &f.dues);
+                .replace("{dues}", &f.dues)
+                .replace("{offer}", &f.offer)
+                .replace("{wreq}", &f.wreq)
+                .replace("{ireq}", &f.ireq)
+                .replace("{accept_resp}", &f.accept_resp)
+                .replace("{decline_resp}", &f.decline_resp);
             let body = row.body.as_ref().map(|b| {
                 let text = b
                     .to_string()

@@ -9,10 +9,8 @@ mod ledger;
 mod payments;
 mod pools;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
-use web::{AppState, Json, Problem};
+use web::{AppState, Problem};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     ledger::routes()
@@ -26,27 +24,7 @@ fn id<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, Problem
     text.parse().map_err(|_| Problem::not_found(what))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
-            Problem::from(kernel::Error::invalid(
-                "Idempotency-Key",
-                "1 to 255 visible ASCII characters",
-            ))
-        }),
-    }
-}
-
-fn replayed<T: serde::Serialize>(status: StatusCode, body: T, replayed: bool) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    response
-}
+pub(crate) use web::idempotency::{key as idempotency_key, replayed};
 
 /// An optional JSON body: empty (or whitespace) is the default.
 fn optional<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Problem> {

@@ -1,0 +1,93 @@
+//! Finding an intent's counterparts: open intents of the other kind in its group (and, for a
+//! shared one, the shared intents of other groups) that have a tag, a related tag or a word
+//! in common, scored by `model::score`.
+//!
+//! The index is `intent_terms`: one row per term of each open intent, per scope. A new
+//! intent's terms find the candidates by index seeks, the newest few hundred per term; the
+//! ones sharing the most terms are scored in full. Closing an intent takes its terms out.
+
+use std::collections::HashMap;
+
+use kernel::{Kernel, Result};
+
+use crate::model::*;
+use crate::store::{self, IntentRow};
+
+/// Candidates taken per term and scope.
+const PER_TERM: u64 = 300;
+
+/// What an intent is matched on, from its row.
+pub fn facts_of(row: &IntentRow) -> Facts {
+    Facts::new(
+        &row.title,
+        &row.description,
+        &row.tag_list(),
+        row.point(),
+        (row.starts_at, row.ends_at),
+    )
+}
+
+/// The index scopes an intent is found in.
+pub fn scopes_of(group: GroupId, shared: bool) -> Vec<String> {
+    let mut scopes = vec![format!("g:{group}")];
+    if shared {
+        scopes.push("*".into());
+    }
+    scopes
+}
+
+/// A counterpart, its score and why.
+pub struct Found {
+    pub row: IntentRow,
+    pub score: u32,
+    pub why: String,
+}
+
+/// The counterparts of an intent (its row need not be stored yet), best first: live, not
+/// expired, not its author's own.
+pub async fn counterparts(k: &Kernel, row: &IntentRow, limit: usize) -> Result<Vec<Found>> {
+    let kind: IntentKind = row.kind.parse().map_err(kernel::Error::internal)?;
+    let facts = facts_of(row);
+    let terms = facts.terms();
+    let scopes = scopes_of(row.group_id, row.shared == 1);
+    let mut weight: HashMap<IntentId, f64> = HashMap::new();
+    for scope in &scopes {
+        for hit in store::term_hits(
+            &k.db,
+            kind.other().as_str(),
+            std::slice::from_ref(scope),
+            &terms,
+            PER_TERM,
+        )
+        .await?
+        {
+            if hit.intent_id != row.id {
+                *weight.entry(hit.intent_id).or_default() += term_weight(&hit.term);
+            }
+        }
+    }
+    let mut ranked: Vec<(IntentId, f64)> = weight.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(MAX_CANDIDATES);
+    let ids: Vec<IntentId> = ranked.iter().map(|(id, _)| *id).collect();
+    let now = k.now().0;
+    let mut found: Vec<Found> = store::intents_by_ids(&k.db, &ids)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.author_id != row.author_id
+                && c.expires_at > now
+                && c.state
+                    .parse::<IntentState>()
+                    .is_ok_and(IntentState::is_live)
+                && (c.group_id == row.group_id || (c.shared == 1 && row.shared == 1))
+        })
+        .filter_map(|c| {
+            let (score, why) = score(&facts, &facts_of(&c), now)?;
+            Some(Found { row: c, score, why })
+        })
+        .collect();
+    found.sort_by(|a, b| b.score.cmp(&a.score).then(b.row.id.cmp(&a.row.id)));
+    found.truncate(limit);
+    Ok(found)
+}
