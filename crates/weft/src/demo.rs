@@ -284,6 +284,7 @@ pub async fn fill_with(
     // The money first: its past is dated in the past, before the board's bounties of today.
     credit(k, &book, &people, clock).await?;
     tasks(k, &book, &people).await?;
+    intents(&book, &people).await?;
     if let Some(c) = clock {
         c.days_ago(0.0);
     }
@@ -483,6 +484,122 @@ async fn hours(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Offers and requests in the garden and the network: matches near and far (one shared
+/// across the two public groups), requests with bounties, one committed and one fulfilled
+/// and paid, and a followed tag.
+async fn intents(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
+    use intents::model::{NewIntent, NewResponse};
+    use intents::{responses, service};
+    use serde_json::json;
+    let k = book.kernel();
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    for group in ["garden", "riverside"] {
+        groups::set_tool(k, amara, group, "intents", true).await?;
+    }
+    let post = |who: &'static str, group: &'static str, fields: serde_json::Value| async move {
+        let input: NewIntent = serde_json::from_value(fields).map_err(Error::internal)?;
+        Ok::<_, Error>(
+            service::create_intent(book, by(who), group, input, None)
+                .await?
+                .0,
+        )
+    };
+    let days = |n: i64| k.now().plus_seconds(n * 86_400).to_rfc3339();
+    // Near the garden (51.507, -0.128), and a little way off.
+    post(
+        "bruno",
+        "garden",
+        json!({"kind": "offer", "title": "Bike repairs on Sunday mornings",
+        "description": "Punctures, brakes and gears. Bring the bike to the shed.",
+        "tags": ["bikes", "repair"], "quantity": 3, "unit": "hours", "item": "service",
+        "location": {"name": "The garden shed", "lat": 51.5079, "lon": -0.1283}}),
+    )
+    .await?;
+    post(
+        "chen",
+        "garden",
+        json!({"kind": "offer", "title": "Surplus courgettes",
+        "description": "More than we can eat: come and pick them.",
+        "tags": ["vegetables", "courgettes"], "quantity": 5, "unit": "kg", "item": "good",
+        "location": {"name": "Bed 7", "lat": 51.5074, "lon": -0.1279}, "until": days(10)}),
+    )
+    .await?;
+    post(
+        "amara",
+        "garden",
+        json!({"kind": "offer", "title": "Carpentry lessons",
+        "description": "Joints, frames and how to keep a saw sharp.",
+        "tags": ["carpentry", "woodwork"], "item": "service",
+        "location": {"name": "Riverside workshop", "lat": 51.4996, "lon": -0.1100}}),
+    )
+    .await?;
+    post(
+        "dana",
+        "garden",
+        json!({"kind": "request", "title": "Help building a cold frame",
+        "description": "Old windows and some timber; two pairs of hands for an afternoon.",
+        "tags": ["carpentry", "building"], "quantity": 4, "unit": "hours",
+        "location": {"name": "Bed 3", "lat": 51.5071, "lon": -0.1276}, "until": days(14),
+        "bounty": {"currency": "HOURS", "amount": "5"}}),
+    )
+    .await?;
+    let puncture = post(
+        "hana",
+        "garden",
+        json!({"kind": "request", "title": "Fix a puncture",
+        "description": "My back tyre is flat again.", "tags": ["bikes"],
+        "location": {"name": "Canal path", "lat": 51.5120, "lon": -0.1180},
+        "bounty": {"currency": "HOURS", "amount": "3"}}),
+    )
+    .await?;
+    let reply = responses::respond(
+        k,
+        by("bruno"),
+        puncture.id,
+        NewResponse {
+            message: Some("Bring it on Sunday, I'll have a patch kit.".into()),
+        },
+    )
+    .await?;
+    responses::accept(k, by("hana"), reply.id).await?;
+    let compost = post(
+        "amara",
+        "garden",
+        json!({"kind": "request", "title": "A barrow of compost for the herb bed",
+        "tags": ["compost"], "bounty": {"currency": "HOURS", "amount": "2"}}),
+    )
+    .await?;
+    let reply = responses::respond(k, by("dana"), compost.id, NewResponse::default()).await?;
+    responses::accept(k, amara, reply.id).await?;
+    responses::fulfil(book, by("dana"), compost.id).await?;
+    responses::fulfil(book, amara, compost.id).await?;
+    // Shared across the network: seed potatoes wanted in the garden, offered in Riverside.
+    post(
+        "ines",
+        "riverside",
+        json!({"kind": "offer", "title": "Seed potatoes, Charlotte",
+        "tags": ["potatoes", "seeds"], "quantity": 2, "unit": "kg", "item": "good", "public": true,
+        "location": {"name": "Allotment 12", "lat": 51.4700, "lon": -0.1500}}),
+    )
+    .await?;
+    post(
+        "chen",
+        "garden",
+        json!({"kind": "request", "title": "Seed potatoes for bed 9",
+        "tags": ["potatoes"], "public": true, "until": days(20),
+        "location": {"name": "Bed 9", "lat": 51.5075, "lon": -0.1282}}),
+    )
+    .await?;
+    service::set_follow(k, by("hana"), "repair", true).await?;
     Ok(())
 }
 

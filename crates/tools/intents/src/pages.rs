@@ -126,6 +126,8 @@ struct MapPoint {
     y: String,
     href: String,
     title: String,
+    /// The title, cut short, beside the point.
+    label: String,
     request: bool,
 }
 
@@ -185,6 +187,11 @@ fn map_of(items: &[Line], tiles: bool) -> Option<MapView> {
             y: format!("{:.1}", y - top),
             href: intent.url.clone(),
             title: format!("{}: {}", intent.kind, intent.title),
+            label: if intent.title.chars().count() > 24 {
+                format!("{}…", intent.title.chars().take(23).collect::<String>())
+            } else {
+                intent.title.clone()
+            },
             request: intent.kind == IntentKind::Request,
         })
         .collect();
@@ -496,6 +503,8 @@ struct IntentPage {
     may_withdraw: bool,
     may_fulfil: bool,
     live: bool,
+    /// The group's currencies, for the first money on a request.
+    currencies: Vec<(String, String)>,
     errors: Vec<String>,
 }
 
@@ -544,7 +553,13 @@ async fn intent_of(
         (None, Some(u)) => format!("until {}", when(u)),
         (None, None) => String::new(),
     };
+    let currencies = ledger::store::currencies_of_group(&k.db, context.group.id)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.code))
+        .collect();
     Ok(IntentPage {
+        currencies,
         expires: when(&intent.expires),
         window,
         may_respond: may_post && live && !is_author && responses.is_empty(),

@@ -58,7 +58,9 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
         .iter()
         .map(|a| a["type"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds.first(), Some(&"Update"), "{kinds:?}");
+    // Newest first: the network's shared offer of seed potatoes, after its new description.
+    assert_eq!(kinds.first(), Some(&"Create"), "{kinds:?}");
+    assert!(kinds.contains(&"Update"), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&"Create"), "{kinds:?}");
     assert!(kinds.contains(&"weft:RoleChanged") && kinds.contains(&"Accept"));
     let log_in = |handle: &'static str| {
@@ -109,4 +111,56 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
             "{state}"
         );
     }
+
+    // Offers and requests: open ones with bounties held, one committed, one fulfilled and
+    // paid; the puncture matches the bike repairs, and the garden's shared request the
+    // network's shared offer.
+    let list = amara.get("/api/v1/groups/garden/intents?state=all").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let items = list.json["items"].as_array().unwrap();
+    assert!(items.len() >= 7, "{}", list.body);
+    for state in ["open", "committed", "fulfilled"] {
+        assert!(items.iter().any(|i| i["state"] == state), "{state}");
+    }
+    for state in ["held", "paid"] {
+        assert!(
+            items.iter().any(|i| i["bounty"]["state"] == state),
+            "{state}"
+        );
+    }
+    let find = |title: &str| {
+        items
+            .iter()
+            .find(|i| i["title"] == title)
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let matches = amara
+        .get(&format!(
+            "/api/v1/intents/{}/matches",
+            find("Help building a cold frame")
+        ))
+        .await;
+    assert_eq!(
+        matches.json["items"][0]["intent"]["title"],
+        "Carpentry lessons"
+    );
+    let shared = amara
+        .get(&format!(
+            "/api/v1/intents/{}/matches",
+            find("Seed potatoes for bed 9")
+        ))
+        .await;
+    assert_eq!(
+        shared.json["items"][0]["intent"]["group"]["handle"],
+        "riverside"
+    );
+    assert!(
+        shared.json["items"][0]["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("tags: potatoes"),
+        "{}",
+        shared.body
+    );
 }
