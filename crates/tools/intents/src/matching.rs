@@ -14,14 +14,13 @@ use crate::model::*;
 use crate::store::{self, IntentRow};
 
 /// Candidates taken per term and scope.
-const PER_TERM: u64 = 300;
+const PER_TERM: u64 = 250;
 
-/// What an intent is matched on, from its row.
+/// What an intent is matched on, from its row (its words as stored).
 pub fn facts_of(row: &IntentRow) -> Facts {
-    Facts::new(
-        &row.title,
-        &row.description,
+    Facts::stored(
         &row.tag_list(),
+        &row.words,
         row.point(),
         (row.starts_at, row.ends_at),
     )
@@ -44,7 +43,8 @@ pub struct Found {
 }
 
 /// The counterparts of an intent (its row need not be stored yet), best first: live, not
-/// expired, not its author's own.
+/// expired, not its author's own. Candidates are scored from their stored facts alone; only
+/// the `limit` best are read whole.
 pub async fn counterparts(k: &Kernel, row: &IntentRow, limit: usize) -> Result<Vec<Found>> {
     let kind: IntentKind = row.kind.parse().map_err(kernel::Error::internal)?;
     let facts = facts_of(row);
@@ -71,7 +71,7 @@ pub async fn counterparts(k: &Kernel, row: &IntentRow, limit: usize) -> Result<V
     ranked.truncate(MAX_CANDIDATES);
     let ids: Vec<IntentId> = ranked.iter().map(|(id, _)| *id).collect();
     let now = k.now().0;
-    let mut found: Vec<Found> = store::intents_by_ids(&k.db, &ids)
+    let mut scored: Vec<(IntentId, u32, String)> = store::candidates(&k.db, &ids)
         .await?
         .into_iter()
         .filter(|c| {
@@ -83,11 +83,28 @@ pub async fn counterparts(k: &Kernel, row: &IntentRow, limit: usize) -> Result<V
                 && (c.group_id == row.group_id || (c.shared == 1 && row.shared == 1))
         })
         .filter_map(|c| {
-            let (score, why) = score(&facts, &facts_of(&c), now)?;
-            Some(Found { row: c, score, why })
+            let tags: Vec<String> = serde_json::from_str(&c.tags).unwrap_or_default();
+            let theirs = Facts::stored(&tags, &c.words, c.lat.zip(c.lon), (c.starts_at, c.ends_at));
+            let (score, why) = score(&facts, &theirs, now)?;
+            Some((c.id, score, why))
         })
         .collect();
-    found.sort_by(|a, b| b.score.cmp(&a.score).then(b.row.id.cmp(&a.row.id)));
-    found.truncate(limit);
-    Ok(found)
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    scored.truncate(limit);
+    let ids: Vec<IntentId> = scored.iter().map(|s| s.0).collect();
+    let mut rows: HashMap<IntentId, IntentRow> = store::intents_by_ids(&k.db, &ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(scored
+        .into_iter()
+        .filter_map(|(id, score, why)| {
+            Some(Found {
+                row: rows.remove(&id)?,
+                score,
+                why,
+            })
+        })
+        .collect())
 }

@@ -389,15 +389,86 @@ pub fn tag(given: &str) -> Option<String> {
     ok.then_some(t)
 }
 
-const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "with", "from", "that", "this", "have", "has", "are", "was", "were",
-    "will", "can", "could", "would", "should", "our", "your", "you", "they", "them", "their",
-    "any", "some", "need", "needs", "want", "wants", "offer", "offers", "request", "looking",
-    "who", "what", "when", "where", "which", "also", "about", "into", "just", "more", "most",
-    "very", "not", "but", "all", "one", "two", "get", "got", "out", "its", "it's", "i'm", "help",
-    "please", "thanks", "someone", "anyone", "there", "here", "than", "then", "been", "being",
-    "over", "under", "per", "week", "weeks", "day", "days",
-];
+/// Words too common to match on.
+fn stop_word(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "for"
+            | "with"
+            | "from"
+            | "that"
+            | "this"
+            | "have"
+            | "has"
+            | "are"
+            | "was"
+            | "were"
+            | "will"
+            | "can"
+            | "could"
+            | "would"
+            | "should"
+            | "our"
+            | "your"
+            | "you"
+            | "they"
+            | "them"
+            | "their"
+            | "any"
+            | "some"
+            | "need"
+            | "needs"
+            | "want"
+            | "wants"
+            | "offer"
+            | "offers"
+            | "request"
+            | "looking"
+            | "who"
+            | "what"
+            | "when"
+            | "where"
+            | "which"
+            | "also"
+            | "about"
+            | "into"
+            | "just"
+            | "more"
+            | "most"
+            | "very"
+            | "not"
+            | "but"
+            | "all"
+            | "one"
+            | "two"
+            | "get"
+            | "got"
+            | "out"
+            | "its"
+            | "it's"
+            | "i'm"
+            | "help"
+            | "please"
+            | "thanks"
+            | "someone"
+            | "anyone"
+            | "there"
+            | "here"
+            | "than"
+            | "then"
+            | "been"
+            | "being"
+            | "over"
+            | "under"
+            | "per"
+            | "week"
+            | "weeks"
+            | "day"
+            | "days"
+    )
+}
 
 /// A word's stem, so that "apples" meets "apple" and "repairs" meets "repair".
 pub fn stem(word: &str) -> String {
@@ -423,10 +494,7 @@ pub fn words(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
         let w = raw.trim_matches('\'').to_lowercase();
-        if w.chars().count() < 3
-            || w.chars().all(|c| c.is_numeric())
-            || STOPWORDS.contains(&w.as_str())
-        {
+        if w.chars().count() < 3 || w.chars().all(|c| c.is_numeric()) || stop_word(&w) {
             continue;
         }
         let s = stem(&w);
@@ -466,6 +534,22 @@ impl Facts {
         Facts {
             tags: tags.to_vec(),
             words: words(&text),
+            point,
+            starts: window.0,
+            ends: window.1,
+        }
+    }
+
+    /// As stored: the tags, and the words kept space-separated.
+    pub fn stored(
+        tags: &[String],
+        words: &str,
+        point: Option<(f64, f64)>,
+        window: (Option<i64>, Option<i64>),
+    ) -> Self {
+        Facts {
+            tags: tags.to_vec(),
+            words: words.split_whitespace().map(str::to_string).collect(),
             point,
             starts: window.0,
             ends: window.1,

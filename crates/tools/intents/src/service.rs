@@ -357,6 +357,9 @@ async fn check_new(
         None => None,
     };
     v.finish()?;
+    let words = Facts::new(&title, &description, &tags, None, (None, None))
+        .words
+        .join(" ");
     let row = IntentRow {
         id: IntentId::new(),
         group_id: group.row.id,
@@ -364,6 +367,7 @@ async fn check_new(
         kind: input.kind.as_str().into(),
         title,
         description,
+        words,
         tags: serde_json::to_string(&tags).map_err(Error::internal)?,
         quantity: input.quantity,
         unit,
@@ -509,6 +513,8 @@ async fn publish(
         .collect();
     matched.sort();
     matched.dedup();
+    // Told only if they may still read it: a counterpart's author may have left the group.
+    let matched = who_may_read(k, row, group, matched).await?;
     let mut new = activity("Create", actor, row)
         .summary(format!("{by} posted the {} {}", row.kind, row.title))
         .extra(json!({ "kind": row.kind, "tags": row.tag_list() }));
@@ -539,13 +545,28 @@ async fn followers_who_may_read(
     group: &Loaded,
     told: &[AccountId],
 ) -> Result<Vec<AccountId>> {
-    let anyone = group.authorize(None, Action::ToolRead(TOOL)).is_ok();
-    let mut out = Vec::new();
-    for person in store::followers(&k.db, &row.tag_list()).await? {
-        if person == row.author_id || told.contains(&person) {
-            continue;
-        }
-        if anyone || kernel::groups::access::is_member(k, row.group_id, person).await? {
+    let followers: Vec<AccountId> = store::followers(&k.db, &row.tag_list())
+        .await?
+        .into_iter()
+        .filter(|p| *p != row.author_id && !told.contains(p))
+        .collect();
+    who_may_read(k, row, group, followers).await
+}
+
+/// Those of `people` who may read an intent: anyone, in a group whose intents anyone reads;
+/// its members otherwise.
+async fn who_may_read(
+    k: &Kernel,
+    row: &IntentRow,
+    group: &Loaded,
+    people: Vec<AccountId>,
+) -> Result<Vec<AccountId>> {
+    if group.authorize(None, Action::ToolRead(TOOL)).is_ok() {
+        return Ok(people);
+    }
+    let mut out = Vec::with_capacity(people.len());
+    for person in people {
+        if kernel::groups::access::is_member(k, row.group_id, person).await? {
             out.push(person);
         }
     }

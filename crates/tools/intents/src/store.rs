@@ -16,6 +16,7 @@ pub enum Intents {
     Title,
     Description,
     Tags,
+    Words,
     Quantity,
     Unit,
     Item,
@@ -98,6 +99,7 @@ pub struct IntentRow {
     pub title: String,
     pub description: String,
     pub tags: String,
+    pub words: String,
     pub quantity: Option<f64>,
     pub unit: Option<String>,
     pub item: Option<String>,
@@ -154,6 +156,23 @@ pub struct ContributionRow {
     pub created_at: i64,
 }
 
+/// What scoring reads of a candidate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    pub id: IntentId,
+    pub group_id: GroupId,
+    pub author_id: AccountId,
+    pub state: String,
+    pub expires_at: i64,
+    pub shared: i64,
+    pub tags: String,
+    pub words: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+}
+
 /// An open intent's term that matched.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TermHit {
@@ -161,7 +180,7 @@ pub struct TermHit {
     pub term: String,
 }
 
-const INTENT_COLUMNS: [Intents; 27] = [
+const INTENT_COLUMNS: [Intents; 28] = [
     Intents::Id,
     Intents::GroupId,
     Intents::AuthorId,
@@ -169,6 +188,7 @@ const INTENT_COLUMNS: [Intents; 27] = [
     Intents::Title,
     Intents::Description,
     Intents::Tags,
+    Intents::Words,
     Intents::Quantity,
     Intents::Unit,
     Intents::Item,
@@ -216,7 +236,7 @@ const CONTRIBUTION_COLUMNS: [IntentContributions; 8] = [
 // ---------------------------------------------------------------------------------------
 // Intents
 
-fn values(r: &IntentRow) -> [sea_query::SimpleExpr; 27] {
+fn values(r: &IntentRow) -> [sea_query::SimpleExpr; 28] {
     [
         r.id.into(),
         r.group_id.into(),
@@ -225,6 +245,7 @@ fn values(r: &IntentRow) -> [sea_query::SimpleExpr; 27] {
         r.title.clone().into(),
         r.description.clone().into(),
         r.tags.clone().into(),
+        r.words.clone().into(),
         r.quantity.into(),
         r.unit.clone().into(),
         r.item.clone().into(),
@@ -333,6 +354,33 @@ pub async fn intents_by_ids(db: &Db, ids: &[IntentId]) -> Result<Vec<IntentRow>>
         &select_intents()
             .and_where(Expr::col(Intents::Id).is_in(ids.iter().copied()))
             .to_owned(),
+    )
+    .await
+}
+
+/// The scoring facts of intents by id.
+pub async fn candidates(db: &Db, ids: &[IntentId]) -> Result<Vec<CandidateRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .columns([
+                Intents::Id,
+                Intents::GroupId,
+                Intents::AuthorId,
+                Intents::State,
+                Intents::ExpiresAt,
+                Intents::Shared,
+                Intents::Tags,
+                Intents::Words,
+                Intents::Lat,
+                Intents::Lon,
+                Intents::StartsAt,
+                Intents::EndsAt,
+            ])
+            .from(Intents::Table)
+            .and_where(Expr::col(Intents::Id).is_in(ids.iter().copied())),
     )
     .await
 }

@@ -880,6 +880,37 @@ async fn strangers_narrow_tokens_and_roles_get_only_what_they_hold(backend: Back
         ["Secret plan"]
     );
 
+    // Someone who left a listed group hears nothing of it: their old offer there is still
+    // open, but a request that matches it tells them no title.
+    let club = g
+        .ana
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "club", "name": "Club", "visibility": "listed", "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(club.status, 201, "{}", club.body);
+    g.ana
+        .put("/api/v1/groups/club/tools/intents", &json!({}))
+        .await;
+    zed.post("/api/v1/groups/club/members", &json!({})).await;
+    post(
+        &zed,
+        "club",
+        json!({"kind": "offer", "title": "Sourdough starter", "tags": ["baking"]}),
+    )
+    .await;
+    let left = zed.delete("/api/v1/groups/club/members/zed").await;
+    assert_eq!(left.status, 204, "{}", left.body);
+    post(
+        &g.ana,
+        "club",
+        json!({"kind": "request", "title": "Baking lessons", "tags": ["baking"]}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!heard_now(&zed, "intent_match").await);
+
     // A group that turns the tool off has no intents.
     let off = g.ana.delete("/api/v1/groups/garden/tools/intents").await;
     assert_eq!(off.status, 204, "{}", off.body);

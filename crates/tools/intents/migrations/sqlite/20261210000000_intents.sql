@@ -11,6 +11,9 @@ CREATE TABLE intents (
     description   TEXT    NOT NULL,
     -- JSON array of lowercase tags.
     tags          TEXT    NOT NULL,
+    -- The stemmed words of the title and the start of the description, space-separated:
+    -- what matching compares, kept so that scoring a candidate reads no text.
+    words         TEXT    NOT NULL,
     quantity      REAL,
     unit          TEXT,
     -- good | service, when said.
