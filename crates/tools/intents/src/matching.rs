@@ -3,8 +3,9 @@
 //! in common, scored by `model::score`.
 //!
 //! The index is `intent_terms`: one row per term of each open intent, per scope. A new
-//! intent's terms find the candidates by index seeks, the newest few hundred per term; the
-//! ones sharing the most terms are scored in full. Closing an intent takes its terms out.
+//! intent's terms find the candidates in one query of index seeks, the newest few hundred per
+//! term, summed by the terms' weights; the heaviest are scored from their stored facts, and
+//! only the best few read whole. Closing an intent takes its terms out.
 
 use std::collections::HashMap;
 
@@ -50,32 +51,28 @@ pub async fn counterparts(k: &Kernel, row: &IntentRow, limit: usize) -> Result<V
     let facts = facts_of(row);
     let terms = facts.terms();
     let scopes = scopes_of(row.group_id, row.shared == 1);
-    let mut weight: HashMap<IntentId, f64> = HashMap::new();
-    for scope in &scopes {
-        for hit in store::term_hits(
-            &k.db,
-            kind.other().as_str(),
-            std::slice::from_ref(scope),
-            &terms,
-            PER_TERM,
-        )
-        .await?
-        {
-            if hit.intent_id != row.id {
-                *weight.entry(hit.intent_id).or_default() += term_weight(&hit.term);
-            }
-        }
-    }
-    let mut ranked: Vec<(IntentId, f64)> = weight.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-    ranked.truncate(MAX_CANDIDATES);
-    let ids: Vec<IntentId> = ranked.iter().map(|(id, _)| *id).collect();
+    let weighted: Vec<(String, f64)> = terms
+        .into_iter()
+        .map(|t| {
+            let w = term_weight(&t);
+            (t, w)
+        })
+        .collect();
+    let found = store::candidates(
+        &k.db,
+        kind.other().as_str(),
+        &scopes,
+        &weighted,
+        PER_TERM,
+        MAX_CANDIDATES as u64,
+    )
+    .await?;
     let now = k.now().0;
-    let mut scored: Vec<(IntentId, u32, String)> = store::candidates(&k.db, &ids)
-        .await?
+    let mut scored: Vec<(IntentId, u32, String)> = found
         .into_iter()
         .filter(|c| {
-            c.author_id != row.author_id
+            c.id != row.id
+                && c.author_id != row.author_id
                 && c.expires_at > now
                 && c.state
                     .parse::<IntentState>()

@@ -2,7 +2,9 @@
 
 use kernel::Result;
 use kernel::db::{Db, Tx};
-use sea_query::{Cond, Expr, ExprTrait, Iden, Order, Query, SelectStatement};
+use sea_query::{
+    Alias, Asterisk, Cond, Expr, ExprTrait, Iden, Order, Query, SelectStatement, UnionType,
+};
 
 use crate::model::{AccountId, ContributionId, GroupId, IntentId, ResponseId};
 
@@ -171,13 +173,6 @@ pub struct CandidateRow {
     pub lon: Option<f64>,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
-}
-
-/// An open intent's term that matched.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TermHit {
-    pub intent_id: IntentId,
-    pub term: String,
 }
 
 const INTENT_COLUMNS: [Intents; 28] = [
@@ -358,29 +353,78 @@ pub async fn intents_by_ids(db: &Db, ids: &[IntentId]) -> Result<Vec<IntentRow>>
     .await
 }
 
-/// The scoring facts of intents by id.
-pub async fn candidates(db: &Db, ids: &[IntentId]) -> Result<Vec<CandidateRow>> {
-    if ids.is_empty() {
+/// Candidates for matching, in one query: the open intents of `kind` in `scopes` that share
+/// any of `terms` (at most `per_term` of each term, the newest), summed by the terms' weights,
+/// the `limit` heaviest with what scoring reads of them.
+pub async fn candidates(
+    db: &Db,
+    kind: &str,
+    scopes: &[String],
+    terms: &[(String, f64)],
+    per_term: u64,
+    limit: u64,
+) -> Result<Vec<CandidateRow>> {
+    let mut parts: Vec<SelectStatement> = Vec::new();
+    for scope in scopes {
+        for (term, weight) in terms {
+            let inner = Query::select()
+                .column(IntentTerms::IntentId)
+                .expr_as(Expr::val(*weight), Alias::new("w"))
+                .from(IntentTerms::Table)
+                .and_where(Expr::col(IntentTerms::Term).eq(term.as_str()))
+                .and_where(Expr::col(IntentTerms::Kind).eq(kind))
+                .and_where(Expr::col(IntentTerms::Scope).eq(scope.as_str()))
+                .order_by(IntentTerms::IntentId, Order::Desc)
+                .limit(per_term)
+                .to_owned();
+            parts.push(
+                Query::select()
+                    .column(Asterisk)
+                    .from_subquery(inner, Alias::new(format!("t{}", parts.len())))
+                    .to_owned(),
+            );
+        }
+    }
+    if parts.is_empty() {
         return Ok(Vec::new());
     }
+    let mut hits = parts.remove(0);
+    hits.unions(parts.into_iter().map(|p| (UnionType::All, p)));
+    let best = Query::select()
+        .column(Alias::new("intent_id"))
+        .expr_as(Expr::col(Alias::new("w")).sum(), Alias::new("weight"))
+        .from_subquery(hits, Alias::new("hits"))
+        .group_by_col(Alias::new("intent_id"))
+        .order_by(Alias::new("weight"), Order::Desc)
+        .order_by(Alias::new("intent_id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    let best_alias = Alias::new("best");
     db.fetch_all(
         Query::select()
-            .columns([
-                Intents::Id,
-                Intents::GroupId,
-                Intents::AuthorId,
-                Intents::State,
-                Intents::ExpiresAt,
-                Intents::Shared,
-                Intents::Tags,
-                Intents::Words,
-                Intents::Lat,
-                Intents::Lon,
-                Intents::StartsAt,
-                Intents::EndsAt,
-            ])
-            .from(Intents::Table)
-            .and_where(Expr::col(Intents::Id).is_in(ids.iter().copied())),
+            .columns(
+                [
+                    Intents::Id,
+                    Intents::GroupId,
+                    Intents::AuthorId,
+                    Intents::State,
+                    Intents::ExpiresAt,
+                    Intents::Shared,
+                    Intents::Tags,
+                    Intents::Words,
+                    Intents::Lat,
+                    Intents::Lon,
+                    Intents::StartsAt,
+                    Intents::EndsAt,
+                ]
+                .map(|c| (Intents::Table, c)),
+            )
+            .from_subquery(best, best_alias.clone())
+            .inner_join(
+                Intents::Table,
+                Expr::col((Intents::Table, Intents::Id))
+                    .equals((best_alias, Alias::new("intent_id"))),
+            ),
     )
     .await
 }
@@ -531,34 +575,6 @@ pub async fn remove_terms(tx: &mut Tx, id: IntentId) -> Result<()> {
     )
     .await?;
     Ok(())
-}
-
-/// Open intents of `kind` in `scopes` that share a term with `terms`, at most `each` per
-/// term (the newest).
-pub async fn term_hits(
-    db: &Db,
-    kind: &str,
-    scopes: &[String],
-    terms: &[String],
-    each: u64,
-) -> Result<Vec<TermHit>> {
-    let mut out = Vec::new();
-    for term in terms {
-        let rows: Vec<TermHit> = db
-            .fetch_all(
-                Query::select()
-                    .columns([IntentTerms::IntentId, IntentTerms::Term])
-                    .from(IntentTerms::Table)
-                    .and_where(Expr::col(IntentTerms::Term).eq(term.as_str()))
-                    .and_where(Expr::col(IntentTerms::Kind).eq(kind))
-                    .and_where(Expr::col(IntentTerms::Scope).is_in(scopes.iter().cloned()))
-                    .order_by(IntentTerms::IntentId, Order::Desc)
-                    .limit(each),
-            )
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------
