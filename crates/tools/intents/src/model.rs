@@ -306,6 +306,8 @@ pub struct Filter {
     /// Words of the title, description or tags.
     pub q: Option<String>,
     pub tag: Option<String>,
+    /// Part of the place's name.
+    pub place: Option<String>,
     /// `lat,lon`: only intents with a place within `km` of it (25 km when left out).
     pub near: Option<String>,
     pub km: Option<f64>,

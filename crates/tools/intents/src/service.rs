@@ -82,14 +82,17 @@ pub(crate) fn object(row: &IntentRow) -> ObjectRef {
     ObjectRef::new("weft:Intent", row.id, Some(&row.title))
 }
 
+/// An activity about an intent, linking to its page (where the inbox's line leads).
 pub(crate) fn activity(kind: &str, actor: Option<&Actor>, row: &IntentRow) -> NewActivity {
-    NewActivity::new(
+    let mut new = NewActivity::new(
         kind,
         actor.map(|a| a.account),
         object(row),
         Audience::Group(row.group_id),
     )
-    .tool(TOOL)
+    .tool(TOOL);
+    new.url = Some(format!("/groups/{}/{TOOL}/{}", row.group_id, row.id));
+    new
 }
 
 pub(crate) fn page_path(group: &GroupSummary, id: IntentId) -> String {
@@ -682,6 +685,11 @@ async fn listed(
             states,
             author,
             tag: tag.as_deref(),
+            place: filter
+                .place
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty()),
             words: &words,
             currency,
             within: near.map(|p| bounding_box(p, km)),

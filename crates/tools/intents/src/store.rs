@@ -438,6 +438,8 @@ pub struct Listing<'a> {
     pub states: &'a [&'a str],
     pub author: Option<AccountId>,
     pub tag: Option<&'a str>,
+    /// Part of the place's name (any case).
+    pub place: Option<&'a str>,
     /// Words each of which the title, description or tags hold (lowercase).
     pub words: &'a [String],
     pub currency: Option<ledger::CurrencyId>,
@@ -473,6 +475,12 @@ pub async fn list(db: &Db, l: &Listing<'_>) -> Result<Vec<IntentRow>> {
     if let Some(tag) = l.tag {
         // Tags are stored as a JSON array of strings: the quoted tag is in it.
         q.and_where(Expr::col(Intents::Tags).like(format!("%\"{}\"%", like_escape(tag))));
+    }
+    if let Some(place) = l.place {
+        q.and_where(
+            Expr::expr(sea_query::Func::lower(Expr::col(Intents::Place)))
+                .like(format!("%{}%", like_escape(&place.to_lowercase()))),
+        );
     }
     for w in l.words {
         let pattern = format!("%{}%", like_escape(w));

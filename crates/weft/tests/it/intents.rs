@@ -941,6 +941,23 @@ async fn the_directory_filters_and_exports_and_tags_are_followed(backend: Backen
     .await;
     assert!(heard(&g.cy, "followed_tag").await, "cy follows #apples");
     assert!(!heard_now(&g.ana, "followed_tag").await);
+    // The notice leads to the offer's page, which answers.
+    let inbox = g.cy.get("/api/v1/notifications").await;
+    let link = inbox.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["reason"] == "followed_tag")
+        .and_then(|n| n["activity"]["url"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        link.ends_with(&format!("/intents/{}", id(&offer))),
+        "{link}"
+    );
+    let page = g.cy.get(&link).await;
+    assert_eq!(page.status, 200, "{link}");
+    assert!(page.body.contains("Windfall apples"));
     post(
         &g.ana,
         "garden",
@@ -964,6 +981,10 @@ async fn the_directory_filters_and_exports_and_tags_are_followed(backend: Backen
     );
     assert_eq!(
         titles(d.get("/api/v1/intents?tag=fruit").await.json),
+        ["Windfall apples"]
+    );
+    assert_eq!(
+        titles(d.get("/api/v1/intents?place=HACK").await.json),
         ["Windfall apples"]
     );
     assert_eq!(
