@@ -9,6 +9,8 @@ use sea_query::ExprTrait;
 use serde_json::{Value, json};
 use testkit::{Backend, Client, TestServer, both};
 
+use crate::garden::heard;
+
 both!(
     pools_spend_by_their_rule,
     expense_claims_carry_receipts_and_are_never_approved_by_their_claimant,
@@ -30,53 +32,16 @@ struct Garden {
 }
 
 async fn garden(server: &TestServer) -> Garden {
-    let ana = server.account("ana").await;
-    let bo = server.account("bo").await;
-    let cy = server.account("cy").await;
-    let di = server.account("di").await;
-    let made = ana
-        .post(
-            "/api/v1/groups",
-            &json!({"handle": "garden", "name": "Garden", "visibility": "public",
-                    "join_policy": "open"}),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
-    for who in [&bo, &cy, &di] {
-        let joined = who.post("/api/v1/groups/garden/members", &json!({})).await;
-        assert!(joined.status < 300, "{}", joined.body);
-    }
-    let on = ana
-        .put("/api/v1/groups/garden/tools/decide", &json!({}))
-        .await;
-    assert_eq!(on.status, 204, "{}", on.body);
-    let currency = ana
-        .post(
-            "/api/v1/groups/garden/currencies",
-            &json!({"code": "HOURS", "name": "Hours", "kind": "mutual_credit", "scale": 2,
-                    "default_floor": "-300", "default_ceiling": "500"}),
-        )
-        .await;
-    assert_eq!(currency.status, 201, "{}", currency.body);
-    let currency = currency.json["id"].as_str().unwrap().to_string();
-    let mut accounts = Vec::new();
-    for who in [&ana, &bo, &cy, &di] {
-        let opened = who
-            .post(
-                &format!("/api/v1/currencies/{currency}/accounts"),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(opened.status, 201, "{}", opened.body);
-        accounts.push(opened.json["id"].as_str().unwrap().to_string());
-    }
+    let g =
+        crate::garden::garden(server, "decide", &["ana", "bo", "cy", "di"], "-300", "500").await;
+    let [ana, bo, cy, di]: [Client; 4] = g.people.try_into().ok().unwrap();
     Garden {
         ana,
         bo,
         cy,
         di,
-        currency,
-        accounts,
+        currency: g.currency,
+        accounts: g.accounts,
     }
 }
 
@@ -497,22 +462,6 @@ async fn expense_claims_carry_receipts_and_are_never_approved_by_their_claimant(
     assert_eq!(rejected.json["note"], "Not ours");
     let listed = g.cy.get(&format!("/api/v1/pools/{sid}/expenses")).await;
     assert_eq!(listed.json.as_array().unwrap().len(), 1);
-}
-
-async fn heard(who: &Client, reason: &str) -> bool {
-    for _ in 0..100 {
-        let items = who.get("/api/v1/notifications").await.json["items"].clone();
-        if items
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["reason"] == reason)
-        {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    false
 }
 
 async fn obligations_of(by: &Client, dues: &str) -> Vec<Value> {

@@ -8,6 +8,8 @@ use sea_query::ExprTrait;
 use serde_json::{Value, json};
 use testkit::{Backend, Client, TestServer, both};
 
+use crate::garden::{balance, heard, heard_now};
+
 both!(
     a_request_with_a_bounty_is_matched_fulfilled_and_paid,
     several_who_fulfil_share_the_bounty,
@@ -18,8 +20,8 @@ both!(
     a_bounty_left_between_two_steps_is_finished_at_start,
 );
 
-/// A public group `garden` using intents, owned by ana, with bo and cy as members, a
-/// currency `HOURS` (scale 2, floor -10, ceiling 100) and an account for each.
+/// The garden using intents: ana owns it, bo and cy are members; `HOURS` (floor -10,
+/// ceiling 100) with an account for each.
 struct Garden {
     ana: Client,
     bo: Client,
@@ -28,49 +30,19 @@ struct Garden {
 }
 
 async fn garden(server: &TestServer) -> Garden {
-    let ana = server.account("ana").await;
-    let bo = server.account("bo").await;
-    let cy = server.account("cy").await;
-    let made = ana
-        .post(
-            "/api/v1/groups",
-            &json!({"handle": "garden", "name": "Garden", "visibility": "public",
-                    "join_policy": "open"}),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
-    for who in [&bo, &cy] {
-        let joined = who.post("/api/v1/groups/garden/members", &json!({})).await;
-        assert!(joined.status < 300, "{}", joined.body);
-    }
-    let on = ana
-        .put("/api/v1/groups/garden/tools/intents", &json!({}))
-        .await;
-    assert_eq!(on.status, 204, "{}", on.body);
-    let currency = ana
-        .post(
-            "/api/v1/groups/garden/currencies",
-            &json!({"code": "HOURS", "name": "Hours", "kind": "mutual_credit", "scale": 2,
-                    "default_floor": "-10", "default_ceiling": "100"}),
-        )
-        .await;
-    assert_eq!(currency.status, 201, "{}", currency.body);
-    let currency = currency.json["id"].as_str().unwrap().to_string();
-    for who in [&ana, &bo, &cy] {
-        let opened = who
-            .post(
-                &format!("/api/v1/currencies/{currency}/accounts"),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(opened.status, 201, "{}", opened.body);
-    }
+    let g = crate::garden::garden(server, "intents", &["ana", "bo", "cy"], "-10", "100").await;
+    let [ana, bo, cy]: [Client; 3] = g.people.try_into().ok().unwrap();
     Garden {
         ana,
         bo,
         cy,
-        currency,
+        currency: g.currency,
     }
+}
+
+/// A POST with no body at all (`curl -X POST`).
+async fn act(who: &Client, path: &str) -> testkit::Reply {
+    who.send(who.request(reqwest::Method::POST, path)).await
 }
 
 async fn post(by: &Client, group: &str, body: Value) -> Value {
@@ -83,44 +55,6 @@ async fn post(by: &Client, group: &str, body: Value) -> Value {
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_string()
-}
-
-/// The balance of `who`'s account in the currency.
-async fn balance(who: &Client, currency: &str) -> String {
-    let mine = who.get("/api/v1/me/ledger-accounts").await;
-    assert_eq!(mine.status, 200, "{}", mine.body);
-    mine.json
-        .as_array()
-        .or_else(|| mine.json["items"].as_array())
-        .unwrap()
-        .iter()
-        .find(|a| a["currency_id"] == currency)
-        .map(|a| a["balance"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| "none".into())
-}
-
-/// Whether `who` has (within five seconds) a notification for `reason`.
-/// A POST with no body at all (`curl -X POST`).
-async fn act(who: &Client, path: &str) -> testkit::Reply {
-    who.send(who.request(reqwest::Method::POST, path)).await
-}
-
-async fn heard(who: &Client, reason: &str) -> bool {
-    for _ in 0..100 {
-        if heard_now(who, reason).await {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    false
-}
-
-async fn heard_now(who: &Client, reason: &str) -> bool {
-    who.get("/api/v1/notifications").await.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|n| n["reason"] == reason)
 }
 
 async fn a_request_with_a_bounty_is_matched_fulfilled_and_paid(backend: Backend) {

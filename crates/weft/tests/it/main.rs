@@ -9,6 +9,7 @@ mod credit;
 mod decide;
 mod decide_voters;
 mod demo;
+mod garden;
 mod groups;
 mod hardening;
 mod hardening_outside;

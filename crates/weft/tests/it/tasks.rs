@@ -8,6 +8,8 @@ use sea_query::ExprTrait;
 use serde_json::{Value, json};
 use testkit::{Backend, Client, TestServer, both};
 
+use crate::garden::{balance, heard_now};
+
 both!(
     boards_hold_columns_fields_and_cards_in_order,
     waiting_cards_do_not_reach_done_and_loops_are_refused,
@@ -20,8 +22,8 @@ both!(
     a_board_read_again_is_unchanged_until_something_changes_it,
 );
 
-/// A public group `garden` using tasks, owned by ana, with bo and cy as members, a currency
-/// `HOURS` (scale 2, floor -10, ceiling 100) and an account for each.
+/// The garden using tasks: ana owns it, bo and cy are members; `HOURS` (floor -10,
+/// ceiling 100) with an account for each.
 struct Garden {
     ana: Client,
     bo: Client,
@@ -30,48 +32,13 @@ struct Garden {
 }
 
 async fn garden(server: &TestServer) -> Garden {
-    let ana = server.account("ana").await;
-    let bo = server.account("bo").await;
-    let cy = server.account("cy").await;
-    let made = ana
-        .post(
-            "/api/v1/groups",
-            &json!({"handle": "garden", "name": "Garden", "visibility": "public",
-                    "join_policy": "open"}),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
-    for who in [&bo, &cy] {
-        let joined = who.post("/api/v1/groups/garden/members", &json!({})).await;
-        assert!(joined.status < 300, "{}", joined.body);
-    }
-    let on = ana
-        .put("/api/v1/groups/garden/tools/tasks", &json!({}))
-        .await;
-    assert_eq!(on.status, 204, "{}", on.body);
-    let currency = ana
-        .post(
-            "/api/v1/groups/garden/currencies",
-            &json!({"code": "HOURS", "name": "Hours", "kind": "mutual_credit", "scale": 2,
-                    "default_floor": "-10", "default_ceiling": "100"}),
-        )
-        .await;
-    assert_eq!(currency.status, 201, "{}", currency.body);
-    let currency = currency.json["id"].as_str().unwrap().to_string();
-    for who in [&ana, &bo, &cy] {
-        let opened = who
-            .post(
-                &format!("/api/v1/currencies/{currency}/accounts"),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(opened.status, 201, "{}", opened.body);
-    }
+    let g = crate::garden::garden(server, "tasks", &["ana", "bo", "cy"], "-10", "100").await;
+    let [ana, bo, cy]: [Client; 3] = g.people.try_into().ok().unwrap();
     Garden {
         ana,
         bo,
         cy,
-        currency,
+        currency: g.currency,
     }
 }
 
@@ -103,20 +70,6 @@ async fn column(by: &Client, board: &str, name: &str) -> Vec<String> {
         .filter(|c| c["column"]["name"] == name)
         .map(|c| c["title"].as_str().unwrap().to_string())
         .collect()
-}
-
-/// The balance of `who`'s account in the currency.
-async fn balance(who: &Client, currency: &str) -> String {
-    let mine = who.get("/api/v1/me/ledger-accounts").await;
-    assert_eq!(mine.status, 200, "{}", mine.body);
-    mine.json
-        .as_array()
-        .or_else(|| mine.json["items"].as_array())
-        .unwrap()
-        .iter()
-        .find(|a| a["currency_id"] == currency)
-        .map(|a| a["balance"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| "none".into())
 }
 
 fn id(v: &Value) -> String {
@@ -743,14 +696,6 @@ async fn assignees_hear_of_their_cards_and_their_due_dates(backend: Backend) {
     // A stranger's tasks are their own: none here.
     let stranger = server.account("zed").await;
     assert_eq!(stranger.get("/api/v1/me/tasks").await.json, json!([]));
-}
-
-async fn heard_now(who: &Client, reason: &str) -> bool {
-    who.get("/api/v1/notifications").await.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|n| n["reason"] == reason)
 }
 
 async fn strangers_narrow_tokens_and_roles_get_only_what_they_hold(backend: Backend) {
