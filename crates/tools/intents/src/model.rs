@@ -106,7 +106,9 @@ kernel::string_enum!(
 
 kernel::string_enum!(
     /// Where a request's bounty stands. `paying` and `refunding` are the steps between
-    /// writing the intent and the ledger answering; the tool finishes them at start.
+    /// writing the intent and the ledger answering; the tool finishes them at start. (Before
+    /// its first money is in, the intent's row says `escrowing` or `starting`, and no bounty
+    /// shows.)
     BountyState {
         Held = "held",
         Paying = "paying",
@@ -115,6 +117,12 @@ kernel::string_enum!(
         Refunded = "refunded",
     }
 );
+
+/// An intent's `bounty_state` while the money of the bounty it was posted with moves in.
+pub const ESCROWING: &str = "escrowing";
+/// An intent's `bounty_state` while the first money on a request posted without a bounty
+/// moves in.
+pub const STARTING: &str = "starting";
 
 kernel::string_enum!(
     /// Where one contribution to a bounty stands: `escrowing` between writing it and the

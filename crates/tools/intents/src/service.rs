@@ -135,7 +135,12 @@ pub(crate) async fn views(
         let Some(group) = groups.get(&row.group_id).cloned() else {
             continue;
         };
-        let bounty = match (row.bounty_currency, row.bounty_state.as_deref()) {
+        // A bounty shows once money is in it (not while its first money is moving).
+        let held = row
+            .bounty_state
+            .as_deref()
+            .and_then(|s| s.parse::<BountyState>().ok());
+        let bounty = match (row.bounty_currency, held) {
             (Some(currency), Some(state)) => {
                 let (code, scale) = currencies.get(&currency).cloned().unwrap_or_default();
                 let mine: Vec<&ContributionRow> = contributions
@@ -148,7 +153,7 @@ pub(crate) async fn views(
                     currency_id: currency,
                     currency: code,
                     amount: amount::format(mine.iter().map(|c| c.amount).sum(), scale),
-                    state: state.parse().unwrap_or(BountyState::Held),
+                    state,
                     contributions: mine
                         .iter()
                         .map(|c| Contribution {
@@ -385,7 +390,7 @@ async fn check_new(
         state: IntentState::Open.as_str().into(),
         author_done_at: None,
         bounty_currency: bounty.as_ref().map(|b| b.currency),
-        bounty_state: bounty.as_ref().map(|_| "escrowing".to_string()),
+        bounty_state: bounty.as_ref().map(|_| ESCROWING.to_string()),
         payees: None,
         prompted_at: None,
         client_key,
@@ -941,7 +946,10 @@ pub async fn expire_overdue(ledger: &Ledger) -> Result<usize> {
     let rows = store::expired(&k.db, k.now().0, 200).await?;
     let n = rows.len();
     for row in rows {
-        expire(ledger, row.id).await?;
+        // One that cannot close now (money still moving in) waits for the next sweep.
+        if let Err(e) = expire(ledger, row.id).await {
+            tracing::warn!(intent = %row.id, error = %e, "an intent past its expiry could not close yet");
+        }
     }
     Ok(n)
 }
@@ -1095,8 +1103,10 @@ pub async fn contribute(
     require_live(&current)?;
     match current.bounty_state.as_deref() {
         None => {
+            // The first money on a request posted without a bounty ("starting", where a
+            // request posted with one is "escrowing" until its money is in).
             current.bounty_currency = Some(money.currency);
-            current.bounty_state = Some("escrowing".into());
+            current.bounty_state = Some(STARTING.into());
             store::save_intent(&mut tx, &current).await?;
         }
         Some("held") if current.bounty_currency == Some(money.currency) => {}
@@ -1156,9 +1166,7 @@ pub(crate) async fn contribution_held(k: &Kernel, c: &ContributionRow) -> Result
 
 /// Whether a contribution is the one a request was posted with, still moving.
 fn founding(row: &IntentRow, c: &ContributionRow) -> bool {
-    row.bounty_state.as_deref() == Some("escrowing")
-        && row.author_id == c.contributor_id
-        && row.created_at == c.created_at
+    row.bounty_state.as_deref() == Some(ESCROWING) && row.author_id == c.contributor_id
 }
 
 /// Forgets a contribution the ledger refused (nothing moved). A request posted with a
@@ -1172,7 +1180,7 @@ pub(crate) async fn contribution_refused(k: &Kernel, c: &ContributionRow) -> Res
         return tx.commit().await;
     }
     store::remove_contribution(&mut tx, c.id).await?;
-    if row.bounty_state.as_deref() == Some("escrowing") {
+    if row.bounty_state.as_deref() == Some(STARTING) {
         row.bounty_state = None;
         row.bounty_currency = None;
         store::save_intent(&mut tx, &row).await?;

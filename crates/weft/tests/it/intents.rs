@@ -533,7 +533,16 @@ async fn bad_input_is_refused_and_moves_nothing(backend: Backend) {
         .await
         .problem(422);
     assert_eq!(balance(&g.cy, &g.currency).await, "0.00");
+    // The author's own first money, refused, leaves the request as it was.
+    g.ana
+        .post(
+            &format!("/api/v1/intents/{rid}/bounty"),
+            &json!({"amount": "50", "currency": "HOURS"}),
+        )
+        .await
+        .problem(422);
     let still = g.ana.get(&format!("/api/v1/intents/{rid}")).await;
+    assert_eq!(still.status, 200, "{}", still.body);
     assert_eq!(still.json["bounty"], Value::Null, "{}", still.body);
     // The first money names the currency; later money must be in it.
     let first =
@@ -1095,69 +1104,35 @@ async fn a_bounty_left_between_two_steps_is_finished_at_start(backend: Backend) 
         ],
     )
     .await;
-    // A contribution written but never taken by the ledger.
+    // Contributions written but never taken by the ledger: the first money on a request
+    // posted without a bounty (the request stays, without one), and the bounty a request
+    // was posted with (the request goes, as if never posted).
     let never = post(
         &g.cy,
         "garden",
         json!({"kind": "request", "title": "Never escrowed", "tags": ["z"]}),
     )
     .await;
-    {
-        let mut tx = server.kernel.db.begin().await.unwrap();
-        let cy_account: (uuid::Uuid,) = {
-            let accounts = g.cy.get("/api/v1/me/ledger-accounts").await.json;
-            let list = accounts
-                .as_array()
-                .or_else(|| accounts["items"].as_array())
-                .unwrap()
-                .clone();
-            (list[0]["id"].as_str().unwrap().parse().unwrap(),)
-        };
-        let cy_id: uuid::Uuid = g.cy.get("/api/v1/me").await.json["id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        tx.execute(
-            sea_query::Query::insert()
-                .into_table(sea_query::Alias::new("intent_contributions"))
-                .columns(
-                    [
-                        "id",
-                        "intent_id",
-                        "contributor_id",
-                        "payer",
-                        "amount",
-                        "state",
-                        "created_at",
-                    ]
-                    .map(sea_query::Alias::new),
-                )
-                .values_panic([
-                    uuid::Uuid::now_v7().into(),
-                    id(&never).parse::<uuid::Uuid>().unwrap().into(),
-                    cy_id.into(),
-                    cy_account.0.into(),
-                    100i64.into(),
-                    "escrowing".into(),
-                    1i64.into(),
-                ]),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
-    set(
-        id(&never),
-        vec![
-            ("bounty_state", "escrowing".into()),
-            (
-                "bounty_currency",
-                g.currency.parse::<uuid::Uuid>().unwrap().into(),
-            ),
-        ],
+    let founding = post(
+        &g.cy,
+        "garden",
+        json!({"kind": "request", "title": "Posted with a bounty", "tags": ["z"]}),
     )
     .await;
+    for (intent, state) in [(&never, "starting"), (&founding, "escrowing")] {
+        unanswered_contribution(&server, &g.cy, &id(intent)).await;
+        set(
+            id(intent),
+            vec![
+                ("bounty_state", state.into()),
+                (
+                    "bounty_currency",
+                    g.currency.parse::<uuid::Uuid>().unwrap().into(),
+                ),
+            ],
+        )
+        .await;
+    }
     let ledger = ::ledger::Ledger::start(server.kernel.clone());
     intents::finish(&ledger).await.unwrap();
     // Twice is the same as once.
@@ -1182,4 +1157,53 @@ async fn a_bounty_left_between_two_steps_is_finished_at_start(backend: Backend) 
         "a later contribution that never moved leaves the request"
     );
     assert_eq!(n.json["bounty"], Value::Null);
+    g.cy.get(&format!("/api/v1/intents/{}", id(&founding)))
+        .await
+        .problem(404);
+}
+
+/// A contribution of 1.00 from `who`'s account to an intent, written as if the process
+/// stopped before the ledger was asked.
+async fn unanswered_contribution(server: &TestServer, who: &Client, intent: &str) {
+    let accounts = who.get("/api/v1/me/ledger-accounts").await.json;
+    let list = accounts
+        .as_array()
+        .or_else(|| accounts["items"].as_array())
+        .unwrap()
+        .clone();
+    let account: uuid::Uuid = list[0]["id"].as_str().unwrap().parse().unwrap();
+    let person: uuid::Uuid = who.get("/api/v1/me").await.json["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut tx = server.kernel.db.begin().await.unwrap();
+    tx.execute(
+        sea_query::Query::insert()
+            .into_table(sea_query::Alias::new("intent_contributions"))
+            .columns(
+                [
+                    "id",
+                    "intent_id",
+                    "contributor_id",
+                    "payer",
+                    "amount",
+                    "state",
+                    "created_at",
+                ]
+                .map(sea_query::Alias::new),
+            )
+            .values_panic([
+                uuid::Uuid::now_v7().into(),
+                intent.parse::<uuid::Uuid>().unwrap().into(),
+                person.into(),
+                account.into(),
+                100i64.into(),
+                "escrowing".into(),
+                1i64.into(),
+            ]),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
