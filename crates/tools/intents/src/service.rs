@@ -979,7 +979,9 @@ pub async fn prompt(k: &Kernel, id: IntentId, expires_at: i64) -> Result<()> {
             row.title,
             Timestamp(row.expires_at).to_datetime().format("%-d %b %Y")
         ))
-        .notify([row.author_id], "still_needed");
+        .notify([row.author_id], "still_needed")
+        // The inbox offers "Still needed" and "Withdraw" on the line itself.
+        .extra(json!({ "still_needed": format!("/groups/{}/{TOOL}/{}", row.group_id, row.id) }));
     activity::record(&mut tx, now, new).await?;
     tx.commit().await
 }

@@ -77,6 +77,9 @@ pub struct Item {
     pub invitation: Option<String>,
     /// A payment request (the credit tool's) to pay or decline right here.
     pub payment_request: Option<String>,
+    /// An offer or a request (the intents tool's) whose author is asked "still needed?": the
+    /// page whose renewal the line's button posts.
+    pub still_needed: Option<String>,
 }
 
 /// One inbox line alone, as the live stream sends it (with the form token its buttons send).
@@ -96,9 +99,20 @@ impl Item {
         let payment_request = (a.tool == "credit" && !read)
             .then(|| a.extra.get("payment_request")?.as_str().map(str::to_string))
             .flatten();
+        // Only the intents tool names this, and only with a path of its own pages.
+        let still_needed = (a.tool == "intents" && !read)
+            .then(|| a.extra.get("still_needed")?.as_str().map(str::to_string))
+            .flatten()
+            .filter(|p| {
+                p.starts_with("/groups/")
+                    && p.contains("/intents/")
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/-_".contains(c))
+            });
         Item {
             invitation,
             payment_request,
+            still_needed,
             id: a.id.to_string(),
             actor_initials: who.map_or("W".into(), |w| initials(&w.name)),
             actor_hue: who.map_or(0, |w| hue(&w.handle)),

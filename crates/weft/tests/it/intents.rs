@@ -337,6 +337,18 @@ async fn withdrawn_and_expired_bounties_are_refunded(backend: Backend) {
     assert!(!heard_now(&g.ana, "still_needed").await, "not yet");
     server.clock.advance_seconds(86_400);
     assert!(heard(&g.ana, "still_needed").await, "asked halfway");
+    // The inbox answers it on the line: still needed, or withdraw.
+    let inbox = g.ana.get("/").await;
+    let page = format!(
+        "/groups/{}/intents/{sid}",
+        short["group"]["id"].as_str().unwrap()
+    );
+    assert!(
+        inbox.body.contains(&format!("action=\"{page}/renew\"")),
+        "{}",
+        inbox.body
+    );
+    assert!(inbox.body.contains(&format!("action=\"{page}/withdraw\"")));
     // A renewed one would stay; this one is left to expire.
     server.clock.advance_seconds(2 * 86_400 + 60);
     let mut expired = Value::Null;
