@@ -830,6 +830,31 @@ fn check_key(key: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+/// The paying account of a leg. One the calling tool holds is read without the caller's
+/// read access: the tool's service decided, and a later step it takes under the name of
+/// someone who has since left the group (a refund to a bounty's givers) must still run.
+async fn payer_for(
+    k: &Kernel,
+    actor: &Actor,
+    id: AccountId,
+    through: Option<&str>,
+) -> Result<AccountFacts> {
+    if let Some(tool) = through {
+        let (row, currency) = store::account_with_currency(&k.db, id)
+            .await?
+            .ok_or(Error::NotFound("ledger account"))?;
+        if row.held_by.as_deref() == Some(tool) {
+            let group = group_of(k, actor, &currency).await?;
+            return Ok(AccountFacts {
+                row,
+                currency,
+                group,
+            });
+        }
+    }
+    account_for(k, actor, id).await
+}
+
 /// A leg checked against its accounts: who pays may spend from `from`. A tool-held account
 /// takes part only through its tool (`through`), whose service has decided who may spend it.
 async fn leg_of(
@@ -840,7 +865,7 @@ async fn leg_of(
     through: Option<&str>,
     v: &mut Validation,
 ) -> Result<Option<(Leg, u32)>> {
-    let from = match account_for(k, actor, input.from).await {
+    let from = match payer_for(k, actor, input.from, through).await {
         Ok(f) => Some(f),
         Err(Error::NotFound(_)) => {
             v.push(format!("{prefix}from"), "no such account");

@@ -24,6 +24,26 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     }
 }
 
+/// The key of a request that goes to the ledger as it is (`POST /api/v1/transfers`): like
+/// `key`, but one starting with a tool's name and `-` is refused (422), since the tools ask
+/// the ledger under such keys in the person's name (`intents-…-refund`) and a person who
+/// took one first would block the tool's step for good.
+pub fn ledger_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let key = key(headers)?;
+    if let Some(k) = &key
+        && kernel::tool::RESERVED_NAMES.iter().any(|tool| {
+            k.strip_prefix(tool)
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+    {
+        return Err(Problem::from(kernel::Error::invalid(
+            "Idempotency-Key",
+            "keys that start with a tool's name and - are the tools' own",
+        )));
+    }
+    Ok(key)
+}
+
 /// `body` with `status`, marked as a replay when it is the answer a first request got.
 pub fn replayed<T: Serialize>(status: StatusCode, body: T, replayed: bool) -> Response {
     let mut response = (status, Json(body)).into_response();

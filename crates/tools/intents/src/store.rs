@@ -3,7 +3,8 @@
 use kernel::Result;
 use kernel::db::{Db, Tx};
 use sea_query::{
-    Alias, Asterisk, Cond, Expr, ExprTrait, Iden, Order, Query, SelectStatement, UnionType,
+    Alias, Asterisk, Cond, Expr, ExprTrait, Iden, LikeExpr, Order, Query, SelectStatement,
+    UnionType,
 };
 
 use crate::model::{AccountId, ContributionId, GroupId, IntentId, ResponseId};
@@ -474,16 +475,16 @@ pub async fn list(db: &Db, l: &Listing<'_>) -> Result<Vec<IntentRow>> {
     }
     if let Some(tag) = l.tag {
         // Tags are stored as a JSON array of strings: the quoted tag is in it.
-        q.and_where(Expr::col(Intents::Tags).like(format!("%\"{}\"%", like_escape(tag))));
+        q.and_where(Expr::col(Intents::Tags).like(containing(&format!("\"{tag}\""))));
     }
     if let Some(place) = l.place {
         q.and_where(
             Expr::expr(sea_query::Func::lower(Expr::col(Intents::Place)))
-                .like(format!("%{}%", like_escape(&place.to_lowercase()))),
+                .like(containing(&place.to_lowercase())),
         );
     }
     for w in l.words {
-        let pattern = format!("%{}%", like_escape(w));
+        let pattern = containing(w);
         q.cond_where(
             Cond::any()
                 .add(
@@ -511,8 +512,19 @@ pub async fn list(db: &Db, l: &Listing<'_>) -> Result<Vec<IntentRow>> {
     db.fetch_all(&q).await
 }
 
-fn like_escape(text: &str) -> String {
-    text.replace(['%', '_', '\\'], "")
+/// `%text%` as a LIKE pattern that matches `text` literally (`\\` escapes `%`, `_` and
+/// itself).
+fn containing(text: &str) -> LikeExpr {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    LikeExpr::new(escaped).escape('\\')
 }
 
 /// Live intents whose expiry has passed, oldest first (what a missed job left).

@@ -318,6 +318,36 @@ async fn withdrawn_and_expired_bounties_are_refunded(backend: Backend) {
         .await
         .problem(409);
 
+    // A request whose author has left the group: withdrawn by who manages the tool, its
+    // money still goes back to every giver.
+    let left = post(
+        &g.bo,
+        "garden",
+        json!({"kind": "request", "title": "Borrow a wheelbarrow", "tags": ["tools"],
+               "bounty": {"currency": "HOURS", "amount": "2"}}),
+    )
+    .await;
+    let added =
+        g.cy.post(
+            &format!("/api/v1/intents/{}/bounty", id(&left)),
+            &json!({"amount": "1"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let gone = g.bo.delete("/api/v1/groups/garden/members/bo").await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    let withdrawn = act(&g.ana, &format!("/api/v1/intents/{}/withdraw", id(&left))).await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(
+        withdrawn.json["bounty"]["state"], "refunded",
+        "{}",
+        withdrawn.body
+    );
+    assert_eq!(balance(&g.cy, &g.currency).await, "0.00");
+    let back = g.bo.post("/api/v1/groups/garden/members", &json!({})).await;
+    assert!(back.status < 300, "{}", back.body);
+    assert_eq!(balance(&g.bo, &g.currency).await, "0.00");
+
     // A request that expires in five days: asked "still needed?" halfway (three days before,
     // for a longer life), then closed, its bounty back.
     let until = kernel::Clock::now(&server.clock)
@@ -500,6 +530,32 @@ async fn bad_input_is_refused_and_moves_nothing(backend: Backend) {
     assert_eq!(balance(&g.ana, &g.currency).await, "0.00");
     let list = g.ana.get("/api/v1/groups/garden/intents?state=all").await;
     assert_eq!(list.json["items"], json!([]), "{}", list.body);
+    // A person cannot take the keys the tools ask the ledger under in their name.
+    let accounts = g.ana.get("/api/v1/me/ledger-accounts").await.json;
+    let list = accounts
+        .as_array()
+        .or_else(|| accounts["items"].as_array())
+        .unwrap()
+        .clone();
+    let mine = list[0]["id"].as_str().unwrap().to_string();
+    let bo_accounts = g.bo.get("/api/v1/me/ledger-accounts").await.json;
+    let theirs = bo_accounts
+        .as_array()
+        .or_else(|| bo_accounts["items"].as_array())
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for key in ["intents-0000-refund", "tasks-card-1-pay"] {
+        g.ana
+            .with_header("idempotency-key", key)
+            .post(
+                "/api/v1/transfers",
+                &json!({"from": mine, "to": theirs, "amount": "0.01"}),
+            )
+            .await
+            .problem(422);
+    }
     // Bad filters and ids.
     for path in [
         "/api/v1/intents?near=200,0",
@@ -1011,6 +1067,23 @@ async fn the_directory_filters_and_exports_and_tags_are_followed(backend: Backen
     g.cy.put("/api/v1/me/intent-tags/a%2Fb", &json!({}))
         .await
         .problem(422);
+
+    // Filters match their text literally: `_` is no wildcard, `%` matches nothing.
+    post(
+        &g.bo,
+        "garden",
+        json!({"kind": "offer", "title": "Walks", "tags": ["dog_walking"]}),
+    )
+    .await;
+    assert_eq!(
+        titles(d.get("/api/v1/intents?tag=dog_walking").await.json),
+        ["Walks"]
+    );
+    assert_eq!(
+        titles(d.get("/api/v1/intents?tag=dogxwalking").await.json).len(),
+        0
+    );
+    assert_eq!(titles(d.get("/api/v1/intents?q=%25").await.json).len(), 0);
 
     // Shared across public groups: a shared offer in another public group matches a shared
     // request here; unshared ones do not cross.

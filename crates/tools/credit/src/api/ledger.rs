@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use web::{AppState, Caller, Json, Problem};
 
-use super::{id, idempotency_key, replayed};
+use super::{id, replayed};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags((name = "ledger",
@@ -280,7 +280,7 @@ async fn create_transfer(
     headers: HeaderMap,
     Json(input): Json<NewTransfer>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
+    let key = web::idempotency::ledger_key(&headers)?;
     let (transfer, again) = service::transfer(&ledger, &actor, input, key.as_deref()).await?;
     Ok(replayed(StatusCode::CREATED, transfer, again))
 }
@@ -351,7 +351,7 @@ async fn create_batch(
     headers: HeaderMap,
     Json(input): Json<NewBatch>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
+    let key = web::idempotency::ledger_key(&headers)?;
     let (batch, again) = service::batch(&ledger, &actor, input, key.as_deref()).await?;
     Ok(replayed(StatusCode::CREATED, batch, again))
 }
