@@ -624,6 +624,21 @@ async fn listed(
     filter: &Filter,
     author: Option<AccountId>,
 ) -> Result<IntentList> {
+    let (rows, next) = listed_rows(k, groups, filter, author).await?;
+    let summaries = groups.iter().map(|g| (g.row.id, g.row.summary())).collect();
+    Ok(IntentList {
+        items: views(k, rows, &summaries).await?,
+        next,
+    })
+}
+
+/// The rows `listed` shows, and the id to page on.
+async fn listed_rows(
+    k: &Kernel,
+    groups: &[Loaded],
+    filter: &Filter,
+    author: Option<AccountId>,
+) -> Result<(Vec<IntentRow>, Option<IntentId>)> {
     let mut v = Validation::new();
     let near = match filter.near.as_deref() {
         Some(text) => match point(text) {
@@ -714,11 +729,7 @@ async fn listed(
             _ => true,
         })
         .collect();
-    let summaries = groups.iter().map(|g| (g.row.id, g.row.summary())).collect();
-    Ok(IntentList {
-        items: views(k, rows, &summaries).await?,
-        next,
-    })
+    Ok((rows, next))
 }
 
 /// A group's offers and requests.
@@ -748,13 +759,15 @@ pub async fn mine(k: &Kernel, actor: &Actor, group: &Loaded) -> Result<Vec<(Inte
         limit: Some(100),
         ..Filter::default()
     };
-    let list = listed(k, std::slice::from_ref(group), &filter, Some(actor.account)).await?;
-    let mut out = Vec::new();
-    for intent in list.items {
-        let row = store::intent(&k.db, intent.id)
-            .await?
-            .ok_or(Error::NotFound("intent"))?;
-        out.push((intent, matches_of(k, Some(actor), &row, 5).await?));
+    let (rows, _) =
+        listed_rows(k, std::slice::from_ref(group), &filter, Some(actor.account)).await?;
+    let summaries = HashMap::from([(group.row.id, group.row.summary())]);
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let found = matches_of(k, Some(actor), &row, 5).await?;
+        if let Some(intent) = views(k, vec![row], &summaries).await?.pop() {
+            out.push((intent, found));
+        }
     }
     Ok(out)
 }
@@ -1192,23 +1205,42 @@ pub(crate) async fn contribution_refused(k: &Kernel, c: &ContributionRow) -> Res
 
 /// Takes up the bounties a stopped process left between two steps (at start).
 pub async fn finish(ledger: &Ledger) -> Result<()> {
-    let k = ledger.kernel();
-    for c in store::escrowing(&k.db).await? {
-        let result = match bounty::taken(k, &c).await {
-            Ok(true) => contribution_held(k, &c).await,
-            Ok(false) => contribution_refused(k, &c).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            tracing::warn!(contribution = %c.id, error = %e, "a bounty's contribution could not be finished");
-        }
-    }
-    for row in store::unfinished_bounties(&k.db).await? {
-        if let Err(e) = settle_bounty(ledger, row.id).await {
-            tracing::warn!(intent = %row.id, error = %e, "an intent's bounty could not be finished");
-        }
-    }
+    take_up(ledger, None).await;
     Ok(())
+}
+
+/// Ends every step between writing and the ledger's answer (begun before `older_than`, when
+/// given): a contribution is held if the ledger took it and forgotten if not; a bounty left
+/// paying or refunding is asked for again under the same key. One that fails is logged and
+/// waits for the next pass.
+async fn take_up(ledger: &Ledger, older_than: Option<i64>) {
+    let k = ledger.kernel();
+    let old = |t: i64| older_than.is_none_or(|limit| t <= limit);
+    match store::escrowing(&k.db).await {
+        Ok(rows) => {
+            for c in rows.into_iter().filter(|c| old(c.created_at)) {
+                let result = match bounty::taken(k, &c).await {
+                    Ok(true) => contribution_held(k, &c).await,
+                    Ok(false) => contribution_refused(k, &c).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(contribution = %c.id, error = %e, "a bounty's contribution could not be finished yet");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "contributions between two steps could not be read"),
+    }
+    match store::unfinished_bounties(&k.db).await {
+        Ok(rows) => {
+            for row in rows.into_iter().filter(|r| old(r.updated_at)) {
+                if let Err(e) = settle_bounty(ledger, row.id).await {
+                    tracing::warn!(intent = %row.id, error = %e, "an intent's bounty could not be settled yet");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "bounties between two steps could not be read"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1311,17 +1343,12 @@ pub async fn murmurations(
     })
 }
 
-/// The tool's minute sweep: live intents past their expiry close; bounties a failed step
-/// left paying or refunding (a minute ago or more) are asked for again.
+/// The tool's minute sweep: live intents past their expiry close; steps between the
+/// tool's write and the ledger's answer begun a minute ago or more (a failed payment, a
+/// dropped request) are taken up as at start.
 pub async fn sweep(ledger: &Ledger) -> Result<()> {
-    let k = ledger.kernel();
     expire_overdue(ledger).await?;
-    let a_minute_ago = k.now().plus_seconds(-60).0;
-    for row in store::unfinished_bounties(&k.db).await? {
-        if row.updated_at <= a_minute_ago {
-            settle_bounty(ledger, row.id).await?;
-        }
-    }
+    take_up(ledger, Some(ledger.kernel().now().plus_seconds(-60).0)).await;
     Ok(())
 }
 

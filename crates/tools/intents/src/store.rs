@@ -652,28 +652,23 @@ pub async fn response(db: &Db, id: ResponseId) -> Result<Option<ResponseRow>> {
     .await
 }
 
-pub async fn responses_of(db: &Db, intent: IntentId) -> Result<Vec<ResponseRow>> {
-    db.fetch_all(
-        Query::select()
-            .columns(RESPONSE_COLUMNS)
-            .from(IntentResponses::Table)
-            .and_where(Expr::col(IntentResponses::IntentId).eq(intent))
-            .order_by(IntentResponses::Id, Order::Asc)
-            .limit(1000),
-    )
-    .await
+fn responses_to(intent: IntentId) -> SelectStatement {
+    Query::select()
+        .columns(RESPONSE_COLUMNS)
+        .from(IntentResponses::Table)
+        .and_where(Expr::col(IntentResponses::IntentId).eq(intent))
+        .order_by(IntentResponses::Id, Order::Asc)
+        .limit(1000)
+        .to_owned()
 }
 
+pub async fn responses_of(db: &Db, intent: IntentId) -> Result<Vec<ResponseRow>> {
+    db.fetch_all(&responses_to(intent)).await
+}
+
+/// An intent's responses, in the transaction that holds the intent.
 pub async fn responses_in(tx: &mut Tx, intent: IntentId) -> Result<Vec<ResponseRow>> {
-    tx.fetch_all(
-        Query::select()
-            .columns(RESPONSE_COLUMNS)
-            .from(IntentResponses::Table)
-            .and_where(Expr::col(IntentResponses::IntentId).eq(intent))
-            .order_by(IntentResponses::Id, Order::Asc)
-            .limit(1000),
-    )
-    .await
+    tx.fetch_all(&responses_to(intent)).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
