@@ -34,6 +34,22 @@
     }
   });
 
+  // [data-key="<key>"]: the control a key press chooses (the wiki-survey's ← and →), unless
+  // the person is typing in a field or holds a modifier.
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var control = document.querySelector('[data-key="' + event.key + '"]');
+    if (!control) return;
+    event.preventDefault();
+    // One answer per page: a held key does not send the same pair twice.
+    var form = control.closest("form");
+    if (form && form.hasAttribute("data-sent")) return;
+    if (form) form.setAttribute("data-sent", "");
+    control.click();
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     openMenus().forEach(function (menu) {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod changes;
 pub mod idempotency;
 pub mod json;
 pub mod openapi;

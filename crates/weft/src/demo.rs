@@ -285,6 +285,7 @@ pub async fn fill_with(
     credit(k, &book, &people, clock).await?;
     tasks(k, &book, &people).await?;
     intents(&book, &people).await?;
+    ideas(k, &people).await?;
     if let Some(c) = clock {
         c.days_ago(0.0);
     }
@@ -605,6 +606,177 @@ async fn intents(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
 
 /// The garden's spring board: cards in every column, some
 /// waiting for others, custom fields, checklists, one bounty held and one paid.
+/// The garden brainstorms with the ideas tool: a lively wiki-survey on the empty lot (ideas
+/// by tag, endorsements, dots, a comment, a merged duplicate, 150 answers from six people,
+/// and its best three put to a ranked poll), and an anonymous board on meetings.
+async fn ideas(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
+    use ideas::model::{NewBoard, NewComparison, NewIdea, Promote, Winner};
+    use ideas::service;
+    use serde_json::json;
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    groups::set_tool(k, amara, "garden", "ideas", true).await?;
+    let board: NewBoard = serde_json::from_value(json!({
+        "question": "How should we use the empty lot next spring?",
+        "details": "The council lets us have it from March. Add ideas, endorse the ones you like, and compare them two at a time.",
+        "pairwise": true,
+        "dots": 5,
+    }))
+    .map_err(Error::internal)?;
+    let lot = service::create_board(k, amara, "garden", board).await?;
+    let mut ids = Vec::new();
+    // In the order the neighbourhood prefers them, best first.
+    for (who, title, text, tags) in [
+        (
+            "chen",
+            "Raised beds for the school",
+            "Each class gets a bed and a season.",
+            vec!["food", "children"],
+        ),
+        (
+            "bruno",
+            "A community orchard",
+            "Apples, pears and plums: planted once, shared for decades.",
+            vec!["food", "trees"],
+        ),
+        (
+            "hana",
+            "Pollinator meadow",
+            "Wildflowers along the fence for the bees.",
+            vec!["nature"],
+        ),
+        (
+            "dana",
+            "Tool library shed",
+            "Lend spades, mowers and ladders from one shed.",
+            vec!["sharing"],
+        ),
+        (
+            "amara",
+            "Outdoor kitchen",
+            "A clay oven and a long table for shared meals.",
+            vec!["food", "events"],
+        ),
+        (
+            "bruno",
+            "Rain water tanks",
+            "Catch the shed roof's water for the beds.",
+            vec!["water", "nature"],
+        ),
+        ("dana", "A playground corner", "", vec!["children"]),
+        (
+            "ines",
+            "Compost hub for the street",
+            "",
+            vec!["sharing", "soil"],
+        ),
+        ("hana", "Parking for the market van", "", vec![]),
+    ] {
+        let idea: NewIdea =
+            serde_json::from_value(json!({"title": title, "text": text, "tags": tags}))
+                .map_err(Error::internal)?;
+        ids.push(service::create_idea(k, by(who), lot.id, idea).await?.id);
+    }
+    let dup: NewIdea = serde_json::from_value(json!({"title": "Fruit trees", "tags": ["trees"]}))
+        .map_err(Error::internal)?;
+    let dup = service::create_idea(k, by("ines"), lot.id, dup).await?.id;
+    for (who, idea) in [
+        ("amara", 0),
+        ("bruno", 0),
+        ("dana", 1),
+        ("chen", 1),
+        ("hana", 2),
+        ("ines", 0),
+    ] {
+        service::endorse(k, by(who), ids[idea], true).await?;
+    }
+    service::endorse(k, by("chen"), dup, true).await?;
+    for (who, idea, dots) in [
+        ("chen", 0, 3),
+        ("chen", 2, 2),
+        ("dana", 6, 5),
+        ("hana", 5, 2),
+        ("hana", 1, 3),
+    ] {
+        service::set_dots(k, by(who), ids[idea], dots).await?;
+    }
+    service::merge(k, amara, dup, ids[1]).await?;
+    kernel::comments::create(
+        k,
+        by("ines"),
+        kernel::comments::NewComment {
+            subject_type: ideas::model::SUBJECT.into(),
+            subject_id: ids[0].to_string(),
+            body: "The school said yes in principle — @chen can you ask about watering in August?"
+                .into(),
+            parent: None,
+        },
+    )
+    .await?;
+    // Six people answer twenty-five pairs each: mostly by the order above, sometimes not, now and
+    // then "I can't decide" (a fixed sequence, so every demo is the same).
+    let surveys = ideas::Surveys::default();
+    let mut noise: u64 = 2026;
+    let place = |id: ideas::model::IdeaId| ids.iter().position(|i| *i == id).unwrap_or(ids.len());
+    for who in ["amara", "bruno", "chen", "dana", "hana", "ines"] {
+        for _ in 0..25 {
+            let pair = service::pair(k, &surveys, by(who), lot.id).await?;
+            noise = noise
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let roll = (noise >> 33) % 100;
+            let left_better = place(pair.left.id) < place(pair.right.id);
+            let winner = match roll {
+                0..=5 => Winner::None,
+                6..=22 => {
+                    if left_better {
+                        Winner::Right
+                    } else {
+                        Winner::Left
+                    }
+                }
+                _ => {
+                    if left_better {
+                        Winner::Left
+                    } else {
+                        Winner::Right
+                    }
+                }
+            };
+            let answer = NewComparison {
+                token: pair.token,
+                winner,
+            };
+            service::compare(k, by(who), lot.id, answer).await?;
+        }
+    }
+    let promote: Promote =
+        serde_json::from_value(json!({"top": 3, "kind": "ranked"})).map_err(Error::internal)?;
+    service::promote(k, &surveys, amara, lot.id, promote).await?;
+
+    let meetings: NewBoard = serde_json::from_value(json!({
+        "question": "What would make our meetings better?",
+        "anonymous": true,
+    }))
+    .map_err(Error::internal)?;
+    let meetings = service::create_board(k, by("dana"), "garden", meetings).await?;
+    for (who, title) in [
+        ("bruno", "Start on time, end on time"),
+        ("hana", "A rotating facilitator"),
+        ("ines", "Agenda out two days before"),
+    ] {
+        let idea: NewIdea = serde_json::from_value(json!({"title": title, "tags": ["meetings"]}))
+            .map_err(Error::internal)?;
+        service::create_idea(k, by(who), meetings.id, idea).await?;
+    }
+    Ok(())
+}
+
 async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
     use serde_json::json;
     use tasks::model::{CardChange, NewBoard, NewCard};

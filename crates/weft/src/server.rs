@@ -30,6 +30,7 @@ pub fn tools() -> Vec<Arc<dyn Tool>> {
         Arc::new(decide::Decide),
         Arc::new(tasks::Tasks::with(ledger.clone())),
         Arc::new(intents::Intents::with(ledger)),
+        Arc::new(ideas::Ideas::new()),
     ]
 }
 

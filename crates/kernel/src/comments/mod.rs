@@ -104,6 +104,32 @@ fn check_body(v: &mut Validation, body: &str) -> String {
     body.to_string()
 }
 
+/// How many standing comments each of a tool's things has (a list of ideas shows its
+/// counts without listing every comment); the tool has checked its reader.
+pub async fn counts(
+    k: &Kernel,
+    group: GroupId,
+    subject_type: &str,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, i64>> {
+    Ok(store::counts(&k.db, group, subject_type, ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Moves the comments on one thing onto another of the same type and group, in the caller's
+/// transaction: a duplicate idea merged into another keeps its discussion.
+pub async fn carry_over(
+    tx: &mut crate::db::Tx,
+    group: GroupId,
+    subject_type: &str,
+    from: &str,
+    to: &str,
+) -> Result<u64> {
+    store::carry_over(tx, group, subject_type, from, to).await
+}
+
 /// Comments on a thing, oldest first, for who may read it.
 pub async fn list(
     k: &Kernel,

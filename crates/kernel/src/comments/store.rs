@@ -211,3 +211,46 @@ pub async fn reactions(db: &Db, ids: &[CommentId]) -> Result<Vec<(CommentId, Acc
     )
     .await
 }
+
+/// How many comments (not deleted) each of these things has.
+pub async fn counts(
+    db: &Db,
+    group: GroupId,
+    subject_type: &str,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .column(Comments::SubjectId)
+            .expr(Expr::col(Comments::Id).count())
+            .from(Comments::Table)
+            .and_where(Expr::col(Comments::GroupId).eq(group))
+            .and_where(Expr::col(Comments::SubjectType).eq(subject_type))
+            .and_where(Expr::col(Comments::SubjectId).is_in(ids.iter().cloned()))
+            .and_where(Expr::col(Comments::DeletedAt).is_null())
+            .group_by_col(Comments::SubjectId),
+    )
+    .await
+}
+
+/// Moves a thing's comments onto another thing of the same type in the same group.
+pub async fn carry_over(
+    tx: &mut Tx,
+    group: GroupId,
+    subject_type: &str,
+    from: &str,
+    to: &str,
+) -> Result<u64> {
+    tx.execute(
+        Query::update()
+            .table(Comments::Table)
+            .value(Comments::SubjectId, to)
+            .and_where(Expr::col(Comments::GroupId).eq(group))
+            .and_where(Expr::col(Comments::SubjectType).eq(subject_type))
+            .and_where(Expr::col(Comments::SubjectId).eq(from)),
+    )
+    .await
+}

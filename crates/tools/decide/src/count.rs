@@ -58,6 +58,10 @@ pub(crate) fn ballot_rules(poll: Shape<'_>) -> BallotRules {
 /// blocks or objects; `unanimous`, everyone who took a side agrees. Nobody voting passes
 /// nothing.
 pub(crate) fn passes(shape: Shape<'_>, results: &Results) -> bool {
+    if !shape.kind.has_stances() {
+        // A choice or ranked motion passes when the count names one winner.
+        return results.voters_count > 0 && results.quorum_met && results.winners.len() == 1;
+    }
     let n = |stance: &str| results.tallies[stance].as_u64().unwrap_or(0);
     let (yes, no, veto) = match shape.kind {
         PollKind::Consent => (n("consent"), 0, n("object")),

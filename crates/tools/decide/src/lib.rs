@@ -80,7 +80,9 @@ impl web::Tool for Decide {
         Box::pin(async move {
             electorate::reseal(kernel).await?;
             Ok(match kernel.db.postgres_pool() {
-                Some(pool) => vec![tokio::spawn(live::listen(pool.clone(), shutdown.clone()))],
+                Some(pool) => vec![tokio::spawn(
+                    live::POLLS.listen(pool.clone(), shutdown.clone()),
+                )],
                 None => Vec::new(),
             })
         })

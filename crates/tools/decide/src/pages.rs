@@ -704,7 +704,7 @@ async fn live_events(
     let id = poll_id(&p.poll)?;
     service::readable_in(&app.kernel, Some(&actor), id, &context.loaded).await?;
     let slot = app.streams.take(actor.account)?;
-    let events = web::streams::holding(live::follow(id, app.shutdown.clone()), slot);
+    let events = web::streams::holding(live::POLLS.follow(id, app.shutdown.clone()), slot);
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())

@@ -1112,15 +1112,35 @@ impl kernel::motions::Decisions for Decisions {
             let kind = match motion.kind.as_str() {
                 "proposal" => PollKind::Proposal,
                 "consent" => PollKind::Consent,
-                _ => return Err(Error::invalid("kind", "proposal or consent")),
+                "choice" => PollKind::Choice,
+                "ranked" => PollKind::Ranked,
+                _ => {
+                    return Err(Error::invalid(
+                        "kind",
+                        "proposal, consent, choice or ranked",
+                    ));
+                }
             };
-            let options: Vec<String> = ballot::stances(kind)
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+            // A proposal's stances are fixed; a choice or ranked poll's options are the
+            // motion's (ideas promoted from a board, say), each once.
+            let options: Vec<String> = if kind.has_stances() {
+                ballot::stances(kind)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                let mut seen = std::collections::HashSet::new();
+                if motion.options.iter().any(|o| !seen.insert(o.trim())) {
+                    return Err(Error::invalid("options", "each option once"));
+                }
+                motion.options.clone()
+            };
             let rules = Rules {
                 pass_rule: Some(motion.pass_rule.as_str().to_string()),
                 motion: Some(motion.id.to_string()),
+                method: (kind == PollKind::Ranked).then_some(Method::Schulze),
+                min_choices: (kind == PollKind::Choice).then_some(1),
+                max_choices: (kind == PollKind::Choice).then_some(1),
                 ..Rules::plain()
             };
             let row = PollRow {

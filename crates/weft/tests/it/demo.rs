@@ -112,6 +112,44 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
         );
     }
 
+    // Ideas: a wiki-survey with answers, a merged duplicate and its best ideas in a ranked
+    // poll; an anonymous board.
+    let boards = amara.get("/api/v1/groups/garden/idea-boards").await;
+    assert_eq!(boards.status, 200, "{}", boards.body);
+    let boards = boards.json["items"].as_array().unwrap();
+    assert_eq!(boards.len(), 2, "{boards:?}");
+    let lot = boards
+        .iter()
+        .find(|b| b["pairwise"] == true)
+        .expect("the wiki-survey");
+    assert_eq!(lot["answers"], 150);
+    assert_eq!(lot["promotions"][0]["kind"], "ranked");
+    let ranking = amara
+        .get(&format!(
+            "/api/v1/idea-boards/{}/ranking",
+            lot["id"].as_str().unwrap()
+        ))
+        .await;
+    let ranked = ranking.json["items"].as_array().unwrap();
+    assert_eq!(ranked.len(), 9, "{}", ranking.body);
+    // Pairs are drawn at random, so the answers differ from one demo to the next; the
+    // neighbourhood's favourites still come first.
+    let favourites = [
+        "Raised beds for the school",
+        "A community orchard",
+        "Pollinator meadow",
+    ];
+    assert!(
+        favourites.contains(&ranked[0]["title"].as_str().unwrap()),
+        "{}",
+        ranking.body
+    );
+    assert!(
+        boards
+            .iter()
+            .any(|b| b["anonymous"] == true && b["ideas"] == 3)
+    );
+
     // Offers and requests: open ones with bounties held, one committed, one fulfilled and
     // paid; the puncture matches the bike repairs, and the garden's shared request the
     // network's shared offer.

@@ -13,6 +13,7 @@ mod garden;
 mod groups;
 mod hardening;
 mod hardening_outside;
+mod ideas;
 mod intents;
 mod interop;
 mod jobs;

@@ -43,6 +43,24 @@ const READ: ByGroup = [
     [404, 404, 200, 200, 200],
 ];
 
+/// Taking part on a board (the ideas tool): members and up get `ok`; an outsider is refused
+/// on a public group and does not find the board of a listed or secret one.
+fn idea_use(ok: u16) -> ByGroup {
+    [
+        [401, 403, ok, ok, ok],
+        [401, 404, ok, ok, ok],
+        [401, 404, ok, ok, ok],
+    ]
+}
+
+/// Running the owner's board or changing the owner's idea: the owner, and admins (who manage
+/// the tool).
+const IDEA_RUN: ByGroup = [
+    [401, 403, 403, 200, 200],
+    [401, 404, 403, 200, 200],
+    [401, 404, 403, 200, 200],
+];
+
 enum Expect {
     Group(ByGroup),
     /// [anonymous, signed in], for endpoints about the caller, not a group.
@@ -1383,6 +1401,152 @@ pub(crate) fn rows() -> Vec<Row> {
             None,
             Person([401, 200]),
         ),
+        // The ideas tool, turned on in every fixture group, on the owner's board (a
+        // wiki-survey with dots). Boards and ideas read as their group's content; taking part
+        // (ideas, marks, pairs, answers) is for who may use the tool; running the board
+        // (changing it, merging, promoting) for its creator or who manages the tool (admins).
+        // A pair is for who may answer it: it hands out the token that answers.
+        row(
+            "GET",
+            "/api/v1/groups/{group}/idea-boards",
+            "/api/v1/groups/{g}/idea-boards",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/idea-boards",
+            "/api/v1/groups/{g}/idea-boards",
+            Some(json!({"question": "A matrix board"})),
+            Group(managed(201, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/idea-boards/{id}",
+            "/api/v1/idea-boards/{iboard}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/idea-boards/{id}",
+            "/api/v1/idea-boards/{iboard}",
+            Some(json!({"details": "Asked by the matrix"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "GET",
+            "/api/v1/idea-boards/{id}/ideas",
+            "/api/v1/idea-boards/{iboard}/ideas",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/idea-boards/{id}/ideas",
+            "/api/v1/idea-boards/{iboard}/ideas",
+            Some(json!({"title": "A matrix idea"})),
+            Group(idea_use(201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/idea-boards/{id}/clusters",
+            "/api/v1/idea-boards/{iboard}/clusters",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/idea-boards/{id}/pair",
+            "/api/v1/idea-boards/{iboard}/pair",
+            None,
+            Group(idea_use(200)),
+        ),
+        row(
+            "POST",
+            "/api/v1/idea-boards/{id}/comparisons",
+            "/api/v1/idea-boards/{iboard}/comparisons",
+            Some(json!({"token": "not a pair of ours", "winner": "left"})),
+            Group(idea_use(422)),
+        ),
+        row(
+            "GET",
+            "/api/v1/idea-boards/{id}/ranking",
+            "/api/v1/idea-boards/{iboard}/ranking",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/idea-boards/{id}/promote",
+            "/api/v1/idea-boards/{iboard}/promote",
+            Some(json!({"ideas": ["{idea1}"], "kind": "proposal"})),
+            Group([
+                [401, 403, 403, 201, 201],
+                [401, 404, 403, 201, 201],
+                [401, 404, 403, 201, 201],
+            ]),
+        ),
+        row(
+            "GET",
+            "/api/v1/ideas/{id}",
+            "/api/v1/ideas/{idea1}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/ideas/{id}",
+            "/api/v1/ideas/{idea1}",
+            Some(json!({"text": "Edited by the matrix"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "POST",
+            "/api/v1/ideas/{id}/merge",
+            "/api/v1/ideas/{idea_dup}/merge",
+            Some(json!({"into": "{idea1}"})),
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
+        row(
+            "PUT",
+            "/api/v1/ideas/{id}/endorsement",
+            "/api/v1/ideas/{idea1}/endorsement",
+            None,
+            Group(idea_use(200)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/ideas/{id}/endorsement",
+            "/api/v1/ideas/{idea1}/endorsement",
+            None,
+            Group(idea_use(200)),
+        ),
+        row(
+            "PUT",
+            "/api/v1/ideas/{id}/reactions/{emoji}",
+            "/api/v1/ideas/{idea1}/reactions/%F0%9F%8C%B1",
+            None,
+            Group(idea_use(200)),
+        ),
+        row(
+            "DELETE",
+            "/api/v1/ideas/{id}/reactions/{emoji}",
+            "/api/v1/ideas/{idea1}/reactions/%F0%9F%8C%B1",
+            None,
+            Group(idea_use(200)),
+        ),
+        row(
+            "PUT",
+            "/api/v1/ideas/{id}/dots",
+            "/api/v1/ideas/{idea1}/dots",
+            Some(json!({"dots": 1})),
+            Group(idea_use(200)),
+        ),
         // Motions: asked by who may post (an outside tool too); the owner asked both of the
         // fixture's, and the admin (who may moderate) withdraws one first.
         row(
@@ -1520,6 +1684,11 @@ struct Fixture {
     ireq: String,
     accept_resp: String,
     decline_resp: String,
+    /// The ideas tool: the owner's board (a wiki-survey with dots), an idea of the owner's
+    /// on it, and another of the owner's to merge into it.
+    iboard: String,
+    idea1: String,
+    idea_dup: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -1794,7 +1963,33 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         assert_eq!(made.status, 201, "{}", made.body);
         answers.push(made.json["id"].as_str().unwrap().to_string());
     }
+    let on = own
+        .put(&format!("/api/v1/groups/{handle}/tools/ideas"), &json!({}))
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let iboard = own
+        .post(
+            &format!("/api/v1/groups/{handle}/idea-boards"),
+            &json!({"question": "Matrix ideas?", "pairwise": true, "dots": 5}),
+        )
+        .await;
+    assert_eq!(iboard.status, 201, "{}", iboard.body);
+    let iboard = iboard.json["id"].as_str().unwrap().to_string();
+    let mut ideas = Vec::new();
+    for title in ["Plant beans", "Plant more beans"] {
+        let made = own
+            .post(
+                &format!("/api/v1/idea-boards/{iboard}/ideas"),
+                &json!({"title": title}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        ideas.push(made.json["id"].as_str().unwrap().to_string());
+    }
     Fixture {
+        iboard,
+        idea1: ideas[0].clone(),
+        idea_dup: ideas[1].clone(),
         offer: intents[0].clone(),
         wreq: intents[1].clone(),
         ireq: intents[2].clone(),
@@ -1908,6 +2103,8 @@ fn class_of(method: &str, spec: &str) -> Class {
         | ("GET", "/api/v1/groups/{group}/webhooks")
         | ("GET", "/api/v1/webhooks/{id}/deliveries")
         | ("GET", "/api/v1/invitations/{id}") => ManageRead,
+        // Serving a pair hands out the token that answers it: taking part, not reading.
+        ("GET", "/api/v1/idea-boards/{id}/pair") => GroupWrite,
         ("GET", _) => GroupRead,
         _ => GroupWrite,
     }
@@ -2233,6 +2430,9 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{exp}", &f.expense)
                 .replace("{dues}", &f.dues)
                 .replace("{offer}", &f.offer)
+                .replace("{iboard}", &f.iboard)
+                .replace("{idea1}", &f.idea1)
+                .replace("{idea_dup}", &f.idea_dup)
                 .replace("{wreq}", &f.wreq)
                 .replace("{ireq}", &f.ireq)
                 .replace("{accept_resp}", &f.accept_resp)
@@ -2244,6 +2444,7 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                     .replace("{acct}", &f.account)
                     .replace("{pool}", &f.pool)
                     .replace("{cur}", &f.currency)
+                    .replace("{idea1}", &f.idea1)
                     .replace("{future}", &future);
                 serde_json::from_str::<Value>(&text).unwrap()
             });
