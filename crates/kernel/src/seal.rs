@@ -150,6 +150,21 @@ impl Sealer {
         String::from_utf8(self.open(&bytes, row)?).map_err(Error::internal)
     }
 
+    /// [`Sealer::open_text`] for what a client hands back (a token this server sealed):
+    /// anything not sealed by one of this server's keys is refused, never taken as it is.
+    pub fn open_sealed_text(&self, given: &str, row: &[u8]) -> Result<String> {
+        use base64::Engine;
+        let bytes = given
+            .strip_prefix(TEXT_PREFIX)
+            .and_then(|e| base64::engine::general_purpose::STANDARD.decode(e).ok())
+            .filter(|b| b.starts_with(MAGIC))
+            .ok_or_else(|| Error::invalid("token", "not sealed by this server"))?;
+        let plain = self
+            .open(&bytes, row)
+            .map_err(|_| Error::invalid("token", "not sealed by this server"))?;
+        String::from_utf8(plain).map_err(|_| Error::invalid("token", "not sealed by this server"))
+    }
+
     /// Whether a text column's value is sealed under the current key.
     pub fn is_current_text(&self, stored: &str) -> bool {
         use base64::Engine;

@@ -604,8 +604,6 @@ async fn intents(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
     Ok(())
 }
 
-/// The garden's spring board: cards in every column, some
-/// waiting for others, custom fields, checklists, one bounty held and one paid.
 /// The garden brainstorms with the ideas tool: a lively wiki-survey on the empty lot (ideas
 /// by tag, endorsements, dots, a comment, a merged duplicate, 150 answers from six people,
 /// and its best three put to a ranked poll), and an anonymous board on meetings.
@@ -777,6 +775,8 @@ async fn ideas(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
     Ok(())
 }
 
+/// The garden's spring board: cards in every column, some
+/// waiting for others, custom fields, checklists, one bounty held and one paid.
 async fn tasks(k: &std::sync::Arc<Kernel>, book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
     use serde_json::json;
     use tasks::model::{CardChange, NewBoard, NewCard};

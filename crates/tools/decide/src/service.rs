@@ -987,6 +987,13 @@ pub async fn add_option(k: &Kernel, actor: &Actor, id: PollId, input: NewOption)
             format!("a {} poll's options are fixed", poll.kind),
         ));
     }
+    if poll.row.motion_id.is_some() {
+        // A motion's options are what the asking tool put to the group (ideas, say).
+        return Err(Error::conflict(
+            "poll",
+            "this poll decides a motion: its options are the motion's",
+        ));
+    }
     if !poll.rules.add_options && poll.row.author_id != Some(actor.account) {
         return Err(Error::Forbidden(
             "this poll's author alone adds options".into(),

@@ -76,9 +76,10 @@ impl web::Tool for Ideas {
     ) -> BoxFuture<'a, kernel::Result<Background>> {
         Box::pin(async move {
             Ok(match kernel.db.postgres_pool() {
-                Some(pool) => vec![tokio::spawn(
-                    live::BOARDS.listen(pool.clone(), shutdown.clone()),
-                )],
+                Some(pool) => [&live::BOARDS, &live::RANKINGS]
+                    .into_iter()
+                    .map(|changes| tokio::spawn(changes.listen(pool.clone(), shutdown.clone())))
+                    .collect(),
                 None => Vec::new(),
             })
         })

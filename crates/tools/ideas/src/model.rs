@@ -36,12 +36,14 @@ pub const MAX_TEXT: usize = 10_000;
 pub const MAX_TAGS: usize = 10;
 pub const MAX_READERS: usize = 500;
 pub const MAX_DOTS: u32 = 100;
-/// Ideas a board holds.
-pub const MAX_IDEAS: i64 = 50_000;
+/// Ideas a board holds (its pages and lists read them all at once).
+pub const MAX_IDEAS: i64 = 20_000;
 /// Options a promoted poll gets at most.
 pub const MAX_PROMOTED: usize = 20;
 /// A promoted poll stays open this long unless told otherwise.
 pub const DEFAULT_POLL_S: i64 = 7 * 86_400;
+/// A promoted poll closes within this long.
+pub const MAX_POLL_S: i64 = 366 * 86_400;
 /// A pair's token is good for this long.
 pub const TOKEN_LIFE_S: i64 = 86_400;
 
@@ -362,7 +364,10 @@ mod tests {
         let mut v = Validation::new();
         emoji(&mut v, "👍");
         assert!(v.finish().is_ok());
-        for bad in ["", "ok", "👍 👍", "🎉🎉🎉🎉🎉🎉🎉🎉🎉"] {
+        let mut v = Validation::new();
+        emoji(&mut v, "1\u{fe0f}\u{20e3}");
+        assert!(v.finish().is_ok(), "a keycap");
+        for bad in ["", "ok", "!!", "👍 👍", "🎉🎉🎉🎉🎉🎉🎉🎉🎉", "a👍"] {
             let mut v = Validation::new();
             emoji(&mut v, bad);
             assert!(v.finish().is_err(), "{bad:?}");

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(boards_page).post(create_board))
         .route("/{board}", get(board_page))
         .route("/{board}/live", get(live_events))
+        .route("/{board}/ranking/live", get(ranking_events))
         .route("/{board}/ideas", post(add_idea))
         .route("/{board}/settings", post(edit_board))
         .route("/{board}/promote", post(promote))
@@ -102,6 +103,20 @@ fn same_group(board: &Board, context: &GroupContext) -> Result<(), Problem> {
     } else {
         Err(Problem::not_found("board"))
     }
+}
+
+/// The board a page's address names, when it is this group's and `actor` reads it: every
+/// page and form of a board checks this before it shows or does anything.
+async fn here(
+    app: &AppState,
+    actor: Option<&kernel::people::Actor>,
+    context: &GroupContext,
+    board: &str,
+) -> Result<BoardId, Problem> {
+    let id = board_id(board)?;
+    let board = service::get_board(&app.kernel, actor, id).await?;
+    same_group(&board, context)?;
+    Ok(id)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -214,11 +229,13 @@ struct ClusterView {
     ideas: Vec<Card>,
 }
 
-/// An idea's card: the idea, and its thumbs up (the wall's one reaction button).
+/// An idea's card: the idea, and its thumbs up (the wall's one reaction button). An idea
+/// with several tags shows in each of their clusters; its first card carries its anchor.
 struct Card {
     idea: Idea,
     thumbs: i64,
     thumbed: bool,
+    anchor: bool,
 }
 
 const THUMBS: &str = "👍";
@@ -228,6 +245,7 @@ fn card(idea: &Idea) -> Card {
     Card {
         thumbs: thumbs.map_or(0, |r| r.count),
         thumbed: thumbs.is_some_and(|r| r.mine),
+        anchor: false,
         idea: idea.clone(),
     }
 }
@@ -256,6 +274,9 @@ async fn board_of(
     same_group(&board, context)?;
     let ideas = service::list_ideas(&app.kernel, actor, id, &IdeaFilter::default()).await?;
     let clusters = service::clusters(&app.kernel, actor, id).await?;
+    let by_id: std::collections::HashMap<IdeaId, &Idea> =
+        ideas.items.iter().map(|i| (i.id, i)).collect();
+    let mut anchored = std::collections::HashSet::new();
     let clusters = clusters
         .items
         .into_iter()
@@ -264,7 +285,11 @@ async fn board_of(
             ideas: c
                 .ideas
                 .iter()
-                .filter_map(|i| ideas.items.iter().find(|x| x.id == *i).map(card))
+                .filter_map(|i| by_id.get(i))
+                .map(|i| Card {
+                    anchor: anchored.insert(i.id),
+                    ..card(i)
+                })
                 .collect(),
         })
         .collect();
@@ -342,7 +367,7 @@ async fn add_idea(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let id = board_id(&p.board)?;
+    let id = here(&app, Some(&actor), &context, &p.board).await?;
     let input = NewIdea {
         title: form.title,
         text: Some(form.text),
@@ -369,7 +394,7 @@ async fn edit_board(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let id = board_id(&p.board)?;
+    let id = here(&app, Some(&actor), &context, &p.board).await?;
     let edit = BoardEdit {
         open: Some(form.open == "yes"),
         ..BoardEdit::default()
@@ -400,7 +425,7 @@ async fn promote(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let id = board_id(&p.board)?;
+    let id = here(&app, Some(&actor), &context, &p.board).await?;
     let kind = form
         .kind
         .parse()
@@ -448,7 +473,7 @@ async fn mark(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let board = board_id(&p.board)?;
+    let board = here(&app, Some(&actor), &context, &p.board).await?;
     let idea = idea_id(&p.idea)?;
     let k = &app.kernel;
     let done = match p.action.as_str() {
@@ -556,17 +581,13 @@ async fn idea_page(
             .to_string(),
     })
     .collect();
-    let others = page
+    let others: Vec<Idea> = page
         .clusters
         .iter()
         .flat_map(|c| c.ideas.iter())
-        .filter(|c| c.idea.id != idea.id)
-        .fold(Vec::<Idea>::new(), |mut all, c| {
-            if !all.iter().any(|x| x.id == c.idea.id) {
-                all.push(c.idea.clone());
-            }
-            all
-        });
+        .filter(|c| c.anchor && c.idea.id != idea.id)
+        .map(|c| c.idea.clone())
+        .collect();
     Ok(render(&IdeaPage {
         group: page.group,
         board: page.board,
@@ -648,7 +669,7 @@ async fn vote(
 ) -> Result<Response, Problem> {
     let context = enter(&app, &mut shell, &p.group).await?;
     let actor = shell.require_actor()?.clone();
-    let id = board_id(&p.board)?;
+    let id = here(&app, Some(&actor), &context, &p.board).await?;
     let answered = match form.winner.parse() {
         Ok(winner) => {
             let input = NewComparison {
@@ -731,20 +752,36 @@ async fn ranking_page(
     }))
 }
 
-/// `text/event-stream` of a board's changes (`changed`), for its wall and ranking to fetch
-/// themselves again: for a signed-in reader of the board, as one of their live streams.
+/// `text/event-stream` of a board's changes (`changed`), for its wall to fetch itself again:
+/// for a signed-in reader of the board, as one of their live streams.
 async fn live_events(
     State(app): State<AppState>,
-    mut shell: Shell,
+    shell: Shell,
     Path(p): Path<BoardPath>,
+) -> Result<Response, Problem> {
+    follow(app, shell, p, &crate::live::BOARDS).await
+}
+
+/// The same for its ranking, which answers change too.
+async fn ranking_events(
+    State(app): State<AppState>,
+    shell: Shell,
+    Path(p): Path<BoardPath>,
+) -> Result<Response, Problem> {
+    follow(app, shell, p, &crate::live::RANKINGS).await
+}
+
+async fn follow(
+    app: AppState,
+    mut shell: Shell,
+    p: BoardPath,
+    changes: &'static web::changes::Changes,
 ) -> Result<Response, Problem> {
     let actor = shell.require_actor()?.clone();
     let context = enter(&app, &mut shell, &p.group).await?;
-    let id = board_id(&p.board)?;
-    let board = service::get_board(&app.kernel, Some(&actor), id).await?;
-    same_group(&board, &context)?;
+    let id = here(&app, Some(&actor), &context, &p.board).await?;
     let slot = app.streams.take(actor.account)?;
-    let events = web::streams::holding(crate::live::BOARDS.follow(id, app.shutdown.clone()), slot);
+    let events = web::streams::holding(changes.follow(id, app.shutdown.clone()), slot);
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())

@@ -47,8 +47,13 @@ pub(crate) fn readers(row: &BoardRow) -> Readers {
 fn sees(row: &BoardRow, group: &Loaded, actor: Option<&Actor>) -> bool {
     match readers(row) {
         Readers::Group => true,
+        // Listed readers who are still members, through a credential that may act in this
+        // group (not a token limited to another one).
         Readers::Only(ids) => actor.is_some_and(|a| {
-            ids.contains(&a.account) || group.authorize(Some(a), Action::Tool(MANAGE)).is_ok()
+            let here = group.standing.is_some()
+                && kernel::policy::confined_to(Some(a)).is_none_or(|g| g == group.row.id);
+            here && (ids.contains(&a.account)
+                || group.authorize(Some(a), Action::Tool(MANAGE)).is_ok())
         }),
     }
 }
@@ -118,6 +123,38 @@ fn activity(kind: &str, actor: Option<&Actor>, object: ObjectRef, board: &BoardR
     new
 }
 
+/// Tells one person something about their idea, in an activity only they see: the
+/// group's own activity names nobody it notifies, so an anonymous idea's author stays
+/// unknown (an activity shows whom it notifies).
+#[allow(clippy::too_many_arguments)]
+async fn tell(
+    tx: &mut kernel::db::Tx,
+    now: Timestamp,
+    actor: &Actor,
+    board: &BoardRow,
+    to: AccountId,
+    object: ObjectRef,
+    summary: String,
+    reason: &str,
+) -> Result<()> {
+    // No actor either: whoever acted would see the activity as theirs, and whom it tells.
+    let _ = actor;
+    let mut new = NewActivity::new(
+        "Announce",
+        None,
+        object,
+        kernel::activity::Audience::Accounts {
+            group: Some(board.group_id),
+            accounts: vec![to],
+        },
+    )
+    .tool(TOOL)
+    .summary(summary)
+    .notify([to], reason);
+    new.url = Some(format!("/groups/{}/{TOOL}/{}", board.group_id, board.id));
+    activity::record(tx, now, new).await.map(|_| ())
+}
+
 // ---------------------------------------------------------------------------------------
 // Views
 
@@ -152,16 +189,20 @@ async fn board_views(k: &Kernel, actor: Option<&Actor>, rows: Vec<BoardRow>) -> 
             promotions.entry(board).or_default().push(view);
         }
     }
+    let standing: HashMap<BoardId, i64> = store::standing_counts(&k.db, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let placed: HashMap<BoardId, i64> = match actor {
+        Some(a) => store::dots_by_board(&k.db, &ids, a.account)
+            .await?
+            .into_iter()
+            .collect(),
+        None => HashMap::new(),
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let standing = store::ideas_of(&k.db, row.id, 0, false).await?.len() as i64;
-        let placed = match actor {
-            Some(a) if row.dots > 0 => {
-                let mut tx = k.db.begin().await?;
-                store::dots_placed(&mut tx, row.id, a.account).await?
-            }
-            _ => 0,
-        };
+        let placed = placed.get(&row.id).copied().unwrap_or(0);
         out.push(Board {
             id: row.id,
             group: row.group_id,
@@ -177,7 +218,7 @@ async fn board_views(k: &Kernel, actor: Option<&Actor>, rows: Vec<BoardRow>) -> 
             dots_left: (row.dots - placed).max(0) as u32,
             created_by: person(&handles, row.created_by),
             created_at: Timestamp(row.created_at),
-            ideas: standing,
+            ideas: standing.get(&row.id).copied().unwrap_or(0),
             answers: row.answers,
             promotions: promotions.remove(&row.id).unwrap_or_default(),
         });
@@ -230,41 +271,59 @@ pub(crate) async fn idea_views(
         handles.insert(a.account, a.handle.clone());
     }
     let me = actor.map(|a| a.account);
+    // Each idea's marks, gathered once: (endorsements, endorsed, reactions, dots, mine).
+    #[derive(Default)]
+    struct Tally {
+        endorsements: i64,
+        endorsed: bool,
+        reactions: Vec<Reaction>,
+        dots: i64,
+        my_dots: i64,
+    }
+    let mut tallies: HashMap<IdeaId, Tally> = HashMap::new();
+    for (idea, who) in &marks.endorsements {
+        let t = tallies.entry(*idea).or_default();
+        t.endorsements += 1;
+        t.endorsed |= Some(*who) == me;
+    }
+    for (idea, who, emoji) in &marks.reactions {
+        let t = tallies.entry(*idea).or_default();
+        match t.reactions.iter_mut().find(|r| &r.emoji == emoji) {
+            Some(r) => {
+                r.count += 1;
+                r.mine |= Some(*who) == me;
+            }
+            None => t.reactions.push(Reaction {
+                emoji: emoji.clone(),
+                count: 1,
+                mine: Some(*who) == me,
+            }),
+        }
+    }
+    for (idea, who, dots) in &marks.dots {
+        let t = tallies.entry(*idea).or_default();
+        t.dots += dots;
+        if Some(*who) == me {
+            t.my_dots += dots;
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|row| {
             let id = row.id;
             let mine = me == Some(row.author_id);
-            let endorsed_by = marks.endorsements.iter().filter(|(i, _)| *i == id);
-            let mut reactions: Vec<Reaction> = Vec::new();
-            for (_, who, emoji) in marks.reactions.iter().filter(|(i, _, _)| *i == id) {
-                match reactions.iter_mut().find(|r| &r.emoji == emoji) {
-                    Some(r) => {
-                        r.count += 1;
-                        r.mine |= Some(*who) == me;
-                    }
-                    None => reactions.push(Reaction {
-                        emoji: emoji.clone(),
-                        count: 1,
-                        mine: Some(*who) == me,
-                    }),
-                }
-            }
-            let dots = marks.dots.iter().filter(|(i, _, _)| *i == id);
+            let t = tallies.remove(&id).unwrap_or_default();
             Idea {
                 id,
                 board: row.board_id,
                 tags: row.tag_list(),
                 author: (!anonymous || mine).then(|| person(&handles, row.author_id)),
                 mine,
-                endorsements: endorsed_by.clone().count() as i64,
-                endorsed: endorsed_by.clone().any(|(_, who)| Some(*who) == me),
-                reactions,
-                dots: dots.clone().map(|(_, _, d)| d).sum(),
-                my_dots: dots
-                    .filter(|(_, who, _)| Some(*who) == me)
-                    .map(|(_, _, d)| d)
-                    .sum(),
+                endorsements: t.endorsements,
+                endorsed: t.endorsed,
+                reactions: t.reactions,
+                dots: t.dots,
+                my_dots: t.my_dots,
                 comments: comments.get(&id.to_string()).copied().unwrap_or(0),
                 merged_into: row.merged_into,
                 created_at: Timestamp(row.created_at),
@@ -409,6 +468,13 @@ pub async fn edit_board(k: &Kernel, actor: &Actor, id: BoardId, edit: BoardEdit)
         if dots > MAX_DOTS {
             v.push("dots", format!("0 to {MAX_DOTS}"));
         }
+        let most = store::most_dots_placed(&mut tx, id).await?;
+        if i64::from(dots) < most {
+            v.push(
+                "dots",
+                format!("someone has placed {most} dots already: at least that many"),
+            );
+        }
         row.dots = i64::from(dots);
     }
     if let Some(open) = edit.open {
@@ -511,7 +577,7 @@ pub struct IdeaFilter {
     pub tag: Option<String>,
     /// Merged duplicates too.
     pub merged: Option<bool>,
-    /// `new` (default), `endorsed`, `dots` or `score` (the wiki-survey's).
+    /// `new` (default), `endorsed` or `dots`.
     pub sort: Option<String>,
 }
 
@@ -608,21 +674,27 @@ pub async fn react(k: &Kernel, actor: &Actor, id: IdeaId, emoji: &str, on: bool)
 /// Places `dots` on an idea (replacing what one placed there before), within the board's
 /// dots per person.
 pub async fn set_dots(k: &Kernel, actor: &Actor, id: IdeaId, dots: u32) -> Result<Idea> {
-    let (idea, board) = markable(k, actor, id).await?;
+    let (_, board) = markable(k, actor, id).await?;
+    let mut tx = k.db.begin().await?;
+    // Hold the board: two placements at once cannot both spend the last dots, and what is
+    // read from here on is as of the lock (a merge or a new limit waits or went first).
+    let board = store::lock_board(&mut tx, board.id)
+        .await?
+        .ok_or(Error::NotFound("board"))?;
     if board.dots == 0 {
         return Err(Error::conflict("dots", "this board has no dot voting"));
     }
-    let mut tx = k.db.begin().await?;
-    // Hold the board: two placements at once cannot both spend the last dots.
-    store::lock_board(&mut tx, board.id).await?;
-    let placed = store::dots_placed(&mut tx, board.id, actor.account).await?;
-    let here: i64 = store::marks(&k.db, &[id])
+    let idea = store::idea_in(&mut tx, id)
         .await?
-        .dots
-        .iter()
-        .filter(|(_, who, _)| *who == actor.account)
-        .map(|(_, _, d)| d)
-        .sum();
+        .ok_or(Error::NotFound("idea"))?;
+    if idea.merged_into.is_some() {
+        return Err(Error::conflict(
+            "idea",
+            "this idea was merged into another: mark that one",
+        ));
+    }
+    let placed = store::dots_placed(&mut tx, board.id, actor.account).await?;
+    let here = store::dots_on(&mut tx, id, actor.account).await?;
     let after = placed - here + i64::from(dots);
     if after > board.dots {
         return Err(Error::invalid(
@@ -712,21 +784,32 @@ pub async fn merge(k: &Kernel, actor: &Actor, id: IdeaId, into: IdeaId) -> Resul
     )
     .await?;
     store::next(&mut tx, board.id, IdeaBoards::Version).await?;
-    let mut told = activity(
-        "Update",
-        Some(actor),
-        ObjectRef::new("weft:Idea", from.id, Some(&from.title)),
-        &board,
-    )
-    .summary(format!(
+    let object = ObjectRef::new("weft:Idea", from.id, Some(&from.title));
+    let summary = format!(
         "{} merged “{}” into “{}”",
         actor.handle, from.title, survivor.title
-    ))
-    .extra(serde_json::json!({ "board": board.id, "into": into }));
+    );
+    activity::record(
+        &mut tx,
+        now,
+        activity("Update", Some(actor), object.clone(), &board)
+            .summary(summary.clone())
+            .extra(serde_json::json!({ "board": board.id, "into": into })),
+    )
+    .await?;
     if from.author_id != actor.account {
-        told = told.notify([from.author_id], "idea_merged");
+        tell(
+            &mut tx,
+            now,
+            actor,
+            &board,
+            from.author_id,
+            object,
+            summary,
+            "idea_merged",
+        )
+        .await?;
     }
-    activity::record(&mut tx, now, told).await?;
     tx.commit().await?;
     crate::live::changed(k, board.id);
     one_idea(k, Some(actor), &board, survivor).await
@@ -747,7 +830,10 @@ struct Token {
     t: i64,
 }
 
-const TOKEN_ROW: &[u8] = b"ideas:pair";
+/// What a board's pair tokens are sealed to: a token opens for its own board only.
+fn token_row(board: BoardId) -> Vec<u8> {
+    format!("ideas:pair:{board}").into_bytes()
+}
 
 fn survey_board(board: &BoardRow) -> Result<()> {
     if board.pairwise == 1 {
@@ -780,7 +866,7 @@ pub async fn pair(k: &Kernel, surveys: &Surveys, actor: &Actor, id: BoardId) -> 
     };
     let token = k.seal.seal_text(
         &serde_json::to_string(&token).map_err(Error::internal)?,
-        TOKEN_ROW,
+        &token_row(id),
     );
     let rows = store::ideas_by_ids(&k.db, &[left, right]).await?;
     let mut views = idea_views(k, Some(actor), &board, rows).await?;
@@ -808,19 +894,23 @@ pub async fn compare(
     let refused = |why: &str| Error::invalid("token", why.to_string());
     let token: Token = k
         .seal
-        .open_text(&answer.token, TOKEN_ROW)
+        .open_sealed_text(&answer.token, &token_row(id))
         .ok()
-        .filter(|_| answer.token.starts_with("sealed:"))
         .and_then(|plain| serde_json::from_str(&plain).ok())
-        .ok_or_else(|| refused("not a pair this server gave out"))?;
+        .ok_or_else(|| refused("not a pair of this board's, from this server"))?;
     if token.b != id {
         return Err(refused("a pair of another board"));
     }
     if token.a != actor.account {
         return Err(refused("a pair given to someone else"));
     }
-    if k.now().0 - token.t > TOKEN_LIFE_S * Timestamp::MICROS_PER_SECOND {
+    let age = k.now().0 - token.t;
+    if !(0..=TOKEN_LIFE_S * Timestamp::MICROS_PER_SECOND).contains(&age) {
         return Err(refused("this pair is too old: ask for a new one"));
+    }
+    let pair = store::ideas_by_ids(&k.db, &[token.l, token.r]).await?;
+    if token.l == token.r || pair.len() != 2 || pair.iter().any(|i| i.board_id != id) {
+        return Err(refused("not a pair of this board's ideas"));
     }
     if store::answer_exists(&k.db, token.n).await? {
         return Err(Error::conflict("token", "this pair was answered already"));
@@ -845,7 +935,7 @@ pub async fn compare(
         other => other,
     })?;
     tx.commit().await?;
-    crate::live::changed(k, id);
+    crate::live::answered(k, id);
     Ok(Answer {
         id: token.n,
         board: id,
@@ -869,11 +959,7 @@ pub async fn ranking(
         let scored = survey.scored();
         (survey.ideas.clone(), scored, survey.answers())
     };
-    let titles: HashMap<IdeaId, String> = store::ideas_of(&k.db, id, 0, false)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.title))
-        .collect();
+    let titles: HashMap<IdeaId, String> = store::titles_of(&k.db, id).await?.into_iter().collect();
     let mut items: Vec<Ranked> = scored
         .ideas
         .iter()
@@ -909,10 +995,19 @@ pub async fn promote(
 ) -> Result<Promotion> {
     let (board, group) = board_for(k, Some(actor), id).await?;
     run(&group, actor, &board)?;
+    if board.readers.is_some() {
+        // A poll is the whole group's: it would show the listed board's ideas to everyone.
+        return Err(Error::conflict(
+            "board",
+            "a board for listed people cannot put its ideas to the group's poll",
+        ));
+    }
     let mut v = Validation::new();
     let chosen: Vec<IdeaId> = match (input.ideas.is_empty(), input.top) {
         (false, None) => input.ideas.clone(),
-        (true, Some(top)) => best(k, surveys, actor, &board, top as usize).await?,
+        (true, Some(top)) => {
+            best(k, surveys, actor, &board, (top as usize).min(MAX_PROMOTED)).await?
+        }
         _ => {
             v.push("ideas", "name the ideas, or say top");
             Vec::new()
@@ -922,7 +1017,13 @@ pub async fn promote(
         PollKind::Proposal => (1, 1),
         _ => (2, MAX_PROMOTED),
     };
-    if !chosen.is_empty() && !(min..=max).contains(&chosen.len()) {
+    if input
+        .top
+        .is_some_and(|t| t == 0 || t as usize > MAX_PROMOTED)
+    {
+        v.push("top", format!("1 to {MAX_PROMOTED}"));
+    }
+    if !(min..=max).contains(&chosen.len()) {
         v.push(
             "ideas",
             match input.kind {
@@ -937,6 +1038,9 @@ pub async fn promote(
     ));
     if closes_at <= now {
         v.push("closes_at", "must be in the future");
+    }
+    if closes_at.0 > now.0 + MAX_POLL_S * Timestamp::MICROS_PER_SECOND {
+        v.push("closes_at", "within a year");
     }
     v.finish()?;
     let rows = store::ideas_by_ids(&k.db, &chosen).await?;
@@ -957,7 +1061,11 @@ pub async fn promote(
     let (title, details) = match (input.kind, input.title.as_deref()) {
         (_, Some(t)) => (t.to_string(), board.question.clone()),
         (PollKind::Proposal, None) => (ideas[0].title.clone(), ideas[0].text.clone()),
-        (_, None) => (board.question.clone(), board.details.clone()),
+        // A question may be longer than a poll's title: the rest goes in its details.
+        (_, None) => (
+            cut(&board.question, 200),
+            format!("{}\n\n{}", board.question, board.details),
+        ),
     };
     let options = if input.kind == PollKind::Proposal {
         Vec::new()
@@ -991,26 +1099,38 @@ pub async fn promote(
     };
     let mut tx = k.db.begin().await?;
     store::insert_promotion(&mut tx, &row).await?;
-    let authors: Vec<AccountId> = ideas
-        .iter()
-        .map(|i| i.author_id)
-        .filter(|a| *a != actor.account)
-        .collect();
+    let summary = format!(
+        "{} put {} to a {} poll: {}",
+        actor.handle,
+        if ideas.len() == 1 { "an idea" } else { "ideas" },
+        input.kind,
+        motion.title
+    );
     activity::record(
         &mut tx,
         now,
         activity("Announce", Some(actor), board_object(&board), &board)
-            .summary(format!(
-                "{} put {} to a {} poll: {}",
-                actor.handle,
-                if ideas.len() == 1 { "an idea" } else { "ideas" },
-                input.kind,
-                motion.title
-            ))
-            .extra(serde_json::json!({ "motion": motion.id, "poll": motion.poll_id }))
-            .notify(authors, "idea_promoted"),
+            .summary(summary.clone())
+            .extra(serde_json::json!({ "motion": motion.id, "poll": motion.poll_id })),
     )
     .await?;
+    let mut authors: Vec<AccountId> = ideas.iter().map(|i| i.author_id).collect();
+    authors.sort();
+    authors.dedup();
+    for author in authors.into_iter().filter(|a| *a != actor.account) {
+        let summary = format!("Your idea is in a poll: {}", motion.title);
+        tell(
+            &mut tx,
+            now,
+            actor,
+            &board,
+            author,
+            board_object(&board),
+            summary,
+            "idea_promoted",
+        )
+        .await?;
+    }
     tx.commit().await?;
     crate::live::changed(k, board.id);
     promotion_view(k, row)
@@ -1042,19 +1162,39 @@ async fn best(
     Ok(views.into_iter().take(top).map(|i| i.id).collect())
 }
 
-/// Ideas' titles as a poll's options, each once (a repeated title gets a number).
+/// Ideas' titles as a poll's options, each once whatever its case (a repeated title gets a
+/// number), short enough for an option, and never a bare number (which a ballot would read
+/// as an option's place).
 fn distinct_titles(ideas: &[IdeaRow]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(ideas.len());
+    let taken = |out: &[String], t: &str| out.iter().any(|o| o.to_lowercase() == t.to_lowercase());
     for idea in ideas {
-        let mut title = idea.title.trim().to_string();
+        let base = cut(idea.title.trim(), 180);
+        let base = if base.chars().all(|c| c.is_ascii_digit()) {
+            format!("“{base}”")
+        } else {
+            base
+        };
+        let mut title = base.clone();
         let mut n = 2;
-        while out.contains(&title) {
-            title = format!("{} ({n})", idea.title.trim());
+        while taken(&out, &title) {
+            title = format!("{base} ({n})");
             n += 1;
         }
         out.push(title);
     }
     out
+}
+
+/// `text` cut to at most `max` characters.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut out: String = text.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -376,6 +376,48 @@ pub async fn ideas_of(db: &Db, board: BoardId, after: i64, merged: bool) -> Resu
     db.fetch_all(&q).await
 }
 
+/// How many standing ideas each of these boards has.
+pub async fn standing_counts(db: &Db, boards: &[BoardId]) -> Result<Vec<(BoardId, i64)>> {
+    if boards.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .column(Ideas::BoardId)
+            .expr(Expr::col(Ideas::Id).count())
+            .from(Ideas::Table)
+            .and_where(Expr::col(Ideas::BoardId).is_in(boards.iter().map(|b| b.0)))
+            .and_where(Expr::col(Ideas::MergedInto).is_null())
+            .group_by_col(Ideas::BoardId),
+    )
+    .await
+}
+
+/// The dots a person placed on each of these boards.
+pub async fn dots_by_board(
+    db: &Db,
+    boards: &[BoardId],
+    account: AccountId,
+) -> Result<Vec<(BoardId, i64)>> {
+    if boards.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.fetch_all(
+        Query::select()
+            .column(IdeaDots::BoardId)
+            .expr(
+                Expr::col(IdeaDots::Dots)
+                    .sum()
+                    .cast_as(sea_query::Alias::new("BIGINT")),
+            )
+            .from(IdeaDots::Table)
+            .and_where(Expr::col(IdeaDots::BoardId).is_in(boards.iter().map(|b| b.0)))
+            .and_where(Expr::col(IdeaDots::AccountId).eq(account))
+            .group_by_col(IdeaDots::BoardId),
+    )
+    .await
+}
+
 pub async fn ideas_by_ids(db: &Db, ids: &[IdeaId]) -> Result<Vec<IdeaRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -675,6 +717,50 @@ pub async fn dots_placed(tx: &mut Tx, board: BoardId, account: AccountId) -> Res
         )
         .await?;
     Ok(rows.into_iter().map(|(d,)| d).sum())
+}
+
+/// A person's dots on one idea.
+pub async fn dots_on(tx: &mut Tx, idea: IdeaId, account: AccountId) -> Result<i64> {
+    let rows: Vec<(i64,)> = tx
+        .fetch_all(
+            Query::select()
+                .column(IdeaDots::Dots)
+                .from(IdeaDots::Table)
+                .and_where(Expr::col(IdeaDots::IdeaId).eq(idea))
+                .and_where(Expr::col(IdeaDots::AccountId).eq(account)),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(d,)| d).sum())
+}
+
+/// The most dots any one person placed on a board.
+pub async fn most_dots_placed(tx: &mut Tx, board: BoardId) -> Result<i64> {
+    let rows: Vec<(AccountId, i64)> = tx
+        .fetch_all(
+            Query::select()
+                .columns([IdeaDots::AccountId, IdeaDots::Dots])
+                .from(IdeaDots::Table)
+                .and_where(Expr::col(IdeaDots::BoardId).eq(board)),
+        )
+        .await?;
+    let mut by: std::collections::HashMap<AccountId, i64> = std::collections::HashMap::new();
+    for (who, dots) in rows {
+        *by.entry(who).or_default() += dots;
+    }
+    Ok(by.into_values().max().unwrap_or(0))
+}
+
+/// A board's standing ideas' ids and titles, in their order (what a ranking names).
+pub async fn titles_of(db: &Db, board: BoardId) -> Result<Vec<(IdeaId, String)>> {
+    db.fetch_all(
+        Query::select()
+            .columns([Ideas::Id, Ideas::Title])
+            .from(Ideas::Table)
+            .and_where(Expr::col(Ideas::BoardId).eq(board))
+            .and_where(Expr::col(Ideas::MergedInto).is_null())
+            .order_by(Ideas::Seq, Order::Asc),
+    )
+    .await
 }
 
 /// What people did with a board's ideas, for its views: every endorsement, reaction and dot.

@@ -17,7 +17,7 @@ use tally::pairwise::{self, Comparison, Fit, Games, PairwiseResult};
 use crate::model::{AccountId, BoardId, IdeaId, Winner};
 use crate::store::{self, AnswerRow, IdeaRow};
 
-/// At most this many boards are kept; the oldest copy goes first.
+/// At most this many boards are kept; the one unused longest goes first.
 const KEPT: usize = 64;
 /// Ideas drawn at random for the first idea of a pair (the least seen is taken).
 const FIRST_DRAWS: usize = 8;
@@ -251,8 +251,14 @@ impl Surveys {
     ) -> Result<tokio::sync::OwnedMutexGuard<Survey>> {
         let copy = {
             let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
-            match copies.iter().find(|(id, _)| *id == board) {
-                Some((_, copy)) => Arc::clone(copy),
+            // The copy used last goes last: the one left unused longest goes first.
+            match copies.iter().position(|(id, _)| *id == board) {
+                Some(at) => {
+                    let kept = copies.remove(at);
+                    let copy = Arc::clone(&kept.1);
+                    copies.push(kept);
+                    copy
+                }
                 None => {
                     if copies.len() >= KEPT {
                         copies.remove(0);

@@ -46,6 +46,13 @@ async fn act(who: &Client, method: reqwest::Method, path: &str) -> testkit::Repl
     who.send(who.request(method, path)).await
 }
 
+async fn account_id(who: &Client) -> String {
+    who.get("/api/v1/me").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn get_idea(by: &Client, id: &str) -> Value {
     let got = by.get(&format!("/api/v1/ideas/{id}")).await;
     assert_eq!(got.status, 200, "{}", got.body);
@@ -159,6 +166,14 @@ async fn a_board_collects_ideas_marks_comments_and_clusters(backend: Backend) {
     assert_eq!(placed.json["dots"], 2, "{}", placed.body);
     let mine = cy.get(&format!("/api/v1/idea-boards/{b}")).await;
     assert_eq!(mine.json["dots_left"], 0);
+    // The dots per person cannot drop below what someone placed.
+    ana.patch(&format!("/api/v1/idea-boards/{b}"), &json!({"dots": 2}))
+        .await
+        .problem(422);
+    let more = ana
+        .patch(&format!("/api/v1/idea-boards/{b}"), &json!({"dots": 4}))
+        .await;
+    assert_eq!(more.json["dots"], 4, "{}", more.body);
 
     // Comments, through the kernel's service, counted on the idea.
     let said = bo
@@ -277,6 +292,44 @@ async fn anonymous_and_listed_boards_hide_what_they_should(backend: Backend) {
     assert!(created["actor"].is_null(), "{created}");
     assert!(!created.to_string().contains("\"bo\""), "{created}");
 
+    // Merging and promoting tell the authors, in activities only they see: the group's
+    // activities name nobody, not even in whom they notify.
+    let other = idea(&cy, &anon, json!({"title": "The compost really smells"})).await;
+    let merged = ana
+        .post(
+            &format!("/api/v1/ideas/{other}/merge"),
+            &json!({"into": id}),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let promoted = ana
+        .post(
+            &format!("/api/v1/idea-boards/{anon}/promote"),
+            &json!({"ideas": [id], "kind": "proposal"}),
+        )
+        .await;
+    assert_eq!(promoted.status, 201, "{}", promoted.body);
+    assert!(crate::garden::heard(&cy, "idea_merged").await);
+    assert!(crate::garden::heard(&bo, "idea_promoted").await);
+    let (bo_id, cy_id) = (account_id(&bo).await, account_id(&cy).await);
+    for watcher in [&ana, &bo, &cy] {
+        let log = watcher.get("/api/v1/groups/garden/activities").await;
+        for a in log.json["items"].as_array().unwrap() {
+            let names_someone = a["to"].as_array().is_some_and(|to| !to.is_empty());
+            // What is told privately is seen by whom it tells alone: not by who merged.
+            if a["restricted"] == true && !std::ptr::eq(watcher, &ana) {
+                continue;
+            }
+            let about = a["object"]["id"].as_str().unwrap_or("");
+            if ![id.as_str(), other.as_str(), anon.as_str()].contains(&about) {
+                continue;
+            }
+            assert!(!names_someone, "a group activity notifies by name: {a}");
+            let text = a.to_string();
+            assert!(!text.contains(&bo_id) && !text.contains(&cy_id), "{a}");
+        }
+    }
+
     // A board for listed people: others in the group do not find it, nor its ideas.
     let listed = board(
         &ana,
@@ -310,6 +363,13 @@ async fn anonymous_and_listed_boards_hide_what_they_should(backend: Backend) {
     assert!(!log.body.contains("Cake"), "{}", log.body);
     let shown = bo.get(&format!("/api/v1/idea-boards/{listed}")).await;
     assert_eq!(shown.json["readers"][0]["handle"], "bo");
+    // Its ideas cannot go to the whole group's poll.
+    ana.post(
+        &format!("/api/v1/idea-boards/{listed}/promote"),
+        &json!({"ideas": [secret], "kind": "proposal"}),
+    )
+    .await
+    .problem(409);
     // Someone outside the group: not found, as the group's content.
     let stranger = server.account("dee").await;
     assert_eq!(get_idea(&stranger, &id).await["author"], Value::Null);
@@ -524,7 +584,19 @@ async fn the_wiki_survey_serves_pairs_and_ranks_by_the_answers(backend: Backend)
     )
     .await
     .problem(422);
-    for bad in ["", "sealed:AAAA", "not a token"] {
+    // A token made up by hand, in the sealed form but not sealed, is refused.
+    use base64::Engine as _;
+    let me = bo.get("/api/v1/me").await.json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let made_up = json!({"b": b, "l": ids[0], "r": ids[1], "a": me,
+                         "n": "0190a000-0000-7000-8000-000000000001", "t": 0});
+    let forged = format!(
+        "sealed:{}",
+        base64::engine::general_purpose::STANDARD.encode(made_up.to_string())
+    );
+    for bad in ["", "sealed:AAAA", "not a token", forged.as_str()] {
         bo.post(&path, &json!({"token": bad, "winner": "left"}))
             .await
             .problem(422);
@@ -641,6 +713,11 @@ async fn promoted_ideas_open_polls_that_resolve_on_the_board(backend: Backend) {
         json!({"ideas": [north, north], "kind": "choice"}),
         json!({"ideas": [], "kind": "choice"}),
         json!({"ideas": [north], "kind": "survey"}),
+        json!({"top": 0, "kind": "proposal"}),
+        json!({"top": 0, "kind": "proposal", "title": "About nothing"}),
+        json!({"top": 21, "kind": "choice"}),
+        json!({"ideas": [north], "top": 2, "kind": "choice"}),
+        json!({"ideas": [north], "kind": "proposal", "closes_at": "2001-01-01T00:00:00Z"}),
     ] {
         let refused = ana.post(&path, &bad).await;
         assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
@@ -683,6 +760,13 @@ async fn promoted_ideas_open_polls_that_resolve_on_the_board(backend: Backend) {
         .map(|o| o["text"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(options, ["South corner", "North corner"], "{}", shown.body);
+    // A motion's poll takes no options beyond the ideas put to it.
+    ana.post(
+        &format!("/api/v1/polls/{choice_poll}/options"),
+        &json!({"text": "Behind the compost"}),
+    )
+    .await
+    .problem(409);
     for (who, pick) in [
         (&ana, "South corner"),
         (&bo, "South corner"),
@@ -746,14 +830,28 @@ async fn a_board_tells_its_pages_when_it_changes(backend: Backend) {
     let other = board(&ana, json!({"question": "Elsewhere"})).await;
     idea(&ana, &b, json!({"title": "One"})).await;
     idea(&ana, &b, json!({"title": "Two"})).await;
-    let path = format!("/groups/garden/ideas/{b}/live");
-    let mut stream = bo.stream(&path, None).await;
+    let mut wall = bo
+        .stream(&format!("/groups/garden/ideas/{b}/live"), None)
+        .await;
+    let mut ranking = bo
+        .stream(&format!("/groups/garden/ideas/{b}/ranking/live"), None)
+        .await;
     let wait = std::time::Duration::from_secs(5);
+    // An answer changes the ranking, not the wall.
     idea(&ana, &other, json!({"title": "Not this board"})).await;
     answer(&cy, &b, &[]).await;
-    let event = stream.next(wait).await.expect("a change");
+    let event = ranking.next(wait).await.expect("a change");
     assert_eq!(event.event, "changed");
     assert_eq!(event.data, b, "only the board's id");
+    assert!(
+        wall.next(std::time::Duration::from_millis(800))
+            .await
+            .is_none()
+    );
+    // A new idea changes both.
+    idea(&cy, &b, json!({"title": "Three"})).await;
+    assert_eq!(wall.next(wait).await.expect("a change").data, b);
+    assert_eq!(ranking.next(wait).await.expect("a change").data, b);
     // The pages themselves.
     for page in [
         "/groups/garden/ideas".to_string(),
