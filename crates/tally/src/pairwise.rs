@@ -20,9 +20,9 @@
 //! ±1.96 standard errors, the standard error from the Fisher information of that
 //! log-strength (`Σ_j n_ij p_ij p_ji + nα w_i`, the others held at their estimates), and
 //! scores the two ends the same way. With many ideas the sums over every other idea are read
-//! from a fine table of the chance of beating the whole pool (linear interpolation, relative
-//! error below 1e-6), so scoring 10,000 ideas costs milliseconds, not a hundred million
-//! divisions.
+//! from a table of the chance of beating the whole pool and its slope (cubic Hermite
+//! interpolation between 1,024 points, relative error far below 1e-6), so scoring 10,000
+//! ideas costs milliseconds, not three hundred million divisions.
 
 use std::collections::HashMap;
 
@@ -71,7 +71,7 @@ const TOLERANCE: f64 = 1e-10;
 const Z95: f64 = 1.959_963_984_540_054;
 /// Up to this many ideas, scores sum over every other idea; beyond, they read the table.
 const EXACT_UP_TO: usize = 2_000;
-const TABLE_POINTS: usize = 4_096;
+const TABLE_POINTS: usize = 1_024;
 
 /// The answers of a survey, as counts per pair of ideas: what a fit reads. Ideas may be
 /// added at any time (a new idea enters the pool at once).
@@ -205,7 +205,14 @@ pub fn fit(games: &Games, start: Option<&[f64]>) -> Fit {
 /// summed exactly or read from a table.
 struct Pool<'a> {
     strength: &'a [f64],
-    table: Option<(f64, f64, Vec<f64>)>,
+    table: Option<Table>,
+}
+
+/// `F` and its slope at points `from + k · step`.
+struct Table {
+    from: f64,
+    step: f64,
+    points: Vec<(f64, f64)>,
 }
 
 impl<'a> Pool<'a> {
@@ -224,11 +231,20 @@ impl<'a> Pool<'a> {
             strength,
             table: None,
         };
-        let values = (0..TABLE_POINTS)
-            .map(|k| pool.exact(from + step * k as f64))
+        let points = (0..TABLE_POINTS)
+            .map(|k| pool.exact_with_slope(from + step * k as f64))
             .collect();
-        pool.table = Some((from, step, values));
+        pool.table = Some(Table { from, step, points });
         pool
+    }
+
+    /// `F(t)` and `F'(t) = Σ_j p_j (1 − p_j)`.
+    fn exact_with_slope(&self, t: f64) -> (f64, f64) {
+        let w = t.exp();
+        self.strength.iter().fold((0.0, 0.0), |(f, d), &wj| {
+            let p = w / (w + wj);
+            (f + p, d + p * (1.0 - p))
+        })
     }
 
     fn exact(&self, t: f64) -> f64 {
@@ -236,17 +252,24 @@ impl<'a> Pool<'a> {
         self.strength.iter().map(|&wj| w / (w + wj)).sum()
     }
 
+    /// `F(t)`, between two points of the table by cubic Hermite interpolation (the values
+    /// and slopes at both ends): an error of order step⁴.
     fn beats(&self, t: f64) -> f64 {
         match &self.table {
             None => self.exact(t),
-            Some((from, step, values)) => {
+            Some(Table { from, step, points }) => {
                 let at = (t - from) / step;
-                if at < 0.0 || at >= (values.len() - 1) as f64 {
+                if at < 0.0 || at >= (points.len() - 1) as f64 {
                     return self.exact(t);
                 }
                 let k = at.floor() as usize;
-                let frac = at - k as f64;
-                values[k] + (values[k + 1] - values[k]) * frac
+                let s = at - k as f64;
+                let ((f0, d0), (f1, d1)) = (points[k], points[k + 1]);
+                let (s2, s3) = (s * s, s * s * s);
+                (2.0 * s3 - 3.0 * s2 + 1.0) * f0
+                    + (s3 - 2.0 * s2 + s) * step * d0
+                    + (3.0 * s2 - 2.0 * s3) * f1
+                    + (s3 - s2) * step * d1
             }
         }
     }

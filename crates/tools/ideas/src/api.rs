@@ -185,9 +185,8 @@ async fn ranking(
     MaybeCaller(actor): MaybeCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Ranking>, Problem> {
-    Ok(Json(
-        service::ranking(&app.kernel, &surveys, actor.as_ref(), board_id(&id)?).await?,
-    ))
+    let ranking = service::ranking(&app.kernel, &surveys, actor.as_ref(), board_id(&id)?).await?;
+    Ok(Json(Ranking::clone(&ranking)))
 }
 
 /// Put one idea to a proposal, or several (or the `top` N) to a choice or ranked poll, in

@@ -731,8 +731,9 @@ async fn ranking_page(
     let ranking = service::ranking(&app.kernel, &surveys, actor, id).await?;
     let lines = ranking
         .items
-        .into_iter()
+        .iter()
         .take(500)
+        .cloned()
         .enumerate()
         .map(|(i, item)| RankLine {
             place: i + 1,

@@ -252,21 +252,18 @@ pub(crate) async fn idea_views(
     rows: Vec<IdeaRow>,
 ) -> Result<Vec<Idea>> {
     let ids: Vec<IdeaId> = rows.iter().map(|r| r.id).collect();
-    let marks = store::marks(&k.db, &ids).await?;
-    let comments = kernel::comments::counts(
-        k,
-        board.group_id,
-        SUBJECT,
-        &ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
-    )
-    .await?;
     let anonymous = board.anonymous == 1;
     let authors: Vec<AccountId> = if anonymous {
         Vec::new()
     } else {
         rows.iter().map(|r| r.author_id).collect()
     };
-    let mut handles = handles(k, &authors).await?;
+    let subjects: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let (marks, comments, mut handles) = futures::try_join!(
+        store::marks(&k.db, &ids),
+        kernel::comments::counts(k, board.group_id, SUBJECT, &subjects),
+        handles(k, &authors)
+    )?;
     if let Some(a) = actor {
         handles.insert(a.account, a.handle.clone());
     }
@@ -632,6 +629,7 @@ pub async fn edit_idea(k: &Kernel, actor: &Actor, id: IdeaId, edit: IdeaEdit) ->
     idea.updated_at = k.now().0;
     let mut tx = k.db.begin().await?;
     store::update_idea(&mut tx, &idea).await?;
+    store::touch_board(&mut tx, board.id, idea.updated_at).await?;
     tx.commit().await?;
     crate::live::changed(k, board.id);
     one_idea(k, Some(actor), &board, idea).await
@@ -951,20 +949,20 @@ pub async fn ranking(
     surveys: &Surveys,
     actor: Option<&Actor>,
     id: BoardId,
-) -> Result<Ranking> {
+) -> Result<std::sync::Arc<Ranking>> {
     let (board, _) = board_for(k, actor, id).await?;
     survey_board(&board)?;
-    let (ideas, scored, answers) = {
-        let mut survey = surveys.get(k, id).await?;
-        let scored = survey.scored();
-        (survey.ideas.clone(), scored, survey.answers())
-    };
+    let mut survey = surveys.get(k, id).await?;
+    if let Some(kept) = survey.ranking_kept() {
+        return Ok(kept);
+    }
+    let scored = survey.scored();
     let titles: HashMap<IdeaId, String> = store::titles_of(&k.db, id).await?.into_iter().collect();
     let mut items: Vec<Ranked> = scored
         .ideas
         .iter()
         .filter_map(|s| {
-            let idea = *ideas.get(s.idea.index())?;
+            let idea = *survey.ideas.get(s.idea.index())?;
             Some(Ranked {
                 idea,
                 title: titles.get(&idea)?.clone(),
@@ -978,7 +976,12 @@ pub async fn ranking(
         })
         .collect();
     items.sort_by(|a, b| b.score.total_cmp(&a.score));
-    Ok(Ranking { items, answers })
+    let ranking = std::sync::Arc::new(Ranking {
+        items,
+        answers: survey.answers(),
+    });
+    survey.keep_ranking(std::sync::Arc::clone(&ranking));
+    Ok(ranking)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1149,12 +1152,7 @@ async fn best(
 ) -> Result<Vec<IdeaId>> {
     if board.pairwise == 1 {
         let ranking = ranking(k, surveys, Some(actor), board.id).await?;
-        return Ok(ranking
-            .items
-            .into_iter()
-            .take(top)
-            .map(|r| r.idea)
-            .collect());
+        return Ok(ranking.items.iter().take(top).map(|r| r.idea).collect());
     }
     let rows = store::ideas_of(&k.db, board.id, 0, false).await?;
     let mut views = idea_views(k, Some(actor), board, rows).await?;

@@ -281,6 +281,19 @@ pub async fn update_board(tx: &mut Tx, b: &BoardRow) -> Result<()> {
     .map(|_| ())
 }
 
+/// Marks the board changed at `now` (an idea's title was edited: copies of its ranking
+/// are made again).
+pub async fn touch_board(tx: &mut Tx, id: BoardId, now: i64) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table(IdeaBoards::Table)
+            .value(IdeaBoards::UpdatedAt, now)
+            .and_where(Expr::col(IdeaBoards::Id).eq(id)),
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Raises one of the board's counters (`Ideas`, `Answers` or `Version`) and answers its new
 /// value; the board's row stays held until the transaction ends.
 pub async fn next(tx: &mut Tx, id: BoardId, counter: IdeaBoards) -> Result<i64> {
@@ -302,11 +315,17 @@ pub async fn next(tx: &mut Tx, id: BoardId, counter: IdeaBoards) -> Result<i64> 
     Ok(value)
 }
 
-/// The board's counters: (ideas, answers, version), what a copy of its survey checks.
-pub async fn counters(db: &Db, id: BoardId) -> Result<Option<(i64, i64, i64)>> {
+/// The board's counters: (ideas, answers, version, updated_at), what a copy of its survey
+/// checks.
+pub async fn counters(db: &Db, id: BoardId) -> Result<Option<(i64, i64, i64, i64)>> {
     db.fetch_optional(
         Query::select()
-            .columns([IdeaBoards::Ideas, IdeaBoards::Answers, IdeaBoards::Version])
+            .columns([
+                IdeaBoards::Ideas,
+                IdeaBoards::Answers,
+                IdeaBoards::Version,
+                IdeaBoards::UpdatedAt,
+            ])
             .from(IdeaBoards::Table)
             .and_where(Expr::col(IdeaBoards::Id).eq(id)),
     )
@@ -776,36 +795,36 @@ pub async fn marks(db: &Db, ideas: &[IdeaId]) -> Result<Marks> {
         return Ok(Marks::default());
     }
     let ids = || ideas.iter().map(|i| i.0);
+    let endorsements = Query::select()
+        .columns([IdeaEndorsements::IdeaId, IdeaEndorsements::AccountId])
+        .from(IdeaEndorsements::Table)
+        .and_where(Expr::col(IdeaEndorsements::IdeaId).is_in(ids()))
+        .to_owned();
+    let reactions = Query::select()
+        .columns([
+            IdeaReactions::IdeaId,
+            IdeaReactions::AccountId,
+            IdeaReactions::Emoji,
+        ])
+        .from(IdeaReactions::Table)
+        .and_where(Expr::col(IdeaReactions::IdeaId).is_in(ids()))
+        .order_by(IdeaReactions::CreatedAt, Order::Asc)
+        .to_owned();
+    let dots = Query::select()
+        .columns([IdeaDots::IdeaId, IdeaDots::AccountId, IdeaDots::Dots])
+        .from(IdeaDots::Table)
+        .and_where(Expr::col(IdeaDots::IdeaId).is_in(ids()))
+        .to_owned();
+    // Three reads at once, on the pool's readers.
+    let (endorsements, reactions, dots) = futures::try_join!(
+        db.fetch_all(&endorsements),
+        db.fetch_all(&reactions),
+        db.fetch_all(&dots)
+    )?;
     Ok(Marks {
-        endorsements: db
-            .fetch_all(
-                Query::select()
-                    .columns([IdeaEndorsements::IdeaId, IdeaEndorsements::AccountId])
-                    .from(IdeaEndorsements::Table)
-                    .and_where(Expr::col(IdeaEndorsements::IdeaId).is_in(ids())),
-            )
-            .await?,
-        reactions: db
-            .fetch_all(
-                Query::select()
-                    .columns([
-                        IdeaReactions::IdeaId,
-                        IdeaReactions::AccountId,
-                        IdeaReactions::Emoji,
-                    ])
-                    .from(IdeaReactions::Table)
-                    .and_where(Expr::col(IdeaReactions::IdeaId).is_in(ids()))
-                    .order_by(IdeaReactions::CreatedAt, Order::Asc),
-            )
-            .await?,
-        dots: db
-            .fetch_all(
-                Query::select()
-                    .columns([IdeaDots::IdeaId, IdeaDots::AccountId, IdeaDots::Dots])
-                    .from(IdeaDots::Table)
-                    .and_where(Expr::col(IdeaDots::IdeaId).is_in(ids())),
-            )
-            .await?,
+        endorsements,
+        reactions,
+        dots,
     })
 }
 

@@ -14,7 +14,7 @@ use rand::RngExt;
 use tally::OptionId;
 use tally::pairwise::{self, Comparison, Fit, Games, PairwiseResult};
 
-use crate::model::{AccountId, BoardId, IdeaId, Winner};
+use crate::model::{AccountId, BoardId, IdeaId, Ranking, Winner};
 use crate::store::{self, AnswerRow, IdeaRow};
 
 /// At most this many boards are kept; the one unused longest goes first.
@@ -42,6 +42,10 @@ pub struct Survey {
     fit: Option<Fit>,
     fit_at: i64,
     scored: Option<(i64, Arc<PairwiseResult>)>,
+    /// When the board last changed (an idea's title among other things).
+    touched: i64,
+    /// The ranking as the API shows it, with what it was made at: (answers, ideas, touched).
+    ranked: Option<((i64, usize, i64), Arc<Ranking>)>,
 }
 
 impl Survey {
@@ -57,7 +61,20 @@ impl Survey {
             fit: None,
             fit_at: 0,
             scored: None,
+            touched: 0,
+            ranked: None,
         }
+    }
+
+    /// The ranking kept from an earlier request, when nothing changed since.
+    pub fn ranking_kept(&self) -> Option<Arc<Ranking>> {
+        let (at, ranking) = self.ranked.as_ref()?;
+        (*at == (self.answers_seen, self.ideas.len(), self.touched)).then(|| Arc::clone(ranking))
+    }
+
+    /// Keeps the ranking made from the copy as it is now.
+    pub fn keep_ranking(&mut self, ranking: Arc<Ranking>) {
+        self.ranked = Some(((self.answers_seen, self.ideas.len(), self.touched), ranking));
     }
 
     /// The answers counted so far, "I can't decide" included.
@@ -67,12 +84,13 @@ impl Survey {
 
     /// Catches up with the board in the database.
     async fn catch_up(&mut self, k: &Kernel, board: BoardId) -> Result<()> {
-        let (ideas, answers, version) = store::counters(&k.db, board)
+        let (ideas, answers, version, touched) = store::counters(&k.db, board)
             .await?
             .ok_or(Error::NotFound("board"))?;
         if version != self.version {
             *self = Survey::empty(version);
         }
+        self.touched = touched;
         if ideas > self.ideas_seen {
             let rows = store::ideas_of(&k.db, board, self.ideas_seen, true).await?;
             self.add_ideas(rows);
