@@ -95,6 +95,20 @@ pub(super) async fn load_counted(
     ))
 }
 
+/// A group whose content of `tool` the actor may read, with the tool turned on there: what
+/// a tool loads first for every read of its things (404 when the tool is off).
+pub async fn for_tool(
+    k: &Kernel,
+    actor: Option<&Actor>,
+    key: &str,
+    tool: &'static str,
+) -> Result<Loaded> {
+    let group = load(k, actor, key).await?;
+    group.authorize(actor, Action::ToolRead(tool))?;
+    crate::tool::require_on(k, group.row.id, tool).await?;
+    Ok(group)
+}
+
 /// The groups using `tool` whose things in it `actor` may read, by handle (at most 1,000):
 /// what a tool's list across groups (a directory of offers) covers.
 pub async fn readable_using(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use kernel::activity::{self, NewActivity, ObjectRef};
 use kernel::error::Validation;
-use kernel::groups::access::{Loaded, load};
+use kernel::groups::access::Loaded;
 use kernel::motions::{self, NewMotion, PassRule};
 use kernel::people::Actor;
 use kernel::policy::Action;
@@ -23,10 +23,7 @@ use crate::survey::Surveys;
 
 /// A group whose boards `actor` may read, with the tool on.
 pub(crate) async fn group_for(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
-    let group = load(k, actor, key).await?;
-    group.authorize(actor, Action::ToolRead(TOOL))?;
-    kernel::tool::require_on(k, group.row.id, TOOL).await?;
-    Ok(group)
+    kernel::groups::access::for_tool(k, actor, key, TOOL).await
 }
 
 /// Who may read a board: its group, or its listed readers and its creator.

@@ -26,10 +26,7 @@ use crate::store::{self, ContributionRow, IntentRow, Listing};
 
 /// A group whose intents `actor` may read, with the tool on.
 pub(crate) async fn group_for(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
-    let group = load(k, actor, key).await?;
-    group.authorize(actor, Action::ToolRead(TOOL))?;
-    kernel::tool::require_on(k, group.row.id, TOOL).await?;
-    Ok(group)
+    kernel::groups::access::for_tool(k, actor, key, TOOL).await
 }
 
 /// An intent `actor` may read, with its group.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use kernel::activity::{self, Audience, NewActivity, ObjectRef};
 use kernel::error::Validation;
-use kernel::groups::access::{Loaded, load};
+use kernel::groups::access::Loaded;
 use kernel::people::Actor;
 use kernel::policy::Action;
 use kernel::{Error, Kernel, Result, Timestamp};
@@ -42,10 +42,7 @@ impl FoundBoard {
 }
 
 pub(crate) async fn group_for(k: &Kernel, actor: Option<&Actor>, key: &str) -> Result<Loaded> {
-    let group = load(k, actor, key).await?;
-    group.authorize(actor, Action::ToolRead(TOOL))?;
-    kernel::tool::require_on(k, group.row.id, TOOL).await?;
-    Ok(group)
+    kernel::groups::access::for_tool(k, actor, key, TOOL).await
 }
 
 pub(crate) async fn board_for(
