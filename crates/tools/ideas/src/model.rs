@@ -327,14 +327,16 @@ pub fn tags(v: &mut Validation, given: Vec<String>) -> Vec<String> {
     out
 }
 
-/// A reaction: one emoji (a few code points), no letters or spaces.
+/// A reaction: one emoji (a few code points: a keycap's digit and joiners included), no
+/// letters, spaces or controls, and not plain ASCII punctuation.
 pub fn emoji(v: &mut Validation, given: &str) -> String {
     let n = given.chars().count();
     if n == 0
         || n > 8
+        || given.is_ascii()
         || given
             .chars()
-            .any(|c| c.is_alphanumeric() || c.is_whitespace())
+            .any(|c| c.is_alphabetic() || c.is_whitespace() || c.is_control())
     {
         v.push("emoji", "one emoji");
     }
