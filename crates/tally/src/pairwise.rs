@@ -114,20 +114,7 @@ impl Games {
 
     /// Counts one answer (`weight` times).
     pub fn record(&mut self, comparison: Comparison, weight: Weight) -> Result<(), BallotError> {
-        let ideas = self.ideas() as u32;
-        for option in [comparison.winner, comparison.loser] {
-            if option.0 >= ideas {
-                return Err(BallotError::UnknownOption {
-                    option,
-                    options: ideas,
-                });
-            }
-        }
-        if comparison.winner == comparison.loser {
-            return Err(BallotError::DuplicateOption {
-                option: comparison.winner,
-            });
-        }
+        check(comparison, self.ideas() as u32)?;
         let (winner, loser) = (comparison.winner.0, comparison.loser.0);
         self.wins[winner as usize] = self.wins[winner as usize].saturating_add(weight);
         self.losses[loser as usize] = self.losses[loser as usize].saturating_add(weight);
@@ -143,6 +130,24 @@ impl Games {
         }
         Ok(())
     }
+}
+
+/// Whether `comparison` is of two different ideas among `ideas`.
+fn check(comparison: Comparison, ideas: u32) -> Result<(), BallotError> {
+    for option in [comparison.winner, comparison.loser] {
+        if option.0 >= ideas {
+            return Err(BallotError::UnknownOption {
+                option,
+                options: ideas,
+            });
+        }
+    }
+    if comparison.winner == comparison.loser {
+        return Err(BallotError::DuplicateOption {
+            option: comparison.winner,
+        });
+    }
+    Ok(())
 }
 
 /// Fitted strengths, one per idea, and the iterations the fit took.
@@ -334,14 +339,11 @@ pub fn score(
     comparisons: &[Weighted<Comparison>],
 ) -> Result<PairwiseResult, CountError> {
     let mut games = Games::new(ideas)?;
-    let mut checked = Games::new(ideas)?;
     for (index, c) in comparisons.iter().enumerate() {
         // Checked in their order (an error names the first bad one), counted pair by pair:
         // the fit sums in the order pairs were first seen, so the same answers in any order
         // give the same floats.
-        checked
-            .record(c.ballot, 0)
-            .map_err(|error| CountError::InvalidBallot { index, error })?;
+        check(c.ballot, ideas).map_err(|error| CountError::InvalidBallot { index, error })?;
     }
     let mut ordered: Vec<&Weighted<Comparison>> = comparisons.iter().collect();
     ordered.sort_by_key(|c| {

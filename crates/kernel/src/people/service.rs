@@ -704,6 +704,16 @@ pub async fn handles(
     Ok(store::handles(&k.db, ids).await?.into_iter().collect())
 }
 
+/// A member of `group` named by handle (or former handle) or id, when there is one.
+pub async fn member(k: &Kernel, group: crate::id::GroupId, key: &str) -> Result<Option<AccountId>> {
+    let Ok(found) = profile(k, key.trim()).await else {
+        return Ok(None);
+    };
+    Ok(crate::groups::access::is_member(k, group, found.id)
+        .await?
+        .then_some(found.id))
+}
+
 /// A public profile, by id, current handle, or a former handle (links made before a rename
 /// keep working).
 pub async fn profile(k: &Kernel, key: &str) -> Result<Profile> {

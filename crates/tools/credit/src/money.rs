@@ -76,14 +76,7 @@ pub fn person(people: &HashMap<PersonId, Owner>, id: PersonId) -> Owner {
 
 /// A person found by handle or id who is a member of the group.
 pub async fn member(k: &Kernel, group: &Loaded, key: &str) -> Result<Option<PersonId>> {
-    let Ok(profile) = kernel::people::service::profile(k, key.trim()).await else {
-        return Ok(None);
-    };
-    Ok(
-        kernel::groups::access::is_member(k, group.row.id, profile.id)
-            .await?
-            .then_some(profile.id),
-    )
+    kernel::people::service::member(k, group.row.id, key).await
 }
 
 /// The transfer the ledger made for `actor` under `key`, if it made one.

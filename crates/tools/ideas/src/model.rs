@@ -298,7 +298,7 @@ pub struct Promotion {
     pub created_at: Timestamp,
 }
 
-/// Text checked to a length; `what` names it in the error.
+/// Text, trimmed, checked to `min..=max` characters; `field` names it in the error.
 pub fn text(v: &mut Validation, field: &str, given: &str, min: usize, max: usize) -> String {
     let given = given.trim();
     let n = given.chars().count();

@@ -114,8 +114,10 @@ async fn here(
     board: &str,
 ) -> Result<BoardId, Problem> {
     let id = board_id(board)?;
-    let board = service::get_board(&app.kernel, actor, id).await?;
-    same_group(&board, context)?;
+    let (row, _) = service::board_for(&app.kernel, actor, id).await?;
+    if row.group_id != context.group.id {
+        return Err(Problem::not_found("board"));
+    }
     Ok(id)
 }
 

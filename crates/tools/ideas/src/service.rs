@@ -155,13 +155,6 @@ async fn tell(
 // ---------------------------------------------------------------------------------------
 // Views
 
-async fn handles(k: &Kernel, ids: &[AccountId]) -> Result<HashMap<AccountId, String>> {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    kernel::people::service::handles(k, &ids).await
-}
-
 fn person(handles: &HashMap<AccountId, String>, id: AccountId) -> Person {
     Person {
         id,
@@ -178,7 +171,7 @@ async fn board_views(k: &Kernel, actor: Option<&Actor>, rows: Vec<BoardRow>) -> 
     for row in &rows {
         people.extend(row.reader_ids().unwrap_or_default());
     }
-    let handles = handles(k, &people).await?;
+    let handles = kernel::people::service::handles(k, &people).await?;
     let mut promotions: HashMap<BoardId, Vec<Promotion>> = HashMap::new();
     for p in store::promotions_of(&k.db, &ids).await? {
         let board = p.board_id;
@@ -259,7 +252,7 @@ pub(crate) async fn idea_views(
     let (marks, comments, mut handles) = futures::try_join!(
         store::marks(&k.db, &ids),
         kernel::comments::counts(k, board.group_id, SUBJECT, &subjects),
-        handles(k, &authors)
+        kernel::people::service::handles(k, &authors)
     )?;
     if let Some(a) = actor {
         handles.insert(a.account, a.handle.clone());
@@ -347,14 +340,11 @@ async fn one_idea(
 async fn members(k: &Kernel, group: &Loaded, keys: &[String]) -> Result<Vec<AccountId>> {
     let mut out = Vec::new();
     for key in keys {
-        let found = match kernel::people::service::profile(k, key.trim()).await {
-            Ok(p) if kernel::groups::access::is_member(k, group.row.id, p.id).await? => p.id,
-            _ => {
-                return Err(Error::invalid(
-                    "readers",
-                    format!("{key} is not a member of the group"),
-                ));
-            }
+        let Some(found) = kernel::people::service::member(k, group.row.id, key).await? else {
+            return Err(Error::invalid(
+                "readers",
+                format!("{key} is not a member of the group"),
+            ));
         };
         if !out.contains(&found) {
             out.push(found);

@@ -14,6 +14,7 @@ both!(
     the_wiki_survey_serves_pairs_and_ranks_by_the_answers,
     promoted_ideas_open_polls_that_resolve_on_the_board,
     a_board_tells_its_pages_when_it_changes,
+    custom_roles_and_narrow_tokens_get_only_what_they_hold,
 );
 
 /// The garden using ideas (and decide): ana owns it, bo and cy are members.
@@ -881,4 +882,148 @@ async fn a_board_tells_its_pages_when_it_changes(backend: Backend) {
         .await;
     let elsewhere = stranger.get(&format!("/groups/den/ideas/{b}")).await;
     assert_eq!(elsewhere.status, 404);
+}
+
+async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ana, bo, cy) = garden(&server).await;
+    let b = board(
+        &ana,
+        json!({"question": "Roles?", "pairwise": true, "dots": 2}),
+    )
+    .await;
+    let mine = idea(&ana, &b, json!({"title": "Ana's"})).await;
+    let dup = idea(&ana, &b, json!({"title": "Ana's again"})).await;
+    // A steward runs anyone's board; a watcher reads and takes no part.
+    for (name, permissions) in [
+        ("steward", json!(["post", "tool:ideas:manage"])),
+        ("watcher", json!([])),
+    ] {
+        let made = ana
+            .post(
+                "/api/v1/groups/garden/roles",
+                &json!({"name": name, "permissions": permissions}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+    }
+    for (who, role) in [("cy", "steward"), ("bo", "watcher")] {
+        let changed = ana
+            .patch(
+                &format!("/api/v1/groups/garden/members/{who}"),
+                &json!({"role": role}),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+    }
+    assert_eq!(
+        bo.get(&format!("/api/v1/idea-boards/{b}/ranking"))
+            .await
+            .status,
+        200
+    );
+    bo.post(
+        &format!("/api/v1/idea-boards/{b}/ideas"),
+        &json!({"title": "x"}),
+    )
+    .await
+    .problem(403);
+    bo.get(&format!("/api/v1/idea-boards/{b}/pair"))
+        .await
+        .problem(403);
+    act(
+        &bo,
+        reqwest::Method::PUT,
+        &format!("/api/v1/ideas/{mine}/endorsement"),
+    )
+    .await
+    .problem(403);
+    bo.put(&format!("/api/v1/ideas/{mine}/dots"), &json!({"dots": 1}))
+        .await
+        .problem(403);
+    let merged = cy
+        .post(
+            &format!("/api/v1/ideas/{dup}/merge"),
+            &json!({"into": mine}),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let edited = cy
+        .patch(
+            &format!("/api/v1/idea-boards/{b}"),
+            &json!({"details": "Run by cy"}),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+
+    // Tokens: ideas:read reads and takes no part; ideas:write takes part; a token for
+    // another group finds nothing of a listed board here.
+    let token = |scopes: Value, group: Option<&'static str>| {
+        let ana = ana.clone();
+        let client = server.client();
+        async move {
+            let mut body = json!({"name": "t", "scopes": scopes});
+            if let Some(group) = group {
+                body["group"] = json!(group);
+            }
+            let made = ana.post("/api/v1/tokens", &body).await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            client.with_token(made.json["token"].as_str().unwrap())
+        }
+    };
+    let reader = token(json!(["ideas:read"]), None).await;
+    assert_eq!(
+        reader
+            .get(&format!("/api/v1/idea-boards/{b}/ideas"))
+            .await
+            .status,
+        200
+    );
+    reader
+        .get(&format!("/api/v1/idea-boards/{b}/pair"))
+        .await
+        .problem(403);
+    reader
+        .post(
+            &format!("/api/v1/idea-boards/{b}/ideas"),
+            &json!({"title": "x"}),
+        )
+        .await
+        .problem(403);
+    act(
+        &reader,
+        reqwest::Method::PUT,
+        &format!("/api/v1/ideas/{mine}/endorsement"),
+    )
+    .await
+    .problem(403);
+    let writer = token(json!(["ideas:write"]), None).await;
+    let made = writer
+        .post(
+            &format!("/api/v1/idea-boards/{b}/ideas"),
+            &json!({"title": "By token"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    answer(&writer, &b, &[]).await;
+    let other = ana
+        .post(
+            "/api/v1/groups",
+            &json!({"handle": "den", "name": "Den", "visibility": "public", "join_policy": "open"}),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
+    let listed = board(&ana, json!({"question": "Just us", "readers": ["bo"]})).await;
+    let elsewhere = token(json!(["read", "write"]), Some("den")).await;
+    elsewhere
+        .get(&format!("/api/v1/idea-boards/{listed}"))
+        .await
+        .problem(404);
+    elsewhere
+        .post(
+            &format!("/api/v1/idea-boards/{b}/ideas"),
+            &json!({"title": "x"}),
+        )
+        .await
+        .problem(403);
 }
