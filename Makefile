@@ -22,8 +22,9 @@ run: $(WEB_MODULES)
 
 ## Every test: unit, property and HTTP integration tests on SQLite and PostgreSQL, the
 ## schemathesis fuzzing of the live API, the tally cross-checks against Python references
-## (the crate's counts, ranked polls' results over HTTP: crates/tools/decide/reference/, and
-## wiki-survey rankings over HTTP against choix: crates/tools/ideas/reference/), and the
+## (the crate's counts, ranked polls' results over HTTP: crates/tools/decide/reference/,
+## wiki-survey rankings over HTTP against choix: crates/tools/ideas/reference/, and budget
+## rounds' results over HTTP against pabutools: crates/tools/budget/reference/), and the
 ## browser tests in headless Chromium.
 test: $(VENV)/.installed $(WEB_MODULES)
 	crates/testkit/with-postgres $(MAKE) --no-print-directory test-all
@@ -48,6 +49,7 @@ test-tally-reference: $(VENV)/.installed $(WEB_MODULES)
 	fi
 	$(VENV)/bin/python crates/tools/decide/reference/crosscheck_http.py --binary target/debug/weft
 	$(VENV)/bin/python crates/tools/ideas/reference/crosscheck_http.py --binary target/debug/weft
+	$(VENV)/bin/python crates/tools/budget/reference/crosscheck_http.py --binary target/debug/weft
 
 ## Pages in headless Chromium (Debian's /usr/bin/chromium, or CHROMIUM=…): sign up, log in
 ## and out, password reset, /ui, axe-core on every page; screenshots in target/screenshots/.

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod jobs;
 pub mod model;
 pub mod notices;
+pub mod pools;
 pub mod service;
 pub mod store;
 pub mod verify;

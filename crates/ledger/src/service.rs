@@ -127,6 +127,22 @@ fn check_holder(row: &AccountRow, field: &str, through: Option<&str>) -> Result<
     }
 }
 
+/// Who may pay into a tool-held account: its tool, and — posted money only — another tool's
+/// service (a pool paying a budget's bucket, a bucket returning money to its pool). Only the
+/// holder debits, posts or voids, so paying in bypasses no spending rule; the HTTP API (no
+/// tool) still refuses it.
+fn check_payee_holder(
+    row: &AccountRow,
+    field: &str,
+    through: Option<&str>,
+    pending: bool,
+) -> Result<()> {
+    match (&row.held_by, through) {
+        (Some(_), Some(_)) if !pending => Ok(()),
+        _ => check_holder(row, field, through),
+    }
+}
+
 /// The people holding these accounts, in one query.
 async fn owners(k: &Kernel, rows: &[AccountRow]) -> Result<Vec<Option<Owner>>> {
     let ids: Vec<PersonId> = rows.iter().filter_map(|r| r.owner_id).collect();
@@ -895,7 +911,7 @@ async fn leg_of(
     // kept (no read access is needed to pay someone).
     let to = store::account(&k.db, input.to).await?;
     if let Some(to) = &to {
-        check_holder(to, &format!("{prefix}to"), through)?;
+        check_payee_holder(to, &format!("{prefix}to"), through, input.pending)?;
     }
     match (&from, &to) {
         (_, None) => v.push(format!("{prefix}to"), "no such account"),

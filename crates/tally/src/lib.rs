@@ -47,6 +47,7 @@ pub mod budget;
 pub mod choice;
 pub mod delegation;
 pub mod pairwise;
+pub mod quadratic;
 pub mod ranked;
 pub mod rules;
 pub mod stance;

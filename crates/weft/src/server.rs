@@ -29,8 +29,12 @@ pub fn tools() -> Vec<Arc<dyn Tool>> {
         Arc::new(credit::Credit::with(ledger.clone())),
         Arc::new(decide::Decide),
         Arc::new(tasks::Tasks::with(ledger.clone())),
-        Arc::new(intents::Intents::with(ledger)),
+        Arc::new(intents::Intents::with(ledger.clone())),
         Arc::new(ideas::Ideas::new()),
+        Arc::new(budget::Budget::with(
+            ledger,
+            Arc::new(credit::port::CreditPools),
+        )),
     ]
 }
 

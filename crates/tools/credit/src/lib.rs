@@ -17,6 +17,7 @@ mod money;
 mod pages;
 pub mod payments;
 pub mod pools;
+pub mod port;
 mod receipts;
 mod store;
 

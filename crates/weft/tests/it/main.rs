@@ -2,6 +2,7 @@
 //! Each test boots a real server on 127.0.0.1:0 and most run on SQLite and on PostgreSQL.
 
 mod activity;
+mod budget;
 mod cli;
 mod contract;
 mod conventions;

@@ -1639,6 +1639,158 @@ pub(crate) fn rows() -> Vec<Row> {
             Some(json!({})),
             Group([[401, 404, 403, 410, 410]; 3]),
         ),
+        // The budget tool, turned on in every fixture group: the owner's cobudget round on
+        // the credit pool, the owner's buckets in it (one to read and give to, one to cancel,
+        // one funded for payouts and completion), a vote round with the owner's bucket, and a
+        // round to close. Rounds read as their group's content; proposing, giving and voting
+        // are for who may use the tool; running rounds (open, change, close, review,
+        // allocations) is for who manages it (admins); a bucket is run by its creators too.
+        row(
+            "GET",
+            "/api/v1/groups/{group}/rounds",
+            "/api/v1/groups/{g}/rounds",
+            None,
+            Group(READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/groups/{group}/rounds",
+            "/api/v1/groups/{g}/rounds",
+            Some(
+                json!({"title": "A matrix round", "currency": "{cur}", "mechanism": "cobudget", "allocation": "5"}),
+            ),
+            Group(managed(403, 201, 201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/rounds/{id}",
+            "/api/v1/rounds/{round}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/rounds/{id}",
+            "/api/v1/rounds/{round}",
+            Some(json!({"description": "Run by the matrix"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "GET",
+            "/api/v1/rounds/{id}/results",
+            "/api/v1/rounds/{round}/results",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "GET",
+            "/api/v1/rounds/{id}/buckets",
+            "/api/v1/rounds/{round}/buckets",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "POST",
+            "/api/v1/rounds/{id}/buckets",
+            "/api/v1/rounds/{round}/buckets",
+            Some(json!({"title": "A matrix bucket", "items": [{"name": "Seeds", "min": "1"}]})),
+            Group(idea_use(201)),
+        ),
+        row(
+            "POST",
+            "/api/v1/rounds/{id}/ballots",
+            "/api/v1/rounds/{vround}/ballots",
+            Some(json!({"buckets": ["{vbucket}"]})),
+            Group(idea_use(201)),
+        ),
+        row(
+            "PUT",
+            "/api/v1/rounds/{id}/allocations/{account}",
+            "/api/v1/rounds/{round}/allocations/mem",
+            Some(json!({"amount": "60"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "GET",
+            "/api/v1/buckets/{id}",
+            "/api/v1/buckets/{bucket}",
+            None,
+            Group(POLL_READ),
+        ),
+        row(
+            "PATCH",
+            "/api/v1/buckets/{id}",
+            "/api/v1/buckets/{bucket}",
+            Some(json!({"description": "Changed by the matrix"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "POST",
+            "/api/v1/buckets/{id}/review",
+            "/api/v1/buckets/{bucket}/review",
+            Some(json!({"state": "approved"})),
+            Group(IDEA_RUN),
+        ),
+        row(
+            "POST",
+            "/api/v1/buckets/{id}/contributions",
+            "/api/v1/buckets/{bucket}/contributions",
+            Some(json!({"amount": "0.01"})),
+            Group(idea_use(201)),
+        ),
+        row(
+            "GET",
+            "/api/v1/buckets/{id}/payouts",
+            "/api/v1/buckets/{fbucket}/payouts",
+            None,
+            Group(POLL_READ),
+        ),
+        // A payout goes to one of the bucket's creators: the admin asking for themself is
+        // refused on the field.
+        row(
+            "POST",
+            "/api/v1/buckets/{id}/payouts",
+            "/api/v1/buckets/{fbucket}/payouts",
+            Some(json!({"amount": "0.01", "item": "Seeds"})),
+            Group([
+                [401, 403, 403, 422, 201],
+                [401, 404, 403, 422, 201],
+                [401, 404, 403, 422, 201],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/buckets/{id}/complete",
+            "/api/v1/buckets/{fbucket}/complete",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/buckets/{id}/cancel",
+            "/api/v1/buckets/{cbucket}/cancel",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
+        row(
+            "POST",
+            "/api/v1/rounds/{id}/close",
+            "/api/v1/rounds/{closing_round}/close",
+            None,
+            Group([
+                [401, 403, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+                [401, 404, 403, 200, 409],
+            ]),
+        ),
     ]
 }
 
@@ -1689,6 +1841,16 @@ struct Fixture {
     iboard: String,
     idea1: String,
     idea_dup: String,
+    /// The budget tool: the owner's cobudget round on the credit pool, the owner's buckets in
+    /// it (to give to, to cancel, funded), a vote round with the owner's bucket, and a round to
+    /// close.
+    round: String,
+    bucket: String,
+    cbucket: String,
+    fbucket: String,
+    vround: String,
+    vbucket: String,
+    closing_round: String,
 }
 
 async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fixture {
@@ -1986,7 +2148,55 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
         assert_eq!(made.status, 201, "{}", made.body);
         ideas.push(made.json["id"].as_str().unwrap().to_string());
     }
+    let on = own
+        .put(&format!("/api/v1/groups/{handle}/tools/budget"), &json!({}))
+        .await;
+    assert_eq!(on.status, 204, "{}", on.body);
+    let mut rounds = Vec::new();
+    for body in [
+        json!({"title": "Matrix round", "currency": currency, "mechanism": "cobudget",
+               "allocation": "50", "pool": cpool}),
+        json!({"title": "Matrix vote", "currency": currency, "mechanism": "vote", "budget": "10"}),
+        json!({"title": "Close me", "currency": currency, "mechanism": "quadratic", "budget": "10"}),
+    ] {
+        let made = own
+            .post(&format!("/api/v1/groups/{handle}/rounds"), &body)
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        rounds.push(made.json["id"].as_str().unwrap().to_string());
+    }
+    let mut buckets = Vec::new();
+    for (round, min) in [
+        (&rounds[0], "1000"),
+        (&rounds[0], "5"),
+        (&rounds[0], "1"),
+        (&rounds[1], "2"),
+    ] {
+        let made = own
+            .post(
+                &format!("/api/v1/rounds/{round}/buckets"),
+                &json!({"title": "Matrix bucket", "items": [{"name": "Seeds", "min": min}]}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        buckets.push(made.json["id"].as_str().unwrap().to_string());
+    }
+    let funded = own
+        .post(
+            &format!("/api/v1/buckets/{}/contributions", buckets[2]),
+            &json!({"amount": "1"}),
+        )
+        .await;
+    assert_eq!(funded.status, 201, "{}", funded.body);
+    assert_eq!(funded.json["state"], "funded", "{}", funded.body);
     Fixture {
+        round: rounds[0].clone(),
+        vround: rounds[1].clone(),
+        closing_round: rounds[2].clone(),
+        bucket: buckets[0].clone(),
+        cbucket: buckets[1].clone(),
+        fbucket: buckets[2].clone(),
+        vbucket: buckets[3].clone(),
         iboard,
         idea1: ideas[0].clone(),
         idea_dup: ideas[1].clone(),
@@ -2433,6 +2643,13 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                 .replace("{iboard}", &f.iboard)
                 .replace("{idea1}", &f.idea1)
                 .replace("{idea_dup}", &f.idea_dup)
+                .replace("{vround}", &f.vround)
+                .replace("{vbucket}", &f.vbucket)
+                .replace("{closing_round}", &f.closing_round)
+                .replace("{round}", &f.round)
+                .replace("{cbucket}", &f.cbucket)
+                .replace("{fbucket}", &f.fbucket)
+                .replace("{bucket}", &f.bucket)
                 .replace("{wreq}", &f.wreq)
                 .replace("{ireq}", &f.ireq)
                 .replace("{accept_resp}", &f.accept_resp)
@@ -2445,6 +2662,7 @@ async fn every_endpoint_answers_each_kind_of_caller_as_the_policy_says(backend: 
                     .replace("{pool}", &f.pool)
                     .replace("{cur}", &f.currency)
                     .replace("{idea1}", &f.idea1)
+                    .replace("{vbucket}", &f.vbucket)
                     .replace("{future}", &future);
                 serde_json::from_str::<Value>(&text).unwrap()
             });
