@@ -25,6 +25,14 @@ pub struct PoolGrant {
 /// `draw` later moves money for that thing, under the idempotency `key`, recorded by the
 /// ledger as a transfer on the pool's statement.
 pub trait Pools: Send + Sync {
+    /// The pools of `group` that `actor` may tie to another tool (for a form's choices).
+    fn grantable<'a>(
+        &'a self,
+        ledger: &'a Ledger,
+        actor: &'a Actor,
+        group: GroupId,
+    ) -> BoxFuture<'a, Result<Vec<PoolGrant>>>;
+
     fn grant<'a>(
         &'a self,
         ledger: &'a Ledger,

@@ -295,6 +295,15 @@
     if (card.parentNode !== dragFrom || placeOf(card) !== dragPlace) sendMove(card);
   });
 
+  // [data-pair="<id>"]: two inputs that show one value, such as a slider and the amount it
+  // sets (a budget's "give"); typing in one moves the other.
+  document.addEventListener("input", function (event) {
+    var from = event.target;
+    if (!from.getAttribute || !from.hasAttribute("data-pair")) return;
+    var to = document.getElementById(from.getAttribute("data-pair"));
+    if (to) to.value = from.value;
+  });
+
   // [data-follow="<url>"]: a part of the page refreshed whenever the event stream at <url>
   // says "changed" (or the events named by data-follow-event, such as the activity stream's
   // "notification activity") — its hx-trigger listens for "weft:changed". The part may be swapped for a

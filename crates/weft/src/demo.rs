@@ -286,6 +286,7 @@ pub async fn fill_with(
     tasks(k, &book, &people).await?;
     intents(&book, &people).await?;
     ideas(k, &people).await?;
+    budget(&book, &people).await?;
     if let Some(c) = clock {
         c.days_ago(0.0);
     }
@@ -607,6 +608,186 @@ async fn intents(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
 /// The garden brainstorms with the ideas tool: a lively wiki-survey on the empty lot (ideas
 /// by tag, endorsements, dots, a comment, a merged duplicate, 150 answers from six people,
 /// and its best three put to a ranked poll), and an anonymous board on meetings.
+/// The garden's budgeting: a cobudget round paid from the cash box (one bucket funded and
+/// paid, one part-way), a vote round counted by the Method of Equal Shares, and a quadratic
+/// round matching gifts live — one running round of each mechanism.
+async fn budget(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
+    use budget::model::{NewBallot, NewBucket, NewContribution, NewPayout, NewRound};
+    use budget::service;
+    use serde_json::json;
+    let k = book.kernel();
+    let by = |handle: &str| {
+        people
+            .iter()
+            .find(|p| p.handle == handle)
+            .expect("a demo person")
+    };
+    let amara = by("amara");
+    let money = budget::Money {
+        ledger: book.clone(),
+        pools: Some(std::sync::Arc::new(credit::port::CreditPools)),
+    };
+    groups::set_tool(k, amara, "garden", "budget", true).await?;
+    let cash = credit::pools::list(k, Some(amara), "garden")
+        .await?
+        .into_iter()
+        .find(|p| p.name == "Cash box")
+        .ok_or(Error::NotFound("pool"))?;
+    let round = |body: serde_json::Value| -> Result<NewRound> {
+        serde_json::from_value(body).map_err(Error::internal)
+    };
+    let bucket = |title: &str, text: &str, items: serde_json::Value| -> Result<NewBucket> {
+        serde_json::from_value(json!({"title": title, "description": text, "items": items}))
+            .map_err(Error::internal)
+    };
+    let give = |amount: &str| NewContribution {
+        amount: ledger::Decimal(amount.into()),
+    };
+
+    // Cobudget: everyone distributes 15 euros of the cash box.
+    let spring = service::create_round(
+        &money,
+        amara,
+        "garden",
+        round(json!({
+            "title": "Spring projects", "currency": "EUR", "mechanism": "cobudget",
+            "allocation": "15", "max_per_bucket": "10", "pool": cash.id.to_string(),
+            "description": "Fifteen euros each from the cash box: give them to what you want to see this spring.",
+            "guidelines": ["Open to every neighbour", "Done by the summer"]}))?,
+    )
+    .await?;
+    let bed = service::create_bucket(
+        k,
+        by("chen"),
+        spring.id,
+        bucket(
+            "Raised bed for the school",
+            "A bed each class can reach from the path, with good soil.",
+            json!([{"name": "Timber", "min": "30", "max": "40"}, {"name": "Soil", "min": "10", "max": "15"}]),
+        )?,
+    )
+    .await?;
+    let spiral = service::create_bucket(
+        k,
+        by("dana"),
+        spring.id,
+        bucket(
+            "Herb spiral",
+            "Stones from the old wall and a dozen herbs.",
+            json!([{"name": "Plants", "min": "12", "max": "18"}, {"name": "Mortar", "min": "8"}]),
+        )?,
+    )
+    .await?;
+    service::create_bucket(
+        k,
+        by("bruno"),
+        spring.id,
+        bucket(
+            "Rain barrel",
+            "For the far beds.",
+            json!([{"name": "Barrel", "min": "25"}]),
+        )?,
+    )
+    .await?;
+    for who in ["amara", "bruno", "chen", "hana"] {
+        service::contribute(&money, by(who), bed.id, give("10"), None).await?;
+    }
+    for (who, amount) in [("dana", "6"), ("ines", "5"), ("bruno", "3")] {
+        service::contribute(&money, by(who), spiral.id, give(amount), None).await?;
+    }
+    service::payout(
+        &money,
+        by("chen"),
+        bed.id,
+        NewPayout {
+            amount: ledger::Decimal("28.50".into()),
+            to: None,
+            item: Some("Timber".into()),
+            memo: Some("Larch boards from the sawmill".into()),
+        },
+    )
+    .await?;
+
+    // A vote: choose tools worth at least half of 40 hours, counted by equal shares.
+    let tools = service::create_round(
+        &money,
+        amara,
+        "garden",
+        round(json!({
+            "title": "Shared tools", "currency": "HOURS", "mechanism": "vote", "budget": "40",
+            "threshold_pct": 50, "vote_rule": "equal_shares",
+            "description": "Which tools should the garden's hours buy? Results when it closes."}))?,
+    )
+    .await?;
+    let mut options = Vec::new();
+    for (title, cost) in [
+        ("Wheelbarrow", "15"),
+        ("Seed drill", "25"),
+        ("Pruning kit", "10"),
+        ("Compost sieve", "8"),
+    ] {
+        options.push(
+            service::create_bucket(
+                k,
+                by("hana"),
+                tools.id,
+                bucket(title, "", json!([{"name": title, "min": cost}]))?,
+            )
+            .await?
+            .id,
+        );
+    }
+    for (who, picks) in [
+        ("amara", vec![0, 2, 3]),
+        ("bruno", vec![1, 2]),
+        ("chen", vec![0, 2]),
+        ("dana", vec![1, 3]),
+        ("ines", vec![0, 3]),
+    ] {
+        let buckets = picks.iter().map(|&i| options[i].to_string()).collect();
+        service::cast_ballot(k, by(who), tools.id, NewBallot { buckets }).await?;
+    }
+
+    // Quadratic: many small gifts draw more of the 30-hour matching fund.
+    let fund = service::create_round(
+        &money,
+        amara,
+        "garden",
+        round(json!({
+            "title": "Neighbourhood matching fund", "currency": "HOURS", "mechanism": "quadratic",
+            "budget": "30", "pairwise": true,
+            "description": "Give what you like; the fund matches broad support more than big gifts."}))?,
+    )
+    .await?;
+    let mural = service::create_bucket(
+        k,
+        by("ines"),
+        fund.id,
+        bucket(
+            "Mural on the shed",
+            "Children paint the shed wall.",
+            json!([{"name": "Paint", "min": "20"}]),
+        )?,
+    )
+    .await?;
+    let oven = service::create_bucket(
+        k,
+        by("bruno"),
+        fund.id,
+        bucket(
+            "Cob pizza oven",
+            "For the summer feast.",
+            json!([{"name": "Clay and straw", "min": "40"}]),
+        )?,
+    )
+    .await?;
+    for who in ["amara", "chen", "dana", "hana", "ines"] {
+        service::contribute(&money, by(who), mural.id, give("1"), None).await?;
+    }
+    service::contribute(&money, by("bruno"), oven.id, give("8"), None).await?;
+    Ok(())
+}
+
 async fn ideas(k: &std::sync::Arc<Kernel>, people: &[Actor]) -> Result<()> {
     use ideas::model::{NewBoard, NewComparison, NewIdea, Promote, Winner};
     use ideas::service;

@@ -77,7 +77,7 @@ impl web::Tool for Budget {
         let mut manifest = ToolManifest::built_in(
             model::TOOL,
             "Participatory budgeting: rounds of buckets funded by allocations, votes or quadratic matching",
-            "coins",
+            "pie",
         )
         .with_permission("manage", "Run budgeting rounds: open and close them, review buckets, set allocations")
         .with_activity("Create")

@@ -1048,6 +1048,16 @@ async fn quadratic(
 
 pub async fn results(k: &Kernel, actor: Option<&Actor>, id: RoundId) -> Result<Results> {
     let found = round_for(k, actor, id).await?;
+    // A vote's standing is its ballots': hidden from voters until the close, as in Decidim.
+    if found.row.mechanism() == Mechanism::Vote
+        && found.row.phase() != Phase::Closed
+        && !found.may_manage(actor)
+    {
+        return Err(Error::conflict(
+            "round",
+            "a vote round shows its results when it closes",
+        ));
+    }
     count(k, &found, found.row.phase() != Phase::Closed).await
 }
 
@@ -1379,16 +1389,43 @@ pub async fn edit_bucket(
         row.tags = serde_json::to_string(&t).unwrap_or_else(|_| "[]".into());
     }
     let mut reopened = false;
+    let mut steps = Vec::new();
     if let Some(items) = new_items {
         row.goal = items.iter().map(|i| i.min).sum();
         row.stretch = items.iter().map(|i| i.max).sum();
         row.items = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
-        // Cobudget #1221: a raised goal puts a funded bucket back to funding.
+        // Cobudget #1221: a raised goal puts a funded bucket back to funding; a goal lowered to
+        // what it was given funds it.
         if row.state() == BucketState::Funded && row.contributed < row.goal {
             row.state = BucketState::Open.as_str().into();
             row.funded_at = None;
             reopened = true;
+        } else if row.state() == BucketState::Open
+            && found.row.mechanism() == Mechanism::Cobudget
+            && row.contributed >= row.goal
+            && (!found.row.reviewed() || row.review() == Review::Approved)
+        {
+            row.state = BucketState::Funded.as_str().into();
+            row.funded_at = Some(k.now().0);
+            if found.row.pool_id.is_some() && row.contributed > row.drawn {
+                steps.push(
+                    Step {
+                        key: format!("budget-b-{id}-goal-{}-draw", row.contributed),
+                        bucket: id,
+                        kind: Kind::Draw,
+                        from: found.row.pool_account_id,
+                        to: row.account_id,
+                        amount: row.contributed - row.drawn,
+                        actor: found.row.created_by,
+                        memo: format!("{}: {}", found.row.title, row.title),
+                    }
+                    .row(k.now().0),
+                );
+            }
         }
+    }
+    for s in &steps {
+        store::insert_move(&mut tx, s).await?;
     }
     store::update_bucket(&mut tx, &row).await?;
     activity::record(
@@ -1412,6 +1449,7 @@ pub async fn edit_bucket(
     )
     .await?;
     tx.commit().await?;
+    money::run_all(money, &steps).await?;
     ROUNDS.changed(k, found.row.id);
     get_bucket(k, Some(actor), id).await
 }

@@ -18,6 +18,33 @@ use crate::pools::find;
 pub struct CreditPools;
 
 impl Pools for CreditPools {
+    fn grantable<'a>(
+        &'a self,
+        ledger: &'a Ledger,
+        actor: &'a Actor,
+        group: kernel::id::GroupId,
+    ) -> BoxFuture<'a, Result<Vec<PoolGrant>>> {
+        Box::pin(async move {
+            let k = ledger.kernel();
+            let loaded = kernel::groups::access::load(k, Some(actor), &group.to_string()).await?;
+            if loaded.authorize(Some(actor), Action::ManageMoney).is_err() {
+                return Ok(Vec::new());
+            }
+            Ok(crate::pools::list(k, Some(actor), &group.to_string())
+                .await?
+                .into_iter()
+                .filter(|p| p.rule == Rule::Admins)
+                .map(|p| PoolGrant {
+                    id: p.id.0,
+                    account: p.account,
+                    group: p.group,
+                    currency: p.currency,
+                    name: p.name,
+                })
+                .collect())
+        })
+    }
+
     fn grant<'a>(
         &'a self,
         ledger: &'a Ledger,

@@ -150,6 +150,55 @@ async fn the_demo_community_can_be_logged_into(backend: Backend) {
             .any(|b| b["anonymous"] == true && b["ideas"] == 3)
     );
 
+    // Budget: a running round of each mechanism; the cobudget round's school bed funded from
+    // the cash box and partly paid out, the herb spiral on its way.
+    let rounds = amara.get("/api/v1/groups/garden/rounds").await;
+    assert_eq!(rounds.status, 200, "{}", rounds.body);
+    let rounds = rounds.json["items"].as_array().unwrap();
+    let mut mechanisms: Vec<&str> = rounds
+        .iter()
+        .filter(|r| r["phase"] == "funding")
+        .map(|r| r["mechanism"].as_str().unwrap())
+        .collect();
+    mechanisms.sort_unstable();
+    assert_eq!(mechanisms, ["cobudget", "quadratic", "vote"], "{rounds:?}");
+    let spring = rounds
+        .iter()
+        .find(|r| r["mechanism"] == "cobudget")
+        .unwrap();
+    let buckets = amara
+        .get(&format!(
+            "/api/v1/rounds/{}/buckets",
+            spring["id"].as_str().unwrap()
+        ))
+        .await;
+    let buckets = buckets.json["items"].as_array().unwrap();
+    let bed = buckets
+        .iter()
+        .find(|b| b["title"] == "Raised bed for the school")
+        .unwrap();
+    assert_eq!(bed["state"], "funded");
+    assert_eq!(bed["received"], "40.00");
+    assert_eq!(bed["paid_out"], "28.50");
+    assert!(
+        buckets
+            .iter()
+            .any(|b| b["state"] == "open" && b["progress"] == 70)
+    );
+    let fund = rounds
+        .iter()
+        .find(|r| r["mechanism"] == "quadratic")
+        .unwrap();
+    let live = amara
+        .get(&format!(
+            "/api/v1/rounds/{}/results",
+            fund["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(live.json["final"], false, "{}", live.body);
+    // Five gifts of 1 to the mural, bounded pairwise (M = 25): 10 pairs of 2·1·25/26.
+    assert_eq!(live.json["spent"], "19.23", "{}", live.body);
+
     // Offers and requests: open ones with bounties held, one committed, one fulfilled and
     // paid; the puncture matches the bike repairs, and the garden's shared request the
     // network's shared offer.
