@@ -2,11 +2,11 @@
 //! Method of Equal Shares allocation over approval ballots.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::Zero;
+use num_traits::{Signed, Zero};
 use serde::{Deserialize, Serialize};
 
 use crate::ballot::{
@@ -214,6 +214,16 @@ pub fn greedy(
 /// share of the budget (per unit of weight); a project is funded when its supporters can pay
 /// for it, cheapest price per unit of satisfaction first, each paying an equal amount or all they
 /// have left. Exact rational arithmetic throughout, so ties are real ties (then option order).
+///
+/// Three things keep it fast on large rounds without giving up exactness. A project's price
+/// only rises as its supporters' money runs down, so the price it had when last looked at is a
+/// lower bound: each step looks at projects cheapest-known first and stops at the first whose
+/// bound is above the best price found (Peters' own implementation does the same). Voters'
+/// money takes few distinct values (everyone starts equal; a step moves all who had one value
+/// to one new value), so money is kept as classes of equal value, and a project's supporters
+/// are counted per class rather than one by one. And all money is kept over one common
+/// denominator, multiplied by the payers' weight at each funded project, so that weighing up a
+/// project is integer arithmetic with no fraction to reduce.
 pub fn equal_shares(
     budget: u64,
     costs: &[u64],
@@ -229,10 +239,7 @@ pub fn equal_shares(
         *groups.entry(projects).or_insert(0) += ballot.weight;
     }
     let voters: Weight = groups.values().sum();
-    let weights: Vec<BigRational> = groups
-        .values()
-        .map(|&w| BigRational::from_integer(BigInt::from(w)))
-        .collect();
+    let weights: Vec<Weight> = groups.values().copied().collect();
     let mut supporters: Vec<Vec<usize>> = vec![Vec::new(); costs.len()];
     for (group, projects) in groups.keys().enumerate() {
         for &project in projects {
@@ -249,8 +256,7 @@ pub fn equal_shares(
     if voters == 0 {
         return Ok(allocation);
     }
-    let share = BigRational::new(BigInt::from(budget), BigInt::from(voters));
-    let mut money: Vec<BigRational> = vec![share; groups.len()];
+    let mut money = Money::new(budget, voters, weights.len());
     let mut open: Vec<usize> = (0..costs.len()).filter(|&p| votes[p] > 0).collect();
     // Free projects someone wants cost nobody anything.
     for &project in open.iter().filter(|&&p| costs[p] == 0) {
@@ -263,54 +269,69 @@ pub fn equal_shares(
         });
     }
     open.retain(|&p| costs[p] > 0);
+    // The price each project had when last looked at (`None`: never yet).
+    let mut known: Vec<Option<BigRational>> = vec![None; costs.len()];
     loop {
-        let mut best: Option<(usize, BigRational, BigRational)> = None;
+        open.sort_by(|&a, &b| match (&known[a], &known[b]) {
+            (None, None) => a.cmp(&b),
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) => x.cmp(y).then(a.cmp(&b)),
+        });
+        let mut best: Option<(usize, BigRational, Payment)> = None;
         let mut best_tied = false;
-        let mut still_open = Vec::with_capacity(open.len());
+        let mut unaffordable = Vec::new();
         for &project in &open {
-            let cost = BigRational::from_integer(BigInt::from(costs[project]));
-            let available: BigRational = supporters[project]
-                .iter()
-                .map(|&g| &weights[g] * &money[g])
-                .sum();
-            // Money only ever runs down, so an unaffordable project stays unaffordable.
-            if available < cost {
-                continue;
+            // Its price now is at least what it was: past the best, nothing can beat it.
+            if let (Some((_, best_price, _)), Some(bound)) = (&best, &known[project])
+                && bound > best_price
+            {
+                break;
             }
-            still_open.push(project);
-            let payment = equal_payment(&cost, &supporters[project], &weights, &money);
-            let price = match utility {
-                Utility::Approval => payment.clone(),
-                Utility::Cost => &payment / &cost,
+            // Money only ever runs down, so an unaffordable project stays unaffordable.
+            let Some(payment) = money.equal_payment(costs[project], &supporters[project], &weights)
+            else {
+                unaffordable.push(project);
+                continue;
             };
+            // Compared by value: no need to reduce the fraction.
+            let price = match utility {
+                Utility::Approval => {
+                    BigRational::new_raw(payment.num.clone(), money.denominator(&payment))
+                }
+                Utility::Cost => BigRational::new_raw(
+                    payment.num.clone(),
+                    money.denominator(&payment) * BigInt::from(costs[project]),
+                ),
+            };
+            known[project] = Some(price.clone());
             match &best {
+                Some((best_project, best_price, _)) if price == *best_price => {
+                    best_tied = true;
+                    if project < *best_project {
+                        best = Some((project, price, payment));
+                    }
+                }
                 Some((_, best_price, _)) if price > *best_price => {}
-                Some((_, best_price, _)) if price == *best_price => best_tied = true,
                 _ => {
                     best = Some((project, price, payment));
                     best_tied = false;
                 }
             }
         }
-        open = still_open;
+        open.retain(|p| !unaffordable.contains(p));
         let Some((project, _, payment)) = best else {
             break;
         };
-        for &g in &supporters[project] {
-            let paid = if money[g] < payment {
-                money[g].clone()
-            } else {
-                payment.clone()
-            };
-            money[g] -= paid;
-        }
+        let per_voter = BigRational::new(payment.num.clone(), money.denominator(&payment));
+        money.charge(&supporters[project], &payment);
         open.retain(|&p| p != project);
         allocation.tie |= best_tied;
         allocation.funded.push(Funded {
             project: OptionId(project as u32),
             cost: costs[project],
             votes: votes[project],
-            per_voter: Some(payment.to_string()),
+            per_voter: Some(per_voter.to_string()),
             tie: best_tied,
         });
     }
@@ -319,31 +340,94 @@ pub fn equal_shares(
     Ok(allocation)
 }
 
-/// The amount `t` each supporter pays (or everything they have left, if less) so that together
-/// they pay `cost`: the poorest drop out of the equal split one by one.
-fn equal_payment(
-    cost: &BigRational,
-    supporters: &[usize],
-    weights: &[BigRational],
-    money: &[BigRational],
-) -> BigRational {
-    let mut poorest_first = supporters.to_vec();
-    poorest_first.sort_by(|&a, &b| money[a].cmp(&money[b]));
-    let mut paid_by_poor = BigRational::zero();
-    let mut rich_weight: BigRational = supporters.iter().map(|&g| weights[g].clone()).sum();
-    for &g in &poorest_first {
-        let payment = (cost - &paid_by_poor) / &rich_weight;
-        if payment <= money[g] {
-            return payment;
+/// What each supporter pays for a project: `num / (payers · denominator)`, where `payers` is
+/// the weight of those who pay it in full (the others pay all they have).
+struct Payment {
+    num: BigInt,
+    payers: Weight,
+}
+
+/// What each group of voters has left, as classes of equal value over one common
+/// denominator: group `g` has `nums[class_of[g]] / denominator`. Class 0 is nothing left.
+struct Money {
+    denominator: BigInt,
+    nums: Vec<BigInt>,
+    class_of: Vec<u32>,
+}
+
+impl Money {
+    /// Everyone's equal share, `budget / voters`.
+    fn new(budget: u64, voters: Weight, groups: usize) -> Self {
+        Money {
+            denominator: BigInt::from(voters),
+            nums: vec![BigInt::zero(), BigInt::from(budget)],
+            class_of: vec![1; groups],
         }
-        paid_by_poor += &weights[g] * &money[g];
-        rich_weight -= &weights[g];
     }
-    // Unreachable for affordable projects; an exact fallback keeps this total.
-    cost / weights
-        .iter()
-        .sum::<BigRational>()
-        .max(BigRational::from_integer(1.into()))
+
+    fn denominator(&self, payment: &Payment) -> BigInt {
+        &self.denominator * BigInt::from(payment.payers)
+    }
+
+    /// The amount each supporter pays (or everything they have left, if less) so that together
+    /// they pay `cost`: the poorest drop out of the equal split one by one. `None` when all they
+    /// have is not enough. In integers: with `rest = cost·denominator − paid by the poorer`,
+    /// a class of numerator `n` pays the equal share `rest / weight` when that is at most `n`.
+    fn equal_payment(
+        &self,
+        cost: u64,
+        supporters: &[usize],
+        weights: &[Weight],
+    ) -> Option<Payment> {
+        let mut by_class: HashMap<u32, Weight> = HashMap::new();
+        for &g in supporters {
+            *by_class.entry(self.class_of[g]).or_insert(0) += weights[g];
+        }
+        let mut poorest_first: Vec<(u32, Weight)> = by_class.into_iter().collect();
+        poorest_first.sort_unstable_by(|a, b| {
+            self.nums[a.0 as usize]
+                .cmp(&self.nums[b.0 as usize])
+                .then(a.0.cmp(&b.0))
+        });
+        let mut rest = BigInt::from(cost) * &self.denominator;
+        let mut weight: Weight = poorest_first.iter().map(|(_, w)| w).sum();
+        for (class, w) in poorest_first {
+            let n = &self.nums[class as usize];
+            if rest <= n * BigInt::from(weight) {
+                return Some(Payment {
+                    num: rest,
+                    payers: weight,
+                });
+            }
+            rest -= n * BigInt::from(w);
+            weight -= w;
+        }
+        None
+    }
+
+    /// Each supporter pays `payment`, or all they have if less. The common denominator takes
+    /// the payers' weight; every class the supporters are in moves to one new class.
+    fn charge(&mut self, supporters: &[usize], payment: &Payment) {
+        let scale = BigInt::from(payment.payers);
+        self.denominator *= &scale;
+        for n in self.nums.iter_mut().skip(1) {
+            *n *= &scale;
+        }
+        let mut moved: HashMap<u32, u32> = HashMap::new();
+        for &g in supporters {
+            let class = self.class_of[g];
+            let to = *moved.entry(class).or_insert_with(|| {
+                let left = &self.nums[class as usize] - &payment.num;
+                if left.is_positive() {
+                    self.nums.push(left);
+                    (self.nums.len() - 1) as u32
+                } else {
+                    0
+                }
+            });
+            self.class_of[g] = to;
+        }
+    }
 }
 
 #[cfg(test)]
