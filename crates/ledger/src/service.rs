@@ -833,11 +833,24 @@ pub async fn limit_changes(k: &Kernel, actor: &Actor, id: AccountId) -> Result<V
 
 // Transfers.
 
-fn check_key(key: Option<&str>) -> Result<Option<String>> {
+/// The key under which the ledger keeps a request `tool` made with `key` (what a tool looks
+/// up in `store::requests` to learn whether a step of its own was done).
+pub fn tool_key(tool: &str, key: &str) -> String {
+    format!("{tool} {key}")
+}
+
+/// A request's idempotency key as the ledger keeps it. A tool's keys live apart from the
+/// keys people send through the API (`"<tool> <key>"`: a space, which no API key holds), so
+/// nobody can take a key a tool will use later — a transfer made in advance under
+/// `tasks-card-…-pay` would otherwise make the tool's own step look like a reused key.
+fn check_key(key: Option<&str>, through: Option<&str>) -> Result<Option<String>> {
     match key {
         None => Ok(None),
         Some(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x21..0x7f).contains(&b)) => {
-            Ok(Some(k.to_string()))
+            Ok(Some(match through {
+                Some(tool) => tool_key(tool, k),
+                None => k.to_string(),
+            }))
         }
         Some(_) => Err(Error::invalid(
             "Idempotency-Key",
@@ -1048,7 +1061,7 @@ async fn transfer_through(
 ) -> Result<(Transfer, bool)> {
     let k = ledger.kernel();
     require_scope(actor, through)?;
-    let key = check_key(key)?;
+    let key = check_key(key, through)?;
     let inputs = [input];
     let (legs, scales) = legs_of(k, actor, &inputs, false, through).await?;
     let key = key.map(|key| Key {
@@ -1125,7 +1138,7 @@ async fn batch_through(
 ) -> Result<(Batch, bool)> {
     let k = ledger.kernel();
     require_scope(actor, through)?;
-    let key = check_key(key)?;
+    let key = check_key(key, through)?;
     if input.legs.is_empty() || input.legs.len() > 100 {
         return Err(Error::invalid("legs", "1 to 100 legs"));
     }

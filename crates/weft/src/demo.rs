@@ -651,7 +651,7 @@ async fn budget(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
         "garden",
         round(json!({
             "title": "Spring projects", "currency": "EUR", "mechanism": "cobudget",
-            "allocation": "15", "max_per_bucket": "10", "pool": cash.id.to_string(),
+            "allocation": "15", "max_per_bucket": "10", "pool": cash.id.to_string(), "budget": "60",
             "description": "Fifteen euros each from the cash box: give them to what you want to see this spring.",
             "guidelines": ["Open to every neighbour", "Done by the summer"]}))?,
     )

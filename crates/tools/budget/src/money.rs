@@ -51,7 +51,8 @@ kernel::string_enum!(
     }
 );
 
-/// A step to write before asking the ledger.
+/// A step to write before asking the ledger. Who writes a step counts it on the bucket in the
+/// same transaction: `drawn` for money in, `paid_out` or `returned` for money out.
 pub struct Step {
     pub key: String,
     pub bucket: BucketId,
@@ -166,6 +167,13 @@ pub async fn run(money: &Money, step: &MoveRow) -> Result<()> {
                 )
                 .await
                 .map(|_| ())
+                .map_err(|e| match e {
+                    Error::Forbidden(_) | Error::NotFound(_) => Error::conflict(
+                        "pool",
+                        "the pool no longer pays this round: who tied it to the round no longer manages the group's money",
+                    ),
+                    other => other,
+                })
         }
         _ => {
             let (Some(from), Some(to)) = (step.from_acct, step.to_acct) else {
@@ -186,7 +194,7 @@ pub async fn run(money: &Money, step: &MoveRow) -> Result<()> {
     };
     let refused = match &answer {
         Ok(()) => false,
-        Err(Error::Conflict { .. } | Error::Invalid(_) | Error::Forbidden(_)) => true,
+        Err(e) if refused(e) => true,
         Err(_) => return answer, // left pending: `finish` tries again
     };
     let mut tx = k.db.begin().await?;
@@ -194,23 +202,34 @@ pub async fn run(money: &Money, step: &MoveRow) -> Result<()> {
     let mut row = store::bucket_in(&mut tx, bucket.id)
         .await?
         .ok_or(Error::NotFound("bucket"))?;
+    // Every step was counted on the bucket when it was written (so two payouts cannot both
+    // spend what it holds, and a second draw never asks for the same gifts again); the
+    // ledger's refusal takes it back out of the count.
     if refused {
         store::set_move_state(&mut tx, &step.key, "failed").await?;
         if let Some(contribution) = contribution_of(&step.key) {
             undo_contribution(&mut tx, &mut row, contribution, step.amount).await?;
         }
+        match kind {
+            Kind::Draw | Kind::Give => row.drawn -= step.amount,
+            Kind::Pay => row.paid_out -= step.amount,
+            Kind::Back | Kind::Refund => row.returned -= step.amount,
+        }
     } else {
         store::set_move_state(&mut tx, &step.key, "done").await?;
-        match kind {
-            Kind::Draw | Kind::Give => row.drawn += step.amount,
-            Kind::Pay => row.paid_out += step.amount,
-            Kind::Back | Kind::Refund => row.returned += step.amount,
-        }
     }
     store::update_bucket(&mut tx, &row).await?;
     tx.commit().await?;
     crate::live::ROUNDS.changed(k, round.id);
     answer
+}
+
+/// Whether the ledger said no (the step will never be done) rather than failed for now.
+pub fn refused(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Conflict { .. } | Error::Invalid(_) | Error::Forbidden(_) | Error::NotFound(_)
+    )
 }
 
 /// The contribution a step was taken for, when its key names one (`budget-c-{id}-…`).

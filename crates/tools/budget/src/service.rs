@@ -243,6 +243,12 @@ pub async fn create_round(
         .max_per_bucket
         .as_ref()
         .map(|m| units(&mut v, "max_per_bucket", m, scale, false));
+    if input.mechanism == Mechanism::Cobudget && input.pool.is_some() && budget.is_none() {
+        v.push(
+            "budget",
+            "a cobudget round paid from a pool needs a budget: the most it takes from the pool",
+        );
+    }
     match input.mechanism {
         Mechanism::Cobudget if allocation.is_none() => v.push(
             "allocation",
@@ -744,6 +750,7 @@ async fn close(money: &Money, actor: Option<&Actor>, id: RoundId) -> Result<Opti
             }
         }
         if row.pool_id.is_some() && draw > 0 {
+            b.drawn += draw;
             steps.push(
                 Step {
                     key: format!("budget-b-{}-close-draw", b.id),
@@ -1103,7 +1110,14 @@ pub async fn create_bucket(
     let items = items(&mut v, &input.items, found.scale());
     let tags = tags(&mut v, input.tags);
     let mut people = vec![actor.account];
-    for key in input.co_creators.unwrap_or_default() {
+    let co_creators = input.co_creators.unwrap_or_default();
+    if co_creators.len() >= MAX_CREATORS {
+        return Err(Error::invalid(
+            "co_creators",
+            format!("at most {MAX_CREATORS} creators"),
+        ));
+    }
+    for key in co_creators {
         match kernel::people::service::member(k, found.row.group_id, &key).await? {
             Some(id) if !people.contains(&id) => people.push(id),
             Some(_) => {}
@@ -1368,9 +1382,16 @@ pub async fn edit_bucket(
     let new_items = edit.items.as_ref().map(|i| items(&mut v, i, found.scale()));
     let tags = edit.tags.map(|t| tags(&mut v, Some(t)));
     if let Some(items) = &new_items {
-        let stretch: i64 = items.iter().map(|i| i.max).sum();
-        if stretch < b.contributed {
+        let stretch: i128 = items.iter().map(|i| i128::from(i.max)).sum();
+        if stretch < i128::from(b.contributed) {
             v.push("items", "the stretch goal cannot fall below what was given");
+        }
+        // Ballots chose a bucket at its cost: once voting opens, the cost stays.
+        if found.row.mechanism() == Mechanism::Vote && found.row.phase() == Phase::Funding {
+            v.push(
+                "items",
+                "ballots are being cast: a bucket's cost no longer changes",
+            );
         }
     }
     v.finish()?;
@@ -1388,9 +1409,18 @@ pub async fn edit_bucket(
     if let Some(t) = tags {
         row.tags = serde_json::to_string(&t).unwrap_or_else(|_| "[]".into());
     }
+    if found.row.phase() == Phase::Closed
+        || matches!(row.state(), BucketState::Cancelled | BucketState::Completed)
+    {
+        return Err(Error::conflict("bucket", "the bucket can no longer change"));
+    }
     let mut reopened = false;
     let mut steps = Vec::new();
     if let Some(items) = new_items {
+        // What reviewers approved was these items: new ones are reviewed again.
+        if found.row.reviewed() && row.review() == Review::Approved && row.item_list() != items {
+            row.review = Review::Pending.as_str().into();
+        }
         row.goal = items.iter().map(|i| i.min).sum();
         row.stretch = items.iter().map(|i| i.max).sum();
         row.items = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
@@ -1408,6 +1438,13 @@ pub async fn edit_bucket(
             row.state = BucketState::Funded.as_str().into();
             row.funded_at = Some(k.now().0);
             if found.row.pool_id.is_some() && row.contributed > row.drawn {
+                within_budget(
+                    &mut tx,
+                    &found.row,
+                    row.contributed - row.drawn,
+                    found.scale(),
+                )
+                .await?;
                 steps.push(
                     Step {
                         key: format!("budget-b-{id}-goal-{}-draw", row.contributed),
@@ -1424,6 +1461,7 @@ pub async fn edit_bucket(
             }
         }
     }
+    row.drawn += steps.iter().map(|s| s.amount).sum::<i64>();
     for s in &steps {
         store::insert_move(&mut tx, s).await?;
     }
@@ -1505,24 +1543,44 @@ pub async fn review_bucket(
     get_bucket(k, Some(actor), id).await
 }
 
+/// Refuses while money is still moving to or from the bucket (a step the ledger has not
+/// answered yet): what it holds is not known until then.
+async fn settled(tx: &mut kernel::db::Tx, bucket: BucketId) -> Result<()> {
+    if store::pending_steps(tx, bucket).await? > 0 {
+        return Err(Error::conflict(
+            "bucket",
+            "money is still moving for this bucket; try again in a moment",
+        ));
+    }
+    Ok(())
+}
+
 /// Cancels a bucket: cobudget allocations given to it come back; money it holds goes back
 /// to the pool, and a quadratic round's contributors get theirs back.
 pub async fn cancel_bucket(money: &Money, actor: &Actor, id: BucketId) -> Result<Bucket> {
     let k = money.kernel();
     let (b, found) = bucket_for(k, Some(actor), id).await?;
     require_runs(k, actor, &found, &b).await?;
-    if matches!(b.state(), BucketState::Cancelled | BucketState::Completed) {
-        return Err(Error::conflict(
-            "bucket",
-            format!("the bucket is {}", b.state),
-        ));
-    }
     let now = k.now();
     let mut tx = k.db.begin().await?;
     store::lock_round(&mut tx, found.row.id).await?;
     let mut row = store::bucket_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("bucket"))?;
+    if matches!(row.state(), BucketState::Cancelled | BucketState::Completed) {
+        return Err(Error::conflict(
+            "bucket",
+            format!("the bucket is {}", row.state),
+        ));
+    }
+    // Money paid out is spent: giving the allocations back too would let it be spent twice.
+    if row.paid_out > 0 {
+        return Err(Error::conflict(
+            "bucket",
+            "the bucket has paid money out: mark it done instead, which gives back what is left",
+        ));
+    }
+    settled(&mut tx, id).await?;
     let gifts = store::gifts_to(&mut tx, id).await?;
     let mut steps = Vec::new();
     if let Some(account) = row.account_id {
@@ -1576,6 +1634,7 @@ pub async fn cancel_bucket(money: &Money, actor: &Actor, id: BucketId) -> Result
         }
     }
     store::refund_contributions(&mut tx, id).await?;
+    row.returned += steps.iter().map(|s| s.amount).sum::<i64>();
     row.state = BucketState::Cancelled.as_str().into();
     row.contributed = 0;
     store::update_bucket(&mut tx, &row).await?;
@@ -1616,18 +1675,19 @@ pub async fn complete_bucket(money: &Money, actor: &Actor, id: BucketId) -> Resu
     let k = money.kernel();
     let (b, found) = bucket_for(k, Some(actor), id).await?;
     require_runs(k, actor, &found, &b).await?;
-    if b.state() != BucketState::Funded {
-        return Err(Error::conflict(
-            "bucket",
-            "only a funded bucket is completed",
-        ));
-    }
     let now = k.now();
     let mut tx = k.db.begin().await?;
     store::lock_round(&mut tx, found.row.id).await?;
     let mut row = store::bucket_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("bucket"))?;
+    if row.state() != BucketState::Funded {
+        return Err(Error::conflict(
+            "bucket",
+            "only a funded bucket is completed",
+        ));
+    }
+    settled(&mut tx, id).await?;
     let mut steps = Vec::new();
     if let (Some(account), Some(pool)) = (row.account_id, found.row.pool_account_id)
         && row.held() > 0
@@ -1646,6 +1706,7 @@ pub async fn complete_bucket(money: &Money, actor: &Actor, id: BucketId) -> Resu
             .row(now.0),
         );
     }
+    row.returned += steps.iter().map(|s| s.amount).sum::<i64>();
     row.state = BucketState::Completed.as_str().into();
     row.completed_at = Some(now.0);
     store::update_bucket(&mut tx, &row).await?;
@@ -1676,6 +1737,29 @@ pub async fn complete_bucket(money: &Money, actor: &Actor, id: BucketId) -> Resu
 
 // ---------------------------------------------------------------------------------------
 // Funding
+
+/// Refuses a draw that would take the round past what it may take from its pool.
+async fn within_budget(
+    tx: &mut kernel::db::Tx,
+    round: &RoundRow,
+    draw: i64,
+    scale: u32,
+) -> Result<()> {
+    let Some(budget) = round.budget else {
+        return Ok(());
+    };
+    let taken = store::round_drawn(tx, round.id).await?;
+    if taken + draw > budget {
+        return Err(Error::conflict(
+            "amount",
+            format!(
+                "the round may take {} more from its pool",
+                amount::format((budget - taken).max(0), scale)
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// A contribution to a bucket: from the member's allocation (cobudget) or their own account
 /// (quadratic, with a pool), within the round's cap and the bucket's stretch goal. A
@@ -1746,7 +1830,12 @@ pub async fn contribute(
     };
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, r.id).await?;
+    let locked = store::lock_round(&mut tx, r.id)
+        .await?
+        .ok_or(Error::NotFound("round"))?;
+    if locked.phase() != Phase::Funding {
+        return Err(Error::conflict("round", "the round closed"));
+    }
     let mut row = store::bucket_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("bucket"))?;
@@ -1844,6 +1933,7 @@ pub async fn contribute(
             0
         };
         if draw > 0 {
+            within_budget(&mut tx, r, draw, found.scale()).await?;
             steps.push(
                 Step {
                     key: money::contribution_key(c.id, "draw"),
@@ -1859,6 +1949,9 @@ pub async fn contribute(
             );
         }
     }
+    // Money coming in counts when its step is written (so a second draw never asks for the
+    // same gifts again); the ledger's refusal takes it back out.
+    row.drawn += steps.iter().map(|s| s.amount).sum::<i64>();
     store::update_bucket(&mut tx, &row).await?;
     for s in &steps {
         store::insert_move(&mut tx, s).await?;
@@ -1944,6 +2037,12 @@ pub async fn cast_ballot(
         .enumerate()
         .map(|(i, b)| (b.id.to_string(), i))
         .collect();
+    if input.buckets.len() > options.len() {
+        return Err(Error::invalid(
+            "buckets",
+            format!("the ballot has {} buckets to choose from", options.len()),
+        ));
+    }
     let mut v = Validation::new();
     let mut picks = Vec::new();
     for (i, key) in input.buckets.iter().enumerate() {
@@ -2028,6 +2127,10 @@ pub async fn set_allocation(
 ) -> Result<Allocation> {
     let found = round_for(k, Some(actor), round).await?;
     found.require_manage(actor)?;
+    // On a round paid from a pool, an allocation is the pool's money: who manages money sets it.
+    if found.row.pool_id.is_some() {
+        found.group.authorize(Some(actor), Action::ManageMoney)?;
+    }
     if found.row.mechanism() != Mechanism::Cobudget {
         return Err(Error::conflict(
             "round",
@@ -2117,6 +2220,9 @@ pub async fn payout(
     let row = store::bucket_in(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("bucket"))?;
+    if row.state() != BucketState::Funded {
+        return Err(Error::conflict("bucket", "only a funded bucket pays out"));
+    }
     if units > row.held() {
         return Err(Error::invalid(
             "amount",
@@ -2153,6 +2259,9 @@ pub async fn payout(
     .row(now.0);
     store::insert_payout(&mut tx, &p).await?;
     store::insert_move(&mut tx, &step).await?;
+    let mut row = row;
+    row.paid_out += units;
+    store::update_bucket(&mut tx, &row).await?;
     activity::record(
         &mut tx,
         now,
@@ -2177,7 +2286,10 @@ pub async fn payout(
     .await?;
     tx.commit().await?;
     if let Err(e) = money::run(money, &step).await {
-        store::remove_payout(&k.db, p.id).await?;
+        // Refused: no payout. Otherwise the step stays to be finished, and so does its row.
+        if money::refused(&e) {
+            store::remove_payout(&k.db, p.id).await?;
+        }
         return Err(e);
     }
     ROUNDS.changed(k, found.row.id);

@@ -980,3 +980,45 @@ pub async fn remove_payout(db: &Db, id: PayoutId) -> Result<()> {
     .await
     .map(|_| ())
 }
+
+/// Steps of a bucket the ledger has not answered yet.
+pub async fn pending_steps(tx: &mut Tx, bucket: BucketId) -> Result<i64> {
+    let (n,): (i64,) = tx
+        .fetch_one(
+            Query::select()
+                .expr(Expr::col(BudgetMoves::Key).count())
+                .from(BudgetMoves::Table)
+                .and_where(Expr::col(BudgetMoves::BucketId).eq(bucket))
+                .and_where(Expr::col(BudgetMoves::State).eq("pending")),
+        )
+        .await?;
+    Ok(n)
+}
+
+/// What a round's buckets have taken from its pool and not given back (steps done or still
+/// pending).
+pub async fn round_drawn(tx: &mut Tx, round: RoundId) -> Result<i64> {
+    let sum = |kind: &'static str| {
+        Query::select()
+            .expr(
+                Expr::col((BudgetMoves::Table, BudgetMoves::Amount))
+                    .sum()
+                    .cast_as(Alias::new("BIGINT")),
+            )
+            .from(BudgetMoves::Table)
+            .inner_join(
+                BudgetBuckets::Table,
+                Expr::col((BudgetBuckets::Table, BudgetBuckets::Id))
+                    .equals((BudgetMoves::Table, BudgetMoves::BucketId)),
+            )
+            .and_where(Expr::col((BudgetBuckets::Table, BudgetBuckets::RoundId)).eq(round))
+            .and_where(Expr::col((BudgetMoves::Table, BudgetMoves::Kind)).eq(kind))
+            .and_where(
+                Expr::col((BudgetMoves::Table, BudgetMoves::State)).is_in(["pending", "done"]),
+            )
+            .to_owned()
+    };
+    let (drawn,): (Option<i64>,) = tx.fetch_one(&sum("draw")).await?;
+    let (back,): (Option<i64>,) = tx.fetch_one(&sum("back")).await?;
+    Ok(drawn.unwrap_or(0) - back.unwrap_or(0))
+}

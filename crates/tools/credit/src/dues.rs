@@ -493,7 +493,7 @@ pub async fn finish(k: &Kernel) -> Result<()> {
         let (Some(key), Some(by)) = (row.ledger_key.as_deref(), row.paid_by) else {
             continue;
         };
-        let made = money::made_under(k, by, key).await?;
+        let made = money::made_under(k, by, &ledger::service::tool_key(TOOL, key)).await?;
         let mut tx = k.db.begin().await?;
         match made {
             Some(t) => store::record_payment(&mut tx, row.id, t, k.now().0).await?,

@@ -79,7 +79,8 @@ pub async fn member(k: &Kernel, group: &Loaded, key: &str) -> Result<Option<Pers
     kernel::people::service::member(k, group.row.id, key).await
 }
 
-/// The transfer the ledger made for `actor` under `key`, if it made one.
+/// The transfer the ledger made for `actor` under `key` (as the ledger keeps it: a tool's own
+/// keys through `ledger::service::tool_key`), if it made one.
 pub async fn made_under(k: &Kernel, actor: PersonId, key: &str) -> Result<Option<TransferId>> {
     let mut tx = k.db.begin().await?;
     let rows = ledger::store::requests(&mut tx, &[(actor, key.to_string())]).await?;

@@ -942,7 +942,12 @@ pub async fn finish(ledger: &Ledger) -> Result<()> {
             continue;
         };
         let found = found_for_tool(k, pool).await?;
-        let made = money::made_under(k, row.created_by, &row.ledger_key).await?;
+        let made = money::made_under(
+            k,
+            row.created_by,
+            &ledger::service::tool_key(TOOL, &row.ledger_key),
+        )
+        .await?;
         let mut tx = k.db.begin().await?;
         match made {
             None => store::delete_spend(&mut tx, row.id).await?,

@@ -85,6 +85,9 @@ impl Pools for CreditPools {
     ) -> BoxFuture<'a, Result<Transfer>> {
         Box::pin(async move {
             let k = ledger.kernel();
+            // Asked again at every draw: who tied the round to the pool must still manage the
+            // group's money, and the pool must still be spent on their say.
+            self.grant(ledger, actor, pool).await?;
             let row = crate::store::pool(&k.db, PoolId(pool))
                 .await?
                 .ok_or(Error::NotFound("pool"))?;

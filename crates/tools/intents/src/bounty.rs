@@ -213,8 +213,14 @@ pub(crate) async fn refund(ledger: &Ledger, row: &IntentRow, why: &str) -> Resul
 /// Whether the ledger took a contribution's escrow (under its giver's key).
 pub(crate) async fn taken(k: &Kernel, c: &ContributionRow) -> Result<bool> {
     let mut tx = k.db.begin().await?;
-    let found =
-        ledger::store::requests(&mut tx, &[(c.contributor_id, contribution_key(c.id))]).await?;
+    let found = ledger::store::requests(
+        &mut tx,
+        &[(
+            c.contributor_id,
+            ledger::service::tool_key(TOOL, &contribution_key(c.id)),
+        )],
+    )
+    .await?;
     tx.commit().await?;
     Ok(!found.is_empty())
 }

@@ -237,10 +237,15 @@ async fn finish_one(ledger: &Ledger, card: &CardRow) -> Result<()> {
             let author = author(card)?;
             let mut tx = k.db.begin().await?;
             store::lock_board(&mut tx, card.board_id).await?;
-            let taken =
-                !ledger::store::requests(&mut tx, &[(author.account, key(card.id, "escrow"))])
-                    .await?
-                    .is_empty();
+            let taken = !ledger::store::requests(
+                &mut tx,
+                &[(
+                    author.account,
+                    ledger::service::tool_key(TOOL, &key(card.id, "escrow")),
+                )],
+            )
+            .await?
+            .is_empty();
             if taken {
                 store::set_bounty_state(&mut tx, card.id, Some(BountyState::Held.as_str())).await?;
             } else {

@@ -18,6 +18,7 @@ both!(
     a_quadratic_round_matches_many_small_gifts,
     phases_move_by_the_clock_and_a_recurring_round_follows,
     money_steps_left_by_a_killed_process_finish_once,
+    a_pool_pays_a_round_only_what_its_managers_allow,
     custom_roles_and_narrow_tokens_get_only_what_they_hold,
 );
 
@@ -94,13 +95,21 @@ async fn a_cobudget_round_funds_buckets_from_the_pool(backend: Backend) {
     let r = round(
         &ana,
         json!({"title": "Spring", "currency": "HOURS", "mechanism": "cobudget",
-               "allocation": "20", "max_per_bucket": "15", "pool": pool,
+               "allocation": "20", "max_per_bucket": "15", "pool": pool, "budget": "30",
                "guidelines": ["Good for the garden"]}),
     )
     .await;
     let rid = r["id"].as_str().unwrap().to_string();
     assert_eq!(r["phase"], "funding");
     assert_eq!(r["mine"]["allocation"], "20.00");
+    // A pool pays a cobudget round only up to a budget.
+    ana.post(
+        "/api/v1/groups/garden/rounds",
+        &json!({"title": "Open-ended", "currency": "HOURS", "mechanism": "cobudget",
+                "allocation": "20", "pool": pool}),
+    )
+    .await
+    .problem(422);
     assert_eq!(r["mine"]["left"], "20.00");
     // Only who runs rounds opens one.
     bo.post(
@@ -268,6 +277,11 @@ async fn a_cobudget_round_funds_buckets_from_the_pool(backend: Backend) {
     )
     .await
     .problem(422);
+    // What was paid out is spent: the bucket is done, not cancelled (which would hand the
+    // allocations back for the pool to pay again).
+    act(&bo, &format!("/api/v1/buckets/{shed}/cancel"))
+        .await
+        .problem(409);
     let b = get(&ana, &format!("/api/v1/buckets/{shed}")).await;
     assert_eq!(b["items"][0]["spent"], "9.00");
     assert_eq!(b["paid_out"], "9.00");
@@ -377,6 +391,13 @@ async fn a_vote_round_counts_ballots_by_its_rule(backend: Backend) {
         get(&ana, &format!("/api/v1/buckets/{}", ids[0])).await["votes"],
         2
     );
+    // Ballots chose the buckets at their cost: it no longer changes.
+    ana.patch(
+        &format!("/api/v1/buckets/{}", ids[3]),
+        &json!({"items": [{"name": "All", "min": "60"}]}),
+    )
+    .await
+    .problem(422);
     // Contributions are not how a vote round is funded.
     give(&bo, &ids[0], "1").await.problem(409);
     let closed = act(&ana, &format!("/api/v1/rounds/{rid}/close")).await;
@@ -611,6 +632,21 @@ async fn phases_move_by_the_clock_and_a_recurring_round_follows(backend: Backend
     )
     .await
     .problem(403);
+    // New items are reviewed again.
+    let edited = bo
+        .patch(
+            &format!("/api/v1/buckets/{good}"),
+            &json!({"items": [{"name": "Oak", "min": "5"}]}),
+        )
+        .await;
+    assert_eq!(edited.json["review"], "pending", "{}", edited.body);
+    let again = ana
+        .post(
+            &format!("/api/v1/buckets/{good}/review"),
+            &json!({"state": "approved"}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
     assert!(heard(&cy, "bucket_reviewed").await);
     server.clock.advance_seconds(day);
     assert!(phase_is("funding").await);
@@ -653,7 +689,7 @@ async fn money_steps_left_by_a_killed_process_finish_once(backend: Backend) {
     let r = round(
         &ana,
         json!({"title": "Crash", "currency": "HOURS", "mechanism": "cobudget",
-               "allocation": "20", "pool": pool}),
+               "allocation": "20", "pool": pool, "budget": "50"}),
     )
     .await;
     let rid = r["id"].as_str().unwrap().to_string();
@@ -673,16 +709,12 @@ async fn money_steps_left_by_a_killed_process_finish_once(backend: Backend) {
         )
         .await
         .unwrap();
-        tx.execute(
-            sea_query::Query::update()
-                .table(sql("budget_buckets"))
-                .value(sql("drawn"), 0)
-                .and_where(sea_query::Expr::col(sql("id")).eq(shed.parse::<uuid::Uuid>().unwrap())),
-        )
-        .await
-        .unwrap();
         tx.commit().await.unwrap();
     }
+    // While a step waits, what the bucket holds is not known: it is neither cancelled nor done.
+    act(&bo, &format!("/api/v1/buckets/{shed}/cancel"))
+        .await
+        .problem(409);
     let money = budget::Money {
         ledger: ::ledger::Ledger::start(server.kernel.clone()),
         pools: Some(Arc::new(credit::port::CreditPools)),
@@ -692,6 +724,13 @@ async fn money_steps_left_by_a_killed_process_finish_once(backend: Backend) {
     assert_eq!(pool_balance(&ana, &pool).await, "90.00", "paid once");
     let b = get(&bo, &format!("/api/v1/buckets/{shed}")).await;
     assert_eq!(b["received"], "10.00", "the bucket knows what it got");
+    let cancelled = act(&bo, &format!("/api/v1/buckets/{shed}/cancel")).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(
+        pool_balance(&ana, &pool).await,
+        "100.00",
+        "and gives it back once"
+    );
 }
 
 async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend) {
@@ -728,7 +767,7 @@ async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend
         .post(
             "/api/v1/groups/garden/rounds",
             &json!({"title": "Role round", "currency": "HOURS", "mechanism": "cobudget",
-                    "allocation": "10", "funders": "funder", "pool": pool}),
+                    "allocation": "10", "funders": "funder", "pool": pool, "budget": "20"}),
         )
         .await;
     assert_eq!(made.status, 201, "{}", made.body);
@@ -815,4 +854,69 @@ async fn custom_roles_and_narrow_tokens_get_only_what_they_hold(backend: Backend
     // Nothing moved for the refused ones.
     let seen = get(&ana, &format!("/api/v1/buckets/{b}")).await;
     assert_eq!(seen["contributed"], "3.00");
+}
+
+async fn a_pool_pays_a_round_only_what_its_managers_allow(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (g, pool) = garden(&server).await;
+    let [ana, bo, cy, di]: [Client; 4] = g.people.clone().try_into().ok().unwrap();
+    // cy manages money (an admin) and ties the round to the pool, for at most 10.
+    let promoted = ana
+        .patch(
+            "/api/v1/groups/garden/members/cy",
+            &json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.body);
+    let r = round(
+        &cy,
+        json!({"title": "Capped", "currency": "HOURS", "mechanism": "cobudget",
+               "allocation": "20", "pool": pool, "budget": "10"}),
+    )
+    .await;
+    let rid = r["id"].as_str().unwrap().to_string();
+    let a = bucket(&bo, &rid, "A", json!([{"name": "A", "min": "8"}])).await;
+    let b = bucket(&bo, &rid, "B", json!([{"name": "B", "min": "5"}])).await;
+    assert_eq!(give(&di, &a, "8").await.json["state"], "funded");
+    // B would take the round past its 10: refused, nothing kept.
+    let over = give(&di, &b, "5").await;
+    let over = over.problem(409);
+    assert!(over.to_string().contains("2.00 more"), "{over}");
+    assert_eq!(
+        get(&bo, &format!("/api/v1/buckets/{b}")).await["contributed"],
+        "0.00"
+    );
+    assert_eq!(pool_balance(&ana, &pool).await, "92.00");
+    // Who runs budgets without managing money cannot hand out the pool's money.
+    let made = ana
+        .post(
+            "/api/v1/groups/garden/roles",
+            &json!({"name": "budgeter", "permissions": ["post", "tool:budget:manage"]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    ana.patch(
+        "/api/v1/groups/garden/members/bo",
+        &json!({"role": "budgeter"}),
+    )
+    .await;
+    bo.put(
+        &format!("/api/v1/rounds/{rid}/allocations/bo"),
+        &json!({"amount": "1000"}),
+    )
+    .await
+    .problem(403);
+    // cy steps down: the pool stops paying the round they tied to it.
+    ana.patch(
+        "/api/v1/groups/garden/members/cy",
+        &json!({"role": "member"}),
+    )
+    .await;
+    let c = bucket(&di, &rid, "C", json!([{"name": "C", "min": "1"}])).await;
+    give(&di, &c, "1").await.problem(409);
+    assert_eq!(
+        get(&bo, &format!("/api/v1/buckets/{c}")).await["state"],
+        "open"
+    );
+    assert_eq!(pool_balance(&ana, &pool).await, "92.00");
 }

@@ -2155,7 +2155,7 @@ async fn fixture(server: &TestServer, people: &[Client], visibility: &str) -> Fi
     let mut rounds = Vec::new();
     for body in [
         json!({"title": "Matrix round", "currency": currency, "mechanism": "cobudget",
-               "allocation": "50", "pool": cpool}),
+               "allocation": "50", "pool": cpool, "budget": "20"}),
         json!({"title": "Matrix vote", "currency": currency, "mechanism": "vote", "budget": "10"}),
         json!({"title": "Close me", "currency": currency, "mechanism": "quadratic", "budget": "10"}),
     ] {
