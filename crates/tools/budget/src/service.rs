@@ -551,18 +551,16 @@ async fn view(
 
 async fn mine_in(k: &Kernel, actor: &Actor, found: &Found) -> Result<Mine> {
     let r = &found.row;
-    let mut tx = k.db.begin().await?;
-    let given = store::given(&mut tx, r.id, actor.account, None).await?;
+    let given = store::given_now(&k.db, r.id, actor.account).await?;
     let allocation = match r.mechanism() {
         Mechanism::Cobudget => Some(
-            store::allocation(&mut tx, r.id, actor.account)
+            store::allocation_now(&k.db, r.id, actor.account)
                 .await?
                 .or(r.allocation)
                 .unwrap_or(0),
         ),
         _ => None,
     };
-    tx.commit().await?;
     let ballot = match r.mechanism() {
         Mechanism::Vote => store::ballot(&k.db, r.id, actor.account)
             .await?
@@ -1193,13 +1191,13 @@ pub async fn list_buckets(k: &Kernel, actor: Option<&Actor>, round: RoundId) -> 
     let found = round_for(k, actor, round).await?;
     let rows = store::buckets_of(&k.db, round).await?;
     Ok(BucketList {
-        items: views(k, actor, &found, rows).await?,
+        items: views(k, actor, &found, rows, true).await?,
     })
 }
 
 pub async fn get_bucket(k: &Kernel, actor: Option<&Actor>, id: BucketId) -> Result<Bucket> {
     let (row, found) = bucket_for(k, actor, id).await?;
-    Ok(views(k, actor, &found, vec![row]).await?.remove(0))
+    Ok(views(k, actor, &found, vec![row], false).await?.remove(0))
 }
 
 /// Buckets as a reader sees them, read at once: creators, contributions, matches, votes,
@@ -1209,22 +1207,32 @@ pub(crate) async fn views(
     actor: Option<&Actor>,
     found: &Found,
     rows: Vec<BucketRow>,
+    whole_round: bool,
 ) -> Result<Vec<Bucket>> {
     let r = &found.row;
     let ids: Vec<BucketId> = rows.iter().map(|b| b.id).collect();
     let keys: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let creators = async {
+        if whole_round {
+            let mut out: HashMap<BucketId, Vec<AccountId>> = HashMap::new();
+            for (b, a) in store::creators_in(&k.db, r.id).await? {
+                out.entry(b).or_default().push(a);
+            }
+            Ok(out)
+        } else {
+            creators(k, &rows).await
+        }
+    };
     let (creators, gifts, counts) = futures::try_join!(
-        creators(k, &rows),
-        store::gifts(&k.db, r.id),
+        creators,
+        store::gift_counts(&k.db, r.id, actor.map(|a| a.account)),
         kernel::comments::counts(k, r.group_id, SUBJECT, &keys),
     )?;
     let mut contributors: HashMap<BucketId, i64> = HashMap::new();
     let mut mine: HashMap<BucketId, i64> = HashMap::new();
-    for (b, a, amount) in &gifts {
-        *contributors.entry(*b).or_insert(0) += 1;
-        if actor.is_some_and(|x| x.account == *a) {
-            *mine.entry(*b).or_insert(0) += amount;
-        }
+    for (b, people, given) in gifts {
+        contributors.insert(b, people);
+        mine.insert(b, given);
     }
     let matches = if r.mechanism() == Mechanism::Quadratic {
         if r.phase() == Phase::Closed {
@@ -1242,7 +1250,11 @@ pub(crate) async fn views(
                 })
                 .collect()
         } else {
-            quadratic(k, found, &store::buckets_of(&k.db, r.id).await?).await?
+            if whole_round {
+                quadratic(k, found, &rows).await?
+            } else {
+                quadratic(k, found, &store::buckets_of(&k.db, r.id).await?).await?
+            }
         }
     } else {
         HashMap::new()

@@ -596,6 +596,23 @@ pub async fn update_bucket(tx: &mut Tx, b: &BucketRow) -> Result<()> {
     .map(|_| ())
 }
 
+/// The creators of every bucket of a round (one join, not a list of ids).
+pub async fn creators_in(db: &Db, round: RoundId) -> Result<Vec<(BucketId, AccountId)>> {
+    db.fetch_all(
+        Query::select()
+            .column((BudgetCreators::Table, BudgetCreators::BucketId))
+            .column((BudgetCreators::Table, BudgetCreators::AccountId))
+            .from(BudgetCreators::Table)
+            .inner_join(
+                BudgetBuckets::Table,
+                Expr::col((BudgetBuckets::Table, BudgetBuckets::Id))
+                    .equals((BudgetCreators::Table, BudgetCreators::BucketId)),
+            )
+            .and_where(Expr::col((BudgetBuckets::Table, BudgetBuckets::RoundId)).eq(round)),
+    )
+    .await
+}
+
 /// The creators of these buckets, by bucket.
 pub async fn creators_of(db: &Db, buckets: &[BucketId]) -> Result<Vec<(BucketId, AccountId)>> {
     if buckets.is_empty() {
@@ -690,13 +707,7 @@ fn sum_amount() -> sea_query::SimpleExpr {
         .cast_as(Alias::new("BIGINT"))
 }
 
-/// What `account` gave in a round (standing contributions), and to one bucket of it.
-pub async fn given(
-    tx: &mut Tx,
-    round: RoundId,
-    account: AccountId,
-    bucket: Option<BucketId>,
-) -> Result<i64> {
+fn given_query(round: RoundId, account: AccountId, bucket: Option<BucketId>) -> SelectStatement {
     let mut q = Query::select()
         .expr(sum_amount())
         .from(BudgetContributions::Table)
@@ -707,8 +718,57 @@ pub async fn given(
     if let Some(b) = bucket {
         q.and_where(Expr::col(BudgetContributions::BucketId).eq(b));
     }
-    let (sum,): (Option<i64>,) = tx.fetch_one(&q).await?;
+    q
+}
+
+/// What `account` gave in a round (standing contributions), and to one bucket of it, as the
+/// round is held for a change.
+pub async fn given(
+    tx: &mut Tx,
+    round: RoundId,
+    account: AccountId,
+    bucket: Option<BucketId>,
+) -> Result<i64> {
+    let (sum,): (Option<i64>,) = tx.fetch_one(&given_query(round, account, bucket)).await?;
     Ok(sum.unwrap_or(0))
+}
+
+/// The same, read for a page.
+pub async fn given_now(db: &Db, round: RoundId, account: AccountId) -> Result<i64> {
+    let (sum,): (Option<i64>,) = db.fetch_one(&given_query(round, account, None)).await?;
+    Ok(sum.unwrap_or(0))
+}
+
+/// Per bucket of a round: how many people stand behind its gifts, and what `account` gave it.
+pub async fn gift_counts(
+    db: &Db,
+    round: RoundId,
+    account: Option<AccountId>,
+) -> Result<Vec<(BucketId, i64, i64)>> {
+    let mine = match account {
+        Some(a) => Expr::case(
+            Expr::col(BudgetContributions::AccountId).eq(a),
+            Expr::col(BudgetContributions::Amount),
+        )
+        .finally(0)
+        .into(),
+        None => Expr::val(0),
+    };
+    db.fetch_all(
+        Query::select()
+            .column(BudgetContributions::BucketId)
+            .expr(
+                Expr::col(BudgetContributions::AccountId)
+                    .count_distinct()
+                    .cast_as(Alias::new("BIGINT")),
+            )
+            .expr(sea_query::Func::sum::<sea_query::SimpleExpr>(mine).cast_as(Alias::new("BIGINT")))
+            .from(BudgetContributions::Table)
+            .and_where(Expr::col(BudgetContributions::RoundId).eq(round))
+            .and_where(Expr::col(BudgetContributions::Refunded).eq(0))
+            .group_by_col(BudgetContributions::BucketId),
+    )
+    .await
 }
 
 /// Standing contributions of a round per bucket and person, summed.
@@ -783,16 +843,23 @@ pub async fn set_allocation(
     .map(|_| ())
 }
 
+fn allocation_query(round: RoundId, account: AccountId) -> SelectStatement {
+    Query::select()
+        .column(BudgetAllocations::Amount)
+        .from(BudgetAllocations::Table)
+        .and_where(Expr::col(BudgetAllocations::RoundId).eq(round))
+        .and_where(Expr::col(BudgetAllocations::AccountId).eq(account))
+        .to_owned()
+}
+
 pub async fn allocation(tx: &mut Tx, round: RoundId, account: AccountId) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            Query::select()
-                .column(BudgetAllocations::Amount)
-                .from(BudgetAllocations::Table)
-                .and_where(Expr::col(BudgetAllocations::RoundId).eq(round))
-                .and_where(Expr::col(BudgetAllocations::AccountId).eq(account)),
-        )
-        .await?;
+    let row: Option<(i64,)> = tx.fetch_optional(&allocation_query(round, account)).await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// The same, read for a page.
+pub async fn allocation_now(db: &Db, round: RoundId, account: AccountId) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = db.fetch_optional(&allocation_query(round, account)).await?;
     Ok(row.map(|r| r.0))
 }
 
