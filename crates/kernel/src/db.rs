@@ -38,8 +38,17 @@ pub async fn listen(
     mut heard: impl FnMut(Option<&str>),
 ) {
     const RETRY: Duration = Duration::from_secs(1);
+    // A listener holds its connection for as long as it listens: it gets one of its own, to
+    // the same server, so that the tools' listeners never take the pool's connections away
+    // from requests (a pool of 8 with six listeners starved).
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_lazy_with((*pool.connect_options()).clone());
     loop {
-        let connected = match sqlx::postgres::PgListener::connect_with(&pool).await {
+        let connected = match sqlx::postgres::PgListener::connect_with(&own).await {
             Ok(mut listener) => match listener.listen(channel).await {
                 Ok(()) => Ok(listener),
                 Err(e) => Err(e),

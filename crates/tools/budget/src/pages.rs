@@ -587,6 +587,8 @@ struct BucketPage {
     may_give: bool,
     may_manage: bool,
     may_comment: bool,
+    /// Cancelling is for a bucket that paid nothing out (else it is completed).
+    may_cancel: bool,
     has_mine: bool,
     /// The slider's top: the most you may still give it, and its step.
     give_max: String,
@@ -664,6 +666,8 @@ async fn bucket_of(
         may_manage: mine.as_ref().is_some_and(|m| m.may_manage),
         may_comment: mine.as_ref().is_some_and(|m| m.may_fund || m.may_propose),
         has_mine: units(&bucket.mine) > 0,
+        may_cancel: matches!(bucket.state, BucketState::Open | BucketState::Funded)
+            && units(&bucket.paid_out) == 0,
         round,
         bucket,
         payouts,

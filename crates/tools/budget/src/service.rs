@@ -729,7 +729,19 @@ async fn close(money: &Money, actor: Option<&Actor>, id: RoundId) -> Result<Opti
     let mut notify: Vec<(BucketRow, Vec<AccountId>)> = Vec::new();
     let creators = creators(k, &buckets).await?;
     for b in &mut buckets {
-        let Some(f) = funded.get(&b.id) else { continue };
+        let Some(f) = funded.get(&b.id) else {
+            // A quadratic bucket left out (rejected after people gave) gives their money back.
+            if b.state() == BucketState::Open && b.held() > 0 {
+                let gifts = store::gifts_to(&mut tx, b.id).await?;
+                let back = give_back(k, &row, b, &gifts, "not funded", now).await?;
+                store::refund_contributions(&mut tx, b.id).await?;
+                b.returned += back.iter().map(|s| s.amount).sum::<i64>();
+                b.contributed = 0;
+                store::update_bucket(&mut tx, b).await?;
+                steps.extend(back);
+            }
+            continue;
+        };
         let total = amount::parse(&f.amount, scale).unwrap_or(0);
         let matched = f
             .matched
@@ -820,15 +832,9 @@ async fn close(money: &Money, actor: Option<&Actor>, id: RoundId) -> Result<Opti
         activity::record(
             &mut tx,
             now,
-            NewActivity::new(
-                "weft:BucketFunded",
-                None,
-                ObjectRef::new("weft:Bucket", b.id, Some(&b.title)),
-                kernel::activity::Audience::Group(row.group_id),
-            )
-            .tool(TOOL)
-            .notify(people.iter().copied(), "bucket_funded")
-            .summary(format!("{} is funded in the round {}", b.title, row.title)),
+            bucket_news("weft:BucketFunded", None, b, row.group_id)
+                .notify(people.iter().copied(), "bucket_funded")
+                .summary(format!("{} is funded in the round {}", b.title, row.title)),
         )
         .await?;
     }
@@ -1169,14 +1175,7 @@ pub async fn create_bucket(
     activity::record(
         &mut tx,
         now,
-        NewActivity::new(
-            "Create",
-            Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
-        )
-        .tool(TOOL)
-        .summary(format!(
+        bucket_news("Create", Some(actor.account), &row, found.row.group_id).summary(format!(
             "{} proposed {} in the round {}",
             actor.handle, row.title, found.row.title
         )),
@@ -1349,6 +1348,30 @@ pub(crate) async fn views(
     Ok(out)
 }
 
+/// A bucket of a round, read again once the round is held for a change.
+async fn locked_bucket(tx: &mut kernel::db::Tx, round: RoundId, id: BucketId) -> Result<BucketRow> {
+    store::lock_round(tx, round).await?;
+    store::bucket_in(tx, id)
+        .await?
+        .ok_or(Error::NotFound("bucket"))
+}
+
+/// An activity about a bucket, to its round's group.
+fn bucket_news(
+    kind: &str,
+    actor: Option<AccountId>,
+    bucket: &BucketRow,
+    group: GroupId,
+) -> NewActivity {
+    NewActivity::new(
+        kind,
+        actor,
+        ObjectRef::new("weft:Bucket", bucket.id, Some(&bucket.title)),
+        kernel::activity::Audience::Group(group),
+    )
+    .tool(TOOL)
+}
+
 /// Whether `actor` runs the bucket: one of its creators (still taking part), or a manager.
 async fn require_runs(k: &Kernel, actor: &Actor, found: &Found, b: &BucketRow) -> Result<()> {
     if found.may_manage(Some(actor)) {
@@ -1408,10 +1431,7 @@ pub async fn edit_bucket(
     }
     v.finish()?;
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, found.row.id).await?;
-    let mut row = store::bucket_in(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("bucket"))?;
+    let mut row = locked_bucket(&mut tx, found.row.id, id).await?;
     if let Some(t) = title {
         row.title = t;
     }
@@ -1481,14 +1501,7 @@ pub async fn edit_bucket(
     activity::record(
         &mut tx,
         k.now(),
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
-        )
-        .tool(TOOL)
-        .summary(if reopened {
+        bucket_news("Update", Some(actor.account), &row, found.row.group_id).summary(if reopened {
             format!(
                 "{} raised the goal of {}: it is funding again",
                 actor.handle, row.title
@@ -1522,10 +1535,7 @@ pub async fn review_bucket(
     let note = text(&mut v, "note", input.note.as_deref().unwrap_or(""), 0, 2000);
     v.finish()?;
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, found.row.id).await?;
-    let mut row = store::bucket_in(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("bucket"))?;
+    let mut row = locked_bucket(&mut tx, found.row.id, id).await?;
     row.review = input.state.as_str().into();
     row.review_note = note;
     store::update_bucket(&mut tx, &row).await?;
@@ -1533,21 +1543,15 @@ pub async fn review_bucket(
     activity::record(
         &mut tx,
         k.now(),
-        NewActivity::new(
-            "Update",
-            Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
-        )
-        .tool(TOOL)
-        .notify(
-            people.get(&row.id).cloned().unwrap_or_default(),
-            "bucket_reviewed",
-        )
-        .summary(format!(
-            "{} marked the bucket {} {}",
-            actor.handle, row.title, row.review
-        )),
+        bucket_news("Update", Some(actor.account), &row, found.row.group_id)
+            .notify(
+                people.get(&row.id).cloned().unwrap_or_default(),
+                "bucket_reviewed",
+            )
+            .summary(format!(
+                "{} marked the bucket {} {}",
+                actor.handle, row.title, row.review
+            )),
     )
     .await?;
     tx.commit().await?;
@@ -1575,10 +1579,7 @@ pub async fn cancel_bucket(money: &Money, actor: &Actor, id: BucketId) -> Result
     require_runs(k, actor, &found, &b).await?;
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, found.row.id).await?;
-    let mut row = store::bucket_in(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("bucket"))?;
+    let mut row = locked_bucket(&mut tx, found.row.id, id).await?;
     if matches!(row.state(), BucketState::Cancelled | BucketState::Completed) {
         return Err(Error::conflict(
             "bucket",
@@ -1594,57 +1595,7 @@ pub async fn cancel_bucket(money: &Money, actor: &Actor, id: BucketId) -> Result
     }
     settled(&mut tx, id).await?;
     let gifts = store::gifts_to(&mut tx, id).await?;
-    let mut steps = Vec::new();
-    if let Some(account) = row.account_id {
-        let mut held = row.held();
-        // A quadratic round's contributors gave their own money: it goes back to them.
-        if found.row.mechanism() == Mechanism::Quadratic && found.row.pool_id.is_some() {
-            for (person, given) in &gifts {
-                let to = ledger::service::member_account_for_tool(
-                    k,
-                    TOOL,
-                    found.row.currency_id,
-                    *person,
-                    "bucket",
-                )
-                .await?;
-                let give = (*given).min(held);
-                if give > 0 {
-                    held -= give;
-                    steps.push(
-                        Step {
-                            key: format!("budget-b-{id}-refund-{person}"),
-                            bucket: id,
-                            kind: Kind::Refund,
-                            from: Some(account),
-                            to: Some(to),
-                            amount: give,
-                            actor: found.row.created_by,
-                            memo: format!("Refund: {} was cancelled", row.title),
-                        }
-                        .row(now.0),
-                    );
-                }
-            }
-        }
-        if held > 0
-            && let Some(pool) = found.row.pool_account_id
-        {
-            steps.push(
-                Step {
-                    key: format!("budget-b-{id}-cancel-back"),
-                    bucket: id,
-                    kind: Kind::Back,
-                    from: Some(account),
-                    to: Some(pool),
-                    amount: held,
-                    actor: found.row.created_by,
-                    memo: format!("Back to the pool: {} was cancelled", row.title),
-                }
-                .row(now.0),
-            );
-        }
-    }
+    let steps = give_back(k, &found.row, &row, &gifts, "cancelled", now).await?;
     store::refund_contributions(&mut tx, id).await?;
     row.returned += steps.iter().map(|s| s.amount).sum::<i64>();
     row.state = BucketState::Cancelled.as_str().into();
@@ -1656,30 +1607,90 @@ pub async fn cancel_bucket(money: &Money, actor: &Actor, id: BucketId) -> Result
     activity::record(
         &mut tx,
         now,
-        NewActivity::new(
-            "Delete",
-            Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
-        )
-        .tool(TOOL)
-        .notify(
-            gifts
-                .iter()
-                .map(|(p, _)| *p)
-                .filter(|p| *p != actor.account),
-            "bucket_cancelled",
-        )
-        .summary(format!(
-            "{} cancelled the bucket {}: what was given goes back",
-            actor.handle, row.title
-        )),
+        bucket_news("Delete", Some(actor.account), &row, found.row.group_id)
+            .notify(
+                gifts
+                    .iter()
+                    .map(|(p, _)| *p)
+                    .filter(|p| *p != actor.account),
+                "bucket_cancelled",
+            )
+            .summary(format!(
+                "{} cancelled the bucket {}: what was given goes back",
+                actor.handle, row.title
+            )),
     )
     .await?;
     tx.commit().await?;
     money::run_all(money, &steps).await?;
     ROUNDS.changed(k, found.row.id);
     get_bucket(k, Some(actor), id).await
+}
+
+/// What a bucket that will not be spent gives back, as steps: in a quadratic round with a
+/// pool its contributors gave their own money, which goes back to them (as far as it holds
+/// it); the rest goes back to the pool. `why` says what became of it ("cancelled").
+async fn give_back(
+    k: &Kernel,
+    round: &RoundRow,
+    row: &BucketRow,
+    gifts: &[(AccountId, i64)],
+    why: &str,
+    now: Timestamp,
+) -> Result<Vec<MoveRow>> {
+    let mut steps = Vec::new();
+    let Some(account) = row.account_id else {
+        return Ok(steps);
+    };
+    let id = row.id;
+    let mut held = row.held();
+    if round.mechanism() == Mechanism::Quadratic && round.pool_id.is_some() {
+        for (person, given) in gifts {
+            let to = ledger::service::member_account_for_tool(
+                k,
+                TOOL,
+                round.currency_id,
+                *person,
+                "bucket",
+            )
+            .await?;
+            let give = (*given).min(held);
+            if give > 0 {
+                held -= give;
+                steps.push(
+                    Step {
+                        key: format!("budget-b-{id}-refund-{person}"),
+                        bucket: id,
+                        kind: Kind::Refund,
+                        from: Some(account),
+                        to: Some(to),
+                        amount: give,
+                        actor: round.created_by,
+                        memo: format!("Refund: {} was {why}", row.title),
+                    }
+                    .row(now.0),
+                );
+            }
+        }
+    }
+    if held > 0
+        && let Some(pool) = round.pool_account_id
+    {
+        steps.push(
+            Step {
+                key: format!("budget-b-{id}-back"),
+                bucket: id,
+                kind: Kind::Back,
+                from: Some(account),
+                to: Some(pool),
+                amount: held,
+                actor: round.created_by,
+                memo: format!("Back to the pool: {} was {why}", row.title),
+            }
+            .row(now.0),
+        );
+    }
+    Ok(steps)
 }
 
 /// A funded bucket is done: what it still holds goes back to the pool.
@@ -1689,10 +1700,7 @@ pub async fn complete_bucket(money: &Money, actor: &Actor, id: BucketId) -> Resu
     require_runs(k, actor, &found, &b).await?;
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, found.row.id).await?;
-    let mut row = store::bucket_in(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("bucket"))?;
+    let mut row = locked_bucket(&mut tx, found.row.id, id).await?;
     if row.state() != BucketState::Funded {
         return Err(Error::conflict(
             "bucket",
@@ -1728,14 +1736,7 @@ pub async fn complete_bucket(money: &Money, actor: &Actor, id: BucketId) -> Resu
     activity::record(
         &mut tx,
         now,
-        NewActivity::new(
-            "Complete",
-            Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
-        )
-        .tool(TOOL)
-        .summary(format!(
+        bucket_news("Complete", Some(actor.account), &row, found.row.group_id).summary(format!(
             "{} marked the bucket {} done",
             actor.handle, row.title
         )),
@@ -1973,21 +1974,15 @@ pub async fn contribute(
         activity::record(
             &mut tx,
             now,
-            NewActivity::new(
-                "weft:BucketFunded",
-                None,
-                ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-                kernel::activity::Audience::Group(r.group_id),
-            )
-            .tool(TOOL)
-            .notify(
-                people.get(&row.id).cloned().unwrap_or_default(),
-                "bucket_funded",
-            )
-            .summary(format!(
-                "{} reached its goal in the round {}",
-                row.title, r.title
-            )),
+            bucket_news("weft:BucketFunded", None, &row, r.group_id)
+                .notify(
+                    people.get(&row.id).cloned().unwrap_or_default(),
+                    "bucket_funded",
+                )
+                .summary(format!(
+                    "{} reached its goal in the round {}",
+                    row.title, r.title
+                )),
         )
         .await?;
     }
@@ -2228,10 +2223,7 @@ pub async fn payout(
         ledger::service::member_account_for_tool(k, TOOL, found.row.currency_id, to, "to").await?;
     let now = k.now();
     let mut tx = k.db.begin().await?;
-    store::lock_round(&mut tx, found.row.id).await?;
-    let row = store::bucket_in(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("bucket"))?;
+    let row = locked_bucket(&mut tx, found.row.id, id).await?;
     if row.state() != BucketState::Funded {
         return Err(Error::conflict("bucket", "only a funded bucket pays out"));
     }
@@ -2277,13 +2269,12 @@ pub async fn payout(
     activity::record(
         &mut tx,
         now,
-        NewActivity::new(
+        bucket_news(
             "weft:BucketPayout",
             Some(actor.account),
-            ObjectRef::new("weft:Bucket", row.id, Some(&row.title)),
-            kernel::activity::Audience::Group(found.row.group_id),
+            &row,
+            found.row.group_id,
         )
-        .tool(TOOL)
         .summary(format!(
             "{} paid {} {} from {}{}",
             actor.handle,

@@ -544,6 +544,17 @@ async fn a_quadratic_round_matches_many_small_gifts(backend: Backend) {
     let cancelled = act(&cy, &format!("/api/v1/buckets/{fence}/cancel")).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.body);
     assert_eq!(crate::garden::balance(&di, &g.currency).await, "-4.00");
+    // A bucket rejected after people gave is left out at the close: its gifts go back.
+    let kiln = bucket(&cy, &rid, "Kiln", json!([{"name": "Bricks", "min": "40"}])).await;
+    assert_eq!(give(&bo, &kiln, "2").await.status, 201);
+    assert_eq!(crate::garden::balance(&bo, &g.currency).await, "-6.00");
+    let rejected = ana
+        .post(
+            &format!("/api/v1/buckets/{kiln}/review"),
+            &json!({"state": "rejected", "note": "Not this spring"}),
+        )
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.body);
     // bo and di co-fund only the well: the pair's match is bounded, 2·4·25/(25+4) = 6.90.
     let closed = act(&ana, &format!("/api/v1/rounds/{rid}/close")).await;
     assert_eq!(closed.status, 200, "{}", closed.body);
@@ -554,6 +565,14 @@ async fn a_quadratic_round_matches_many_small_gifts(backend: Backend) {
     assert_eq!(w["state"], "funded");
     assert_eq!(w["received"], "14.89", "8 given and 6.89 matched");
     assert_eq!(pool_balance(&ana, &pool).await, "93.11");
+    assert_eq!(
+        crate::garden::balance(&bo, &g.currency).await,
+        "-4.00",
+        "the kiln's 2 came back at the close"
+    );
+    let k = get(&bo, &format!("/api/v1/buckets/{kiln}")).await;
+    assert_eq!(k["returned"], "2.00");
+    assert_eq!(k["contributed"], "0.00");
 }
 
 async fn phases_move_by_the_clock_and_a_recurring_round_follows(backend: Backend) {
