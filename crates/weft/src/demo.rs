@@ -705,6 +705,7 @@ async fn budget(book: &ledger::Ledger, people: &[Actor]) -> Result<()> {
             item: Some("Timber".into()),
             memo: Some("Larch boards from the sawmill".into()),
         },
+        None,
     )
     .await?;
 

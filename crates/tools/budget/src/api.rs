@@ -269,15 +269,20 @@ async fn contribute(
 
 /// Pay a creator from a funded bucket, against a budget item.
 #[utoipa::path(post, path = "/api/v1/buckets/{id}/payouts", tag = "budget", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = NewPayout, responses((status = 201, body = Payout)))]
+    params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = NewPayout, responses((status = 201, body = Payout)))]
 async fn create_payout(
     Extension(money): Extension<Money>,
     Caller(actor): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(input): Json<NewPayout>,
-) -> Result<(StatusCode, Json<Payout>), Problem> {
-    let p = service::payout(&money, &actor, bucket_id(&id)?, input).await?;
-    Ok((StatusCode::CREATED, Json(p)))
+) -> Result<Response, Problem> {
+    let key = key(&headers)?;
+    let (p, again) =
+        service::payout(&money, &actor, bucket_id(&id)?, input, key.as_deref()).await?;
+    Ok(replayed(StatusCode::CREATED, p, again))
 }
 
 /// What a bucket paid out, oldest first.

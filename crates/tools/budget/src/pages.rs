@@ -755,6 +755,7 @@ async fn bucket_action(
                 item: filled(&form.item),
                 memo: Some(form.memo),
             },
+            None,
         )
         .await
         .map(|_| ()),

@@ -2185,10 +2185,27 @@ pub async fn payout(
     actor: &Actor,
     id: BucketId,
     input: NewPayout,
-) -> Result<Payout> {
+    key: Option<&str>,
+) -> Result<(Payout, bool)> {
     let k = money.kernel();
     let (b, found) = bucket_for(k, Some(actor), id).await?;
     require_runs(k, actor, &found, &b).await?;
+    // A retry under the same key answers the payout it made.
+    if let Some(key) = key {
+        let mut tx = k.db.begin().await?;
+        let before = store::payout_by_key(&mut tx, actor.account, key).await?;
+        tx.commit().await?;
+        if let Some(p) = before {
+            if p.bucket_id != id {
+                return Err(Error::conflict(
+                    "Idempotency-Key",
+                    "this key was used for another payout; use a new key",
+                ));
+            }
+            let handles = kernel::people::service::handles(k, &[p.to_account]).await?;
+            return Ok((payout_view(&found, p, &handles), true));
+        }
+    }
     if b.state() != BucketState::Funded {
         return Err(Error::conflict("bucket", "only a funded bucket pays out"));
     }
@@ -2224,6 +2241,20 @@ pub async fn payout(
     let now = k.now();
     let mut tx = k.db.begin().await?;
     let row = locked_bucket(&mut tx, found.row.id, id).await?;
+    // Two retries at once meet here, one after the other: the second answers the first.
+    if let Some(key) = key
+        && let Some(p) = store::payout_by_key(&mut tx, actor.account, key).await?
+    {
+        tx.commit().await?;
+        if p.bucket_id != id {
+            return Err(Error::conflict(
+                "Idempotency-Key",
+                "this key was used for another payout; use a new key",
+            ));
+        }
+        let handles = kernel::people::service::handles(k, &[p.to_account]).await?;
+        return Ok((payout_view(&found, p, &handles), true));
+    }
     if row.state() != BucketState::Funded {
         return Err(Error::conflict("bucket", "only a funded bucket pays out"));
     }
@@ -2247,6 +2278,7 @@ pub async fn payout(
         } else {
             memo
         },
+        idem_key: key.map(str::to_string),
         created_by: actor.account,
         created_at: now.0,
     };
@@ -2297,18 +2329,22 @@ pub async fn payout(
     }
     ROUNDS.changed(k, found.row.id);
     let handles = kernel::people::service::handles(k, &[to]).await?;
-    Ok(Payout {
+    Ok((payout_view(&found, p, &handles), false))
+}
+
+fn payout_view(found: &Found, p: store::PayoutRow, handles: &HashMap<AccountId, String>) -> Payout {
+    Payout {
         id: p.id,
-        bucket: id,
+        bucket: p.bucket_id,
         to: Person {
-            id: to,
-            handle: handles.get(&to).cloned().unwrap_or_default(),
+            id: p.to_account,
+            handle: handles.get(&p.to_account).cloned().unwrap_or_default(),
         },
-        amount: found.dec(units),
-        item,
+        amount: found.dec(p.amount),
+        item: p.item,
         memo: p.memo,
-        created_at: now,
-    })
+        created_at: Timestamp(p.created_at),
+    }
 }
 
 pub async fn payouts(k: &Kernel, actor: Option<&Actor>, id: BucketId) -> Result<PayoutList> {
@@ -2319,18 +2355,7 @@ pub async fn payouts(k: &Kernel, actor: Option<&Actor>, id: BucketId) -> Result<
     Ok(PayoutList {
         items: rows
             .into_iter()
-            .map(|p| Payout {
-                id: p.id,
-                bucket: p.bucket_id,
-                to: Person {
-                    id: p.to_account,
-                    handle: handles.get(&p.to_account).cloned().unwrap_or_default(),
-                },
-                amount: found.dec(p.amount),
-                item: p.item,
-                memo: p.memo,
-                created_at: Timestamp(p.created_at),
-            })
+            .map(|p| payout_view(&found, p, &handles))
             .collect(),
     })
 }

@@ -114,6 +114,7 @@ enum BudgetPayouts {
     Amount,
     Item,
     Memo,
+    IdemKey,
     CreatedBy,
     CreatedAt,
 }
@@ -329,6 +330,7 @@ pub struct PayoutRow {
     pub amount: i64,
     pub item: Option<String>,
     pub memo: String,
+    pub idem_key: Option<String>,
     pub created_by: AccountId,
     pub created_at: i64,
 }
@@ -926,6 +928,7 @@ pub async fn insert_payout(tx: &mut Tx, p: &PayoutRow) -> Result<()> {
                 BudgetPayouts::Amount,
                 BudgetPayouts::Item,
                 BudgetPayouts::Memo,
+                BudgetPayouts::IdemKey,
                 BudgetPayouts::CreatedBy,
                 BudgetPayouts::CreatedAt,
             ])
@@ -936,6 +939,7 @@ pub async fn insert_payout(tx: &mut Tx, p: &PayoutRow) -> Result<()> {
                 p.amount.into(),
                 p.item.clone().into(),
                 p.memo.clone().into(),
+                p.idem_key.clone().into(),
                 p.created_by.into(),
                 p.created_at.into(),
             ]),
@@ -944,24 +948,46 @@ pub async fn insert_payout(tx: &mut Tx, p: &PayoutRow) -> Result<()> {
     .map(|_| ())
 }
 
-pub async fn payouts_of(db: &Db, bucket: BucketId) -> Result<Vec<PayoutRow>> {
-    db.fetch_all(
-        Query::select()
-            .columns([
-                BudgetPayouts::Id,
-                BudgetPayouts::BucketId,
-                BudgetPayouts::ToAccount,
-                BudgetPayouts::Amount,
-                BudgetPayouts::Item,
-                BudgetPayouts::Memo,
-                BudgetPayouts::CreatedBy,
-                BudgetPayouts::CreatedAt,
-            ])
-            .from(BudgetPayouts::Table)
-            .and_where(Expr::col(BudgetPayouts::BucketId).eq(bucket))
-            .order_by(BudgetPayouts::CreatedAt, Order::Asc),
+/// A payout `account` asked for under `key`.
+pub async fn payout_by_key(
+    tx: &mut Tx,
+    account: AccountId,
+    key: &str,
+) -> Result<Option<PayoutRow>> {
+    tx.fetch_optional(
+        &select_payouts()
+            .and_where(Expr::col(BudgetPayouts::CreatedBy).eq(account))
+            .and_where(Expr::col(BudgetPayouts::IdemKey).eq(key))
+            .to_owned(),
     )
     .await
+}
+
+pub async fn payouts_of(db: &Db, bucket: BucketId) -> Result<Vec<PayoutRow>> {
+    db.fetch_all(
+        &select_payouts()
+            .and_where(Expr::col(BudgetPayouts::BucketId).eq(bucket))
+            .order_by(BudgetPayouts::CreatedAt, Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
+fn select_payouts() -> SelectStatement {
+    Query::select()
+        .columns([
+            BudgetPayouts::Id,
+            BudgetPayouts::BucketId,
+            BudgetPayouts::ToAccount,
+            BudgetPayouts::Amount,
+            BudgetPayouts::Item,
+            BudgetPayouts::Memo,
+            BudgetPayouts::IdemKey,
+            BudgetPayouts::CreatedBy,
+            BudgetPayouts::CreatedAt,
+        ])
+        .from(BudgetPayouts::Table)
+        .to_owned()
 }
 
 // ---------------------------------------------------------------------------------------

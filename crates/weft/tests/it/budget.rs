@@ -251,13 +251,23 @@ async fn a_cobudget_round_funds_buckets_from_the_pool(backend: Backend) {
     give(&cy, &pond, "1").await.problem(409);
 
     // After funding: payouts to its creators against its items, then done.
-    let paid = bo
-        .post(
-            &format!("/api/v1/buckets/{shed}/payouts"),
-            &json!({"amount": "9", "item": "Wood", "memo": "Planks"}),
+    let pay = || {
+        bo.send(
+            bo.request(
+                reqwest::Method::POST,
+                &format!("/api/v1/buckets/{shed}/payouts"),
+            )
+            .header("idempotency-key", "planks-1")
+            .json(&json!({"amount": "9", "item": "Wood", "memo": "Planks"})),
         )
-        .await;
+    };
+    let paid = pay().await;
     assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(crate::garden::balance(&bo, &g.currency).await, "9.00");
+    // A retry answers the same payout and pays nothing twice.
+    let again = pay().await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.json["id"], paid.json["id"]);
     assert_eq!(crate::garden::balance(&bo, &g.currency).await, "9.00");
     bo.post(
         &format!("/api/v1/buckets/{shed}/payouts"),

@@ -124,10 +124,13 @@ CREATE TABLE budget_payouts (
     amount      INTEGER  NOT NULL,
     item        TEXT,
     memo        TEXT    NOT NULL,
+    -- The payer's Idempotency-Key, if given: a retry answers this payout.
+    idem_key    TEXT,
     created_by  BLOB    NOT NULL,
     created_at  INTEGER  NOT NULL
 );
 CREATE INDEX budget_payouts_by_bucket ON budget_payouts (bucket_id, created_at);
+CREATE UNIQUE INDEX budget_payouts_by_key ON budget_payouts (created_by, idem_key);
 
 -- A movement on the ledger, written before the ledger is asked: `finish` takes up at start
 -- what a killed process left, under the same key.
