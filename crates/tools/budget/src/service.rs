@@ -1846,6 +1846,21 @@ pub async fn contribute(
     let locked = store::lock_round(&mut tx, r.id)
         .await?
         .ok_or(Error::NotFound("round"))?;
+    // Two retries at once meet here, one after the other: the second answers the first
+    // (without this, the second would run into the key's unique index).
+    if let Some(key) = key
+        && let Some(c) = store::contribution_by_key(&mut tx, actor.account, key).await?
+    {
+        tx.commit().await?;
+        if c.bucket_id != id {
+            return Err(Error::conflict(
+                "Idempotency-Key",
+                "this key was used for another contribution; use a new key",
+            ));
+        }
+        let now = store::bucket(&k.db, id).await?.unwrap_or(b);
+        return Ok((contribution_view(&found, &c, &now, None), true));
+    }
     if locked.phase() != Phase::Funding {
         return Err(Error::conflict("round", "the round closed"));
     }
